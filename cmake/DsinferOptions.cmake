@@ -1,0 +1,16 @@
+# Compile flags shared by every target: warnings, sanitizers, native tuning.
+add_library(dsinfer_options INTERFACE)
+# -Wno-restrict: GCC 12 reports false positives inside libstdc++ string code at -O2+ (GCC PR 105329).
+target_compile_options(dsinfer_options INTERFACE -Wall -Wextra -Wno-unused-parameter
+                       $<$<CXX_COMPILER_ID:GNU>:-Wno-restrict>)
+if(DSINFER_WERROR)
+  target_compile_options(dsinfer_options INTERFACE -Werror)
+endif()
+if(DSINFER_NATIVE)
+  target_compile_options(dsinfer_options INTERFACE -march=native)
+endif()
+if(DSINFER_SANITIZE)
+  target_compile_options(dsinfer_options INTERFACE -fsanitize=${DSINFER_SANITIZE}
+                         -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  target_link_options(dsinfer_options INTERFACE -fsanitize=${DSINFER_SANITIZE})
+endif()

@@ -1,0 +1,17 @@
+// Logging set-up: spdlog to stderr, as plain text (terminal) or one JSON object per line.
+#pragma once
+
+#include <string>
+
+namespace dsinfer {
+
+enum class LogFormat { kText, kJson };
+
+// Configures the default spdlog logger. Call once from main before any other thread starts.
+// `level` is one of trace, debug, info, warn, error, off.
+void setup_logging(LogFormat format, const std::string& level);
+
+// Escapes `s` for use inside a JSON string literal (no surrounding quotes).
+std::string json_escape(const std::string& s);
+
+}  // namespace dsinfer

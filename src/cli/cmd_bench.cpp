@@ -1,0 +1,13 @@
+// `dsinfer bench`: placeholder until its issue lands (fails with a clear message).
+#include "base/error.h"
+#include "cli/commands.h"
+
+namespace dsinfer::cli {
+
+void add_bench(CLI::App& app) {
+  auto* cmd = app.add_subcommand("bench", "(not available yet)");
+  cmd->allow_extras();
+  cmd->callback([] { fail(ErrorKind::kUnsupported, "'bench' is not implemented in this build"); });
+}
+
+}  // namespace dsinfer::cli

@@ -1,0 +1,14 @@
+// `dsinfer make-model`: placeholder until its issue lands (fails with a clear message).
+#include "base/error.h"
+#include "cli/commands.h"
+
+namespace dsinfer::cli {
+
+void add_make_model(CLI::App& app) {
+  auto* cmd = app.add_subcommand("make-model", "(not available yet)");
+  cmd->allow_extras();
+  cmd->callback(
+      [] { fail(ErrorKind::kUnsupported, "'make-model' is not implemented in this build"); });
+}
+
+}  // namespace dsinfer::cli

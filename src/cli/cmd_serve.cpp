@@ -1,0 +1,13 @@
+// `dsinfer serve`: placeholder until its issue lands (fails with a clear message).
+#include "base/error.h"
+#include "cli/commands.h"
+
+namespace dsinfer::cli {
+
+void add_serve(CLI::App& app) {
+  auto* cmd = app.add_subcommand("serve", "(not available yet)");
+  cmd->allow_extras();
+  cmd->callback([] { fail(ErrorKind::kUnsupported, "'serve' is not implemented in this build"); });
+}
+
+}  // namespace dsinfer::cli

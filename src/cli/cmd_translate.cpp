@@ -1,0 +1,14 @@
+// `dsinfer translate`: placeholder until its issue lands (fails with a clear message).
+#include "base/error.h"
+#include "cli/commands.h"
+
+namespace dsinfer::cli {
+
+void add_translate(CLI::App& app) {
+  auto* cmd = app.add_subcommand("translate", "(not available yet)");
+  cmd->allow_extras();
+  cmd->callback(
+      [] { fail(ErrorKind::kUnsupported, "'translate' is not implemented in this build"); });
+}
+
+}  // namespace dsinfer::cli
