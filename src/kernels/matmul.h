@@ -1,0 +1,38 @@
+// Weight x activation products for a batch of rows, for every supported weight type.
+// One code path serves decode (1 row) and prefill (many rows); each weight row is read once
+// per call, whatever the number of activation rows.
+#pragma once
+
+#include <cstdint>
+
+#include "base/thread_pool.h"
+#include "tensor/dtype.h"
+
+namespace dsinfer::kernels {
+
+// A 2-D weight as stored in GGUF: n_out rows of n_in elements, each row contiguous in `type`
+// (GGUF shape [n_in, n_out]). `data` points into the mapped file (or a one-time repack).
+struct WeightView {
+  tensor::DType type = tensor::DType::kF32;
+  const void* data = nullptr;
+  int64_t n_in = 0;
+  int64_t n_out = 0;
+  size_t row_stride = 0;  // bytes between rows; 0 = tightly packed
+};
+
+// y[r][o] = sum_i w[o][i] * x[r][i]   for r < n_rows, o < w.n_out.
+// x: [n_rows, n_in] float, row stride ldx floats; y: [n_rows, n_out] float, row stride ldy.
+// Supported types: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K; others throw
+// Error(kUnsupported). Quantised types quantise x on the fly to 8-bit blocks (as the reference
+// implementation does) and use integer dot products. Work is split over `pool` by output rows.
+// Calls from one thread at a time per pool.
+void matmul(const WeightView& w, const float* x, int64_t ldx, int64_t n_rows, float* y, int64_t ldy,
+            ThreadPool& pool);
+
+// Number of matmul() calls made in this process, per weight data pointer: tests use it to check
+// that a forward pass reads every weight once per batch. Counting is off unless enabled.
+void matmul_counting_enable(bool on);
+uint64_t matmul_call_count(const void* weight_data);
+void matmul_call_counts_reset();
+
+}  // namespace dsinfer::kernels

@@ -1,0 +1,52 @@
+// A loaded model: hyper-parameters, bound weights, KV storage, and forward(Batch).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "base/thread_pool.h"
+#include "gguf/gguf_file.h"
+#include "model/batch.h"
+
+namespace dsinfer::model {
+
+struct ModelOptions {
+  int64_t kv_block_size = 16;  // tokens per KV block
+  int64_t kv_blocks = 0;       // blocks in the pool (0 = enough for one ctx_size sequence)
+  int64_t ctx_size = 0;        // max tokens per sequence (0 = the model's context length)
+};
+
+// Facts the engine and server need about a model.
+struct ModelInfo {
+  std::string architecture;  // "llama", "qwen2", "deepseek2"
+  std::string name;          // general.name or the file stem
+  std::string weight_type;   // e.g. "Q4_K" (most common type of the 2-D weights)
+  int64_t n_vocab = 0;
+  int64_t n_ctx_train = 0;
+  int64_t parameter_count = 0;
+  int64_t kv_bytes_per_token = 0;  // bytes the KV pool stores per token (all layers)
+};
+
+// Owns the mapped file, the weights and the KV block memory. Not thread-safe: one thread (the
+// engine thread) calls forward(); kernels inside parallelise over the ThreadPool.
+class Model {
+ public:
+  virtual ~Model() = default;
+
+  virtual const ModelInfo& info() const = 0;
+  virtual int64_t kv_block_size() const = 0;
+  virtual int64_t kv_block_count() const = 0;
+
+  // Runs one step over the batch: stores K/V of every token into its blocks (as given by each
+  // sequence's block_table, which must cover start_pos + tokens) and returns logits.
+  // Throws Error(kInvalidInput) for a malformed batch (bad token id, missing blocks).
+  virtual Logits forward(const Batch& batch) = 0;
+};
+
+// Loads any supported architecture. Throws Error naming the file and what is wrong (unknown
+// architecture, missing or mis-shaped tensor, unsupported weight type).
+std::unique_ptr<Model> load_model(std::shared_ptr<const gguf::GgufFile> file,
+                                  const ModelOptions& options, ThreadPool& pool);
+
+}  // namespace dsinfer::model
