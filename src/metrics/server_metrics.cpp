@@ -1,0 +1,167 @@
+// Creation of the metric families and the process gauges read from /proc at scrape time.
+#include "metrics/server_metrics.h"
+
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include <prometheus/text_serializer.h>
+
+#include "metrics/metric_names.h"
+
+namespace dsinfer::metrics {
+namespace {
+
+// CPU seconds (user + system) and resident bytes of this process, from /proc/self/stat.
+bool read_process_stats(double& cpu_s, double& rss_bytes) {
+  std::ifstream in("/proc/self/stat");
+  std::string line;
+  if (!std::getline(in, line)) return false;
+  const auto close = line.rfind(')');
+  if (close == std::string::npos) return false;
+  std::istringstream fields(line.substr(close + 2));
+  std::string f;
+  std::vector<std::string> v;
+  while (fields >> f) v.push_back(f);
+  // After "pid (comm) ", field 3 (state) is v[0]; utime is field 14 → v[11], stime v[12],
+  // rss (pages) field 24 → v[21].
+  if (v.size() < 22) return false;
+  const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+  cpu_s = (std::stod(v[11]) + std::stod(v[12])) / ticks;
+  rss_bytes = std::stod(v[21]) * static_cast<double>(sysconf(_SC_PAGESIZE));
+  return true;
+}
+
+}  // namespace
+
+std::vector<double> latency_buckets() {
+  return {0.005, 0.01, 0.025, 0.05, 0.075, 0.1,  0.15, 0.2,  0.25, 0.3,  0.35,
+          0.4,   0.45, 0.5,   0.55, 0.6,   0.7,  0.8,  0.9,  1.0,  1.25, 1.5,
+          1.75,  2.0,  3.0,   5.0,  10.0,  20.0, 30.0, 60.0, 120.0};
+}
+
+std::vector<double> ttft_buckets() {
+  return {0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2,  0.3,  0.4,
+          0.5,   0.75, 1.0,   1.5,  2.0,   3.0, 5.0,  10.0, 20.0, 60.0};
+}
+
+std::vector<double> tpot_buckets() {
+  return {0.001, 0.0025, 0.005, 0.01, 0.02, 0.03, 0.04, 0.05,
+          0.075, 0.1,    0.15,  0.2,  0.3,  0.5,  1.0,  2.0};
+}
+
+std::vector<double> queue_buckets() {
+  return {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0};
+}
+
+ServerMetrics::ServerMetrics(const BuildLabels& build)
+    : registry_(std::make_shared<prometheus::Registry>()) {
+  using prometheus::BuildCounter;
+  using prometheus::BuildGauge;
+  using prometheus::BuildHistogram;
+  auto& r = *registry_;
+  latency_ = &BuildHistogram()
+                  .Name(names::kLatency)
+                  .Help("End-to-end latency of requests admitted to the engine")
+                  .Register(r)
+                  .Add({}, latency_buckets());
+  ttft_ = &BuildHistogram()
+               .Name(names::kTimeToFirstToken)
+               .Help("Time from arrival to the first generated token")
+               .Register(r)
+               .Add({}, ttft_buckets());
+  tpot_ = &BuildHistogram()
+               .Name(names::kTimePerOutputToken)
+               .Help("Mean time per generated token after the first, per request")
+               .Register(r)
+               .Add({}, tpot_buckets());
+  queue_ = &BuildHistogram()
+                .Name(names::kQueueTime)
+                .Help("Time a request waited before its first engine step")
+                .Register(r)
+                .Add({}, queue_buckets());
+  requests_ = &BuildCounter()
+                   .Name(names::kRequests)
+                   .Help("HTTP requests answered, by route template and status code")
+                   .Register(r);
+  auto counter = [&r](const char* name, const char* help) {
+    return &BuildCounter().Name(name).Help(help).Register(r).Add({});
+  };
+  auto gauge = [&r](const char* name, const char* help) {
+    return &BuildGauge().Name(name).Help(help).Register(r).Add({});
+  };
+  prompt_tokens_ = counter(names::kPromptTokens, "Prompt tokens of admitted requests");
+  generation_tokens_ = counter(names::kGenerationTokens, "Generated tokens");
+  prefix_hits_ = counter(names::kPrefixCacheHits, "Prompt tokens served from the prefix cache");
+  prefix_queries_ = counter(names::kPrefixCacheQueries, "Prompt tokens looked up in the cache");
+  translation_hits_ = counter(names::kTranslationCacheHits, "Segments served from the cache");
+  running_ = gauge(names::kRequestsRunning, "Sequences in the running batch");
+  waiting_ = gauge(names::kRequestsWaiting, "Sequences waiting for admission");
+  kv_usage_ = gauge(names::kKvCacheUsage, "Fraction of KV cache blocks in use (0..1)");
+  ready_ = gauge(names::kReady, "1 when the server is ready to receive traffic");
+  startup_phase_ = &BuildGauge()
+                        .Name(names::kStartupPhase)
+                        .Help("Duration of each start-up phase (map, load, warmup)")
+                        .Register(r);
+  BuildGauge()
+      .Name(names::kBuildInfo)
+      .Help("Build identity; value is always 1")
+      .Register(r)
+      .Add({{"version", build.version}, {"commit", build.commit}, {"isa", build.isa}})
+      .Set(1);
+  process_cpu_ = gauge(names::kProcessCpu, "CPU time of this process (user + system), seconds");
+  process_rss_ = gauge(names::kProcessRss, "Resident memory of this process, bytes");
+}
+
+void ServerMetrics::observe_request(double latency_s, double ttft_s, double tpot_s,
+                                    double queue_s) {
+  latency_->Observe(latency_s);
+  if (ttft_s >= 0) ttft_->Observe(ttft_s);
+  if (tpot_s >= 0) tpot_->Observe(tpot_s);
+  if (queue_s >= 0) queue_->Observe(queue_s);
+}
+
+void ServerMetrics::count_request(const std::string& route, int status_code) {
+  requests_->Add({{"route", route}, {"code", std::to_string(status_code)}}).Increment();
+}
+
+void ServerMetrics::add_tokens(int64_t prompt, int64_t generated) {
+  prompt_tokens_->Increment(static_cast<double>(prompt));
+  generation_tokens_->Increment(static_cast<double>(generated));
+}
+
+void ServerMetrics::add_prefix_cache(int64_t hit_tokens, int64_t query_tokens) {
+  prefix_hits_->Increment(static_cast<double>(hit_tokens));
+  prefix_queries_->Increment(static_cast<double>(query_tokens));
+}
+
+void ServerMetrics::add_translation_cache_hits(int64_t n) {
+  translation_hits_->Increment(static_cast<double>(n));
+}
+
+void ServerMetrics::set_engine_load(int64_t running, int64_t waiting, double kv_usage_ratio) {
+  running_->Set(static_cast<double>(running));
+  waiting_->Set(static_cast<double>(waiting));
+  kv_usage_->Set(kv_usage_ratio);
+}
+
+void ServerMetrics::set_ready(bool ready) { ready_->Set(ready ? 1.0 : 0.0); }
+
+void ServerMetrics::set_startup_phase(const std::string& phase, double seconds) {
+  startup_phase_->Add({{"phase", phase}}).Set(seconds);
+}
+
+std::string ServerMetrics::serialize() {
+  double cpu = 0;
+  double rss = 0;
+  if (read_process_stats(cpu, rss)) {
+    process_cpu_->Set(cpu);
+    process_rss_->Set(rss);
+  }
+  std::ostringstream out;
+  prometheus::TextSerializer().Serialize(out, registry_->Collect());
+  return out.str();
+}
+
+}  // namespace dsinfer::metrics

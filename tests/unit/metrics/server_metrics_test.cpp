@@ -1,0 +1,51 @@
+// Metrics: names, labels and buckets appear in the exposition as documented.
+#include <gtest/gtest.h>
+
+#include "metrics/server_metrics.h"
+
+namespace dsinfer::metrics {
+namespace {
+
+bool contains(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
+
+TEST(ServerMetrics, ExposesEveryFamily) {
+  ServerMetrics m({"0.1.0", "abc", "avx2"});
+  m.observe_request(0.42, 0.1, 0.02, 0.001);
+  m.count_request("/v1/translate", 200);
+  m.count_request("/v1/translate", 429);
+  m.add_tokens(10, 5);
+  m.set_ready(true);
+  m.set_startup_phase("load", 1.5);
+  const std::string text = m.serialize();
+  for (const char* name :
+       {"inference_latency_seconds_bucket", "inference_time_to_first_token_seconds_bucket",
+        "inference_time_per_output_token_seconds_bucket", "inference_queue_time_seconds_bucket",
+        "inference_prompt_tokens_total 10", "inference_generation_tokens_total 5",
+        "inference_prefix_cache_hits_total", "inference_prefix_cache_queries_total",
+        "inference_translation_cache_hits_total", "inference_requests_running",
+        "inference_requests_waiting", "inference_kv_cache_usage_ratio", "inference_ready 1",
+        "process_cpu_seconds_total", "process_resident_memory_bytes"}) {
+    EXPECT_TRUE(contains(text, name)) << name;
+  }
+  EXPECT_TRUE(contains(text, R"(inference_requests_total{code="429",route="/v1/translate"} 1)"));
+  EXPECT_TRUE(contains(text, R"(inference_startup_phase_seconds{phase="load"} 1.5)"));
+  EXPECT_TRUE(contains(text, R"(inference_build_info{commit="abc",isa="avx2",version="0.1.0"} 1)"));
+  // The observation 0.42 s lands in the 0.45 bucket, not the 0.4 one.
+  EXPECT_TRUE(contains(text, R"(inference_latency_seconds_bucket{le="0.4"} 0)"));
+  EXPECT_TRUE(contains(text, R"(inference_latency_seconds_bucket{le="0.45"} 1)"));
+}
+
+TEST(ServerMetrics, BucketsAreSortedAndDenseAroundTarget) {
+  const auto b = latency_buckets();
+  EXPECT_TRUE(std::is_sorted(b.begin(), b.end()));
+  EXPECT_DOUBLE_EQ(b.front(), 0.005);
+  EXPECT_DOUBLE_EQ(b.back(), 120.0);
+  int between = 0;
+  for (double x : b) between += (x >= 0.05 && x <= 2.0) ? 1 : 0;
+  EXPECT_GE(between, 15);
+}
+
+}  // namespace
+}  // namespace dsinfer::metrics
