@@ -17,7 +17,7 @@ constexpr std::array<DTypeInfo, 32> kTypes{{
     {DType::kQ5_0, "Q5_0", 32, 22, true},
     {DType::kQ5_1, "Q5_1", 32, 24, true},
     {DType::kQ8_0, "Q8_0", 32, 34, true},
-    {DType::kQ8_1, "Q8_1", 32, 36, false},
+    {DType::kQ8_1, "Q8_1", 32, 36, true},
     {DType::kQ2_K, "Q2_K", 256, 84, true},
     {DType::kQ3_K, "Q3_K", 256, 110, true},
     {DType::kQ4_K, "Q4_K", 256, 144, true},
@@ -53,7 +53,13 @@ const DTypeInfo* dtype_info(uint32_t id) {
   return nullptr;
 }
 
-const DTypeInfo& dtype_info(DType type) { return *dtype_info(static_cast<uint32_t>(type)); }
+const DTypeInfo& dtype_info(DType type) {
+  const DTypeInfo* info = dtype_info(static_cast<uint32_t>(type));
+  if (info == nullptr) {
+    fail(ErrorKind::kInvalidInput, "unknown tensor type id {}", static_cast<uint32_t>(type));
+  }
+  return *info;
+}
 
 const char* dtype_name(DType type) { return dtype_info(type).name; }
 

@@ -54,6 +54,7 @@ struct DTypeInfo {
 
 // Info for a raw type id, or nullptr when the id is not a GGUF type.
 const DTypeInfo* dtype_info(uint32_t id);
+// Info for a known type; throws Error(kInvalidInput) for a value outside the enum (a raw id cast).
 const DTypeInfo& dtype_info(DType type);
 const char* dtype_name(DType type);
 // Parses a name such as "q4_k" or "Q8_0" (case-insensitive); throws Error(kInvalidInput).
