@@ -1,0 +1,69 @@
+// Translation prompts, the LRU cache and the repetition guard.
+#include <gtest/gtest.h>
+
+#include "base/error.h"
+#include "translate/prompt.h"
+#include "translate/repetition_guard.h"
+#include "translate/translation_cache.h"
+
+namespace dsinfer::translate {
+namespace {
+
+TEST(Prompt, InstructionIsSharedAcrossSegments) {
+  TranslationTask task{"zh", "en", {{"术语", "term"}}};
+  const auto a = translation_messages(task, "第一句。");
+  const auto b = translation_messages(task, "第二句。");
+  ASSERT_EQ(a.size(), 2u);
+  EXPECT_EQ(a[0].content, b[0].content);  // identical prefix → prefix cache hit
+  EXPECT_NE(a[0].content.find("from Chinese into English"), std::string::npos);
+  EXPECT_NE(a[0].content.find("术语 => term"), std::string::npos);
+  EXPECT_EQ(a[1].content, "第一句。");
+}
+
+TEST(Prompt, UnknownLanguageListsSupported) {
+  try {
+    language_name("xx");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kInvalidInput);
+    EXPECT_NE(std::string(e.what()).find("zh"), std::string::npos);
+  }
+}
+
+TEST(TranslationCache, EvictsLeastRecentlyUsed) {
+  TranslationCache cache(2);
+  TranslationTask task{"zh", "en", {}};
+  const auto k1 = TranslationCache::key("m", task, "a");
+  const auto k2 = TranslationCache::key("m", task, "b");
+  const auto k3 = TranslationCache::key("m", task, "c");
+  cache.put(k1, "A");
+  cache.put(k2, "B");
+  EXPECT_EQ(cache.get(k1).value_or(""), "A");  // k1 now most recent
+  cache.put(k3, "C");                          // evicts k2
+  EXPECT_FALSE(cache.get(k2).has_value());
+  EXPECT_TRUE(cache.get(k1).has_value());
+  EXPECT_TRUE(cache.get(k3).has_value());
+}
+
+TEST(TranslationCache, KeySeparatesFields) {
+  TranslationTask t1{"zh", "en", {}};
+  TranslationTask t2{"zh", "en", {{"a", "b"}}};
+  EXPECT_NE(TranslationCache::key("m", t1, "x"), TranslationCache::key("m", t2, "x"));
+  EXPECT_NE(TranslationCache::key("m1", t1, "x"), TranslationCache::key("m", t1, "1x"));
+}
+
+TEST(RepetitionGuard, FlagsLoopsNotProse) {
+  RepetitionGuard prose;
+  EXPECT_FALSE(prose.push("The weather is nice today, and we will meet at the station at nine."));
+  RepetitionGuard loop;
+  bool fired = false;
+  for (int i = 0; i < 20 && !fired; ++i) fired = loop.push("the cat ");
+  EXPECT_TRUE(fired);
+  RepetitionGuard cjk;
+  fired = false;
+  for (int i = 0; i < 40 && !fired; ++i) fired = cjk.push("。");
+  EXPECT_TRUE(fired);
+}
+
+}  // namespace
+}  // namespace dsinfer::translate
