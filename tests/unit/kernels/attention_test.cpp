@@ -1,0 +1,198 @@
+// Paged GQA attention: against a naive float64 implementation on contiguous K/V, scrambled block
+// tables, several sequences per call, and every ISA against the scalar reference.
+#include "kernels/attention.h"
+
+#include <cmath>
+#include <numeric>
+#include <random>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "tensor/fp16.h"
+
+namespace dsinfer::kernels {
+namespace {
+
+struct PoolSetup {
+  AttentionDims dims;
+  int64_t block_size = 4;
+  int64_t n_blocks = 40;
+  std::vector<uint16_t> k, v;  // pool: [n_blocks, block_size, n_head_kv * head_dim]
+  PagedKv view() const {
+    PagedKv p;
+    p.k = k.data();
+    p.v = v.data();
+    p.block_size = block_size;
+    p.k_row_stride = dims.n_head_kv * dims.head_dim_k;
+    p.v_row_stride = dims.n_head_kv * dims.head_dim_v;
+    p.k_block_stride = block_size * p.k_row_stride;
+    p.v_block_stride = block_size * p.v_row_stride;
+    return p;
+  }
+};
+
+PoolSetup make_setup(uint32_t seed) {
+  PoolSetup s;
+  s.dims.n_head = 8;
+  s.dims.n_head_kv = 2;
+  s.dims.head_dim_k = 40;  // not a multiple of 16: exercises the tails
+  s.dims.head_dim_v = 40;
+  s.dims.scale = 1.0f / std::sqrt(40.0f);
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> dist(0.0f, 1.0f);
+  s.k.resize(s.n_blocks * s.block_size * 2 * 40);
+  s.v.resize(s.k.size());
+  for (auto& h : s.k) h = tensor::float_to_fp16(dist(rng));
+  for (auto& h : s.v) h = tensor::float_to_fp16(dist(rng));
+  return s;
+}
+
+// Naive: softmax(q.k * scale) v over positions [0, pos], in double, no F16 rounding of q / p.
+std::vector<double> naive(const PoolSetup& s, const float* q, int64_t pos,
+                          const std::vector<int32_t>& bt, int64_t head) {
+  const auto& d = s.dims;
+  const PagedKv p = s.view();
+  const int64_t kvh = head / (d.n_head / d.n_head_kv);
+  std::vector<double> scores(pos + 1);
+  double mx = -1e300;
+  for (int64_t j = 0; j <= pos; ++j) {
+    const uint16_t* k = p.k + bt[j / p.block_size] * p.k_block_stride +
+                        (j % p.block_size) * p.k_row_stride + kvh * d.head_dim_k;
+    double dot = 0;
+    for (int64_t i = 0; i < d.head_dim_k; ++i) dot += double(q[i]) * tensor::fp16_to_float(k[i]);
+    scores[j] = dot * d.scale;
+    mx = std::max(mx, scores[j]);
+  }
+  double sum = 0;
+  for (auto& sc : scores) sum += (sc = std::exp(sc - mx));
+  std::vector<double> out(d.head_dim_v, 0.0);
+  for (int64_t j = 0; j <= pos; ++j) {
+    const uint16_t* v = p.v + bt[j / p.block_size] * p.v_block_stride +
+                        (j % p.block_size) * p.v_row_stride + kvh * d.head_dim_v;
+    for (int64_t i = 0; i < d.head_dim_v; ++i)
+      out[i] += scores[j] / sum * tensor::fp16_to_float(v[i]);
+  }
+  return out;
+}
+
+struct Seq {
+  int64_t start_pos, n_tokens;
+  std::vector<int32_t> bt;
+  std::vector<float> q, out;
+};
+
+std::vector<Seq> make_seqs(const PoolSetup& s, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> dist(0.0f, 1.0f);
+  // Block ids scrambled across the pool and interleaved between sequences.
+  std::vector<int32_t> ids(s.n_blocks);
+  std::iota(ids.begin(), ids.end(), 0);
+  std::shuffle(ids.begin(), ids.end(), rng);
+  std::vector<Seq> seqs = {
+      {0, 13, {}, {}, {}}, {21, 1, {}, {}, {}}, {9, 6, {}, {}, {}}, {0, 1, {}, {}, {}}};
+  size_t next = 0;
+  for (auto& q : seqs) {
+    const int64_t blocks = (q.start_pos + q.n_tokens + s.block_size - 1) / s.block_size;
+    for (int64_t b = 0; b < blocks; ++b) q.bt.push_back(ids[next++]);
+    q.q.resize(q.n_tokens * s.dims.n_head * s.dims.head_dim_k);
+    for (auto& x : q.q) x = 2.0f * dist(rng);
+    q.out.assign(q.n_tokens * s.dims.n_head * s.dims.head_dim_v, 0.0f);
+  }
+  return seqs;
+}
+
+std::vector<AttentionTask> tasks_for(std::vector<Seq>& seqs, const AttentionDims& d) {
+  std::vector<AttentionTask> tasks;
+  for (auto& q : seqs) {
+    AttentionTask t;
+    t.q = q.q.data();
+    t.ldq = d.n_head * d.head_dim_k;
+    t.out = q.out.data();
+    t.ldo = d.n_head * d.head_dim_v;
+    t.n_tokens = q.n_tokens;
+    t.start_pos = q.start_pos;
+    t.block_table = q.bt.data();
+    tasks.push_back(t);
+  }
+  return tasks;
+}
+
+class AttentionIsa : public ::testing::TestWithParam<Isa> {};
+
+// Bound: q and the probabilities are rounded to F16 (relative 2^-11) as in the reference, so the
+// outputs (|out| <~ 1) differ from the exact float64 result by a few 1e-3 at most.
+TEST_P(AttentionIsa, MatchesNaiveFloat64) {
+  const PoolSetup s = make_setup(1);
+  auto seqs = make_seqs(s, 2);
+  ThreadPool pool(2);
+  auto tasks = tasks_for(seqs, s.dims);
+  attention_paged(s.dims, s.view(), tasks.data(), tasks.size(), pool, GetParam());
+  double max_err = 0;
+  for (auto& q : seqs) {
+    for (int64_t t = 0; t < q.n_tokens; ++t) {
+      for (int64_t h = 0; h < s.dims.n_head; ++h) {
+        const auto ref =
+            naive(s, q.q.data() + t * s.dims.n_head * s.dims.head_dim_k + h * s.dims.head_dim_k,
+                  q.start_pos + t, q.bt, h);
+        for (int64_t i = 0; i < s.dims.head_dim_v; ++i) {
+          max_err = std::max(
+              max_err,
+              std::fabs(ref[i] -
+                        q.out[t * s.dims.n_head * s.dims.head_dim_v + h * s.dims.head_dim_v + i]));
+        }
+      }
+    }
+  }
+  EXPECT_LT(max_err, 5e-3) << isa_name(GetParam());
+}
+
+// Bound: the variants differ only in float summation order: 1e-5 absolute.
+TEST_P(AttentionIsa, EqualsScalarReference) {
+  const PoolSetup s = make_setup(3);
+  auto a = make_seqs(s, 4);
+  auto b = make_seqs(s, 4);
+  ThreadPool pool(2);
+  auto ta = tasks_for(a, s.dims);
+  auto tb = tasks_for(b, s.dims);
+  attention_paged(s.dims, s.view(), ta.data(), ta.size(), pool, Isa::kScalar);
+  attention_paged(s.dims, s.view(), tb.data(), tb.size(), pool, GetParam());
+  for (size_t i = 0; i < a.size(); ++i) {
+    for (size_t j = 0; j < a[i].out.size(); ++j) EXPECT_NEAR(a[i].out[j], b[i].out[j], 1e-5);
+  }
+}
+
+// A sequence computed in one call equals the same sequence split into chunks over calls.
+TEST_P(AttentionIsa, ChunkedEqualsWhole) {
+  const PoolSetup s = make_setup(5);
+  auto whole = make_seqs(s, 6);
+  ThreadPool pool(2);
+  auto tw = tasks_for(whole, s.dims);
+  attention_paged(s.dims, s.view(), tw.data(), 1, pool, GetParam());
+  Seq& w = whole[0];
+  const int64_t row_q = s.dims.n_head * s.dims.head_dim_k;
+  const int64_t row_o = s.dims.n_head * s.dims.head_dim_v;
+  std::vector<float> chunked(w.out.size());
+  for (int64_t start = 0; start < w.n_tokens; start += 5) {
+    AttentionTask t = tw[0];
+    t.start_pos = start;
+    t.n_tokens = std::min<int64_t>(5, w.n_tokens - start);
+    t.q = w.q.data() + start * row_q;
+    t.out = chunked.data() + start * row_o;
+    attention_paged(s.dims, s.view(), &t, 1, pool, GetParam());
+  }
+  EXPECT_EQ(chunked, w.out);
+}
+
+INSTANTIATE_TEST_SUITE_P(AllIsas, AttentionIsa, ::testing::ValuesIn(available_isas()),
+                         [](const auto& info) { return std::string(isa_name(info.param)); });
+
+TEST(AttentionIsaSelection, ReportsSelected) {
+  // CI forces DSINFER_CPU_ISA; the dispatching overloads use selected_isa().
+  std::printf("attention: selected ISA %s (available %s)\n", isa_name(selected_isa()),
+              available_isas_text().c_str());
+  SUCCEED();
+}
+
+}  // namespace
+}  // namespace dsinfer::kernels
