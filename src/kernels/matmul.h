@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "base/thread_pool.h"
+#include "kernels/isa.h"
 #include "tensor/dtype.h"
 
 namespace dsinfer::kernels {
@@ -28,6 +29,12 @@ struct WeightView {
 // Calls from one thread at a time per pool.
 void matmul(const WeightView& w, const float* x, int64_t ldx, int64_t n_rows, float* y, int64_t ldy,
             ThreadPool& pool);
+
+// matmul() with a chosen ISA variant instead of selected_isa() (tests and benchmarks compare the
+// variants). Throws Error(kUnsupported) when this CPU/build cannot run `isa`. Returns the variant
+// that actually ran (always `isa`).
+Isa matmul_with_isa(Isa isa, const WeightView& w, const float* x, int64_t ldx, int64_t n_rows,
+                    float* y, int64_t ldy, ThreadPool& pool);
 
 // Number of matmul() calls made in this process, per weight data pointer: tests use it to check
 // that a forward pass reads every weight once per batch. Counting is off unless enabled.

@@ -1,0 +1,301 @@
+// matmul tests: every ISA variant this CPU has x every weight type equals the scalar reference
+// (explicit tolerances), the scalar reference equals a float computation on dequantised weights
+// within the activation-quantisation error bound, plus argument checks and call counting.
+#include "kernels/matmul.h"
+
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "base/error.h"
+#include "kernels/isa.h"
+#include "tensor/dtype.h"
+#include "tensor/quantize.h"
+
+namespace dsinfer::kernels {
+namespace {
+
+using tensor::DType;
+
+const DType kAllTypes[] = {DType::kF32,  DType::kF16,  DType::kBF16, DType::kQ8_0,
+                           DType::kQ4_0, DType::kQ4_1, DType::kQ5_0, DType::kQ5_1,
+                           DType::kQ4_K, DType::kQ5_K, DType::kQ6_K};
+
+bool is_k_type(DType t) { return t == DType::kQ4_K || t == DType::kQ5_K || t == DType::kQ6_K; }
+bool is_float_type(DType t) { return t == DType::kF32 || t == DType::kF16 || t == DType::kBF16; }
+
+bool isa_available(Isa isa) {
+  for (Isa a : available_isas()) {
+    if (a == isa) return true;
+  }
+  return false;
+}
+
+uint16_t small_half(std::mt19937& rng) {
+  // A positive fp16 in [2^-10, 2^-6): sane scales for random blocks.
+  std::uniform_int_distribution<int> exp(5, 8), mant(0, 1023);
+  return static_cast<uint16_t>((exp(rng) << 10) | mant(rng));
+}
+
+// Random valid blocks: random bytes everywhere, then sane fp16 scale fields.
+std::vector<uint8_t> random_blocks(DType type, int64_t n_in, int64_t n_out, std::mt19937& rng) {
+  const auto& info = tensor::dtype_info(type);
+  const size_t row = tensor::row_bytes(info, n_in);
+  std::vector<uint8_t> data(row * static_cast<size_t>(n_out));
+  std::uniform_int_distribution<int> byte(0, 255);
+  for (auto& b : data) b = static_cast<uint8_t>(byte(rng));
+  const size_t nblocks = data.size() / info.block_bytes;
+  for (size_t k = 0; k < nblocks; ++k) {
+    uint8_t* blk = data.data() + k * info.block_bytes;
+    auto put = [&](size_t off) {
+      const uint16_t h = small_half(rng);
+      std::memcpy(blk + off, &h, 2);
+    };
+    switch (type) {
+      case DType::kQ8_0:
+        put(0);
+        for (int i = 0; i < 32; ++i) {
+          if (blk[2 + i] == 0x80) blk[2 + i] = 0x81;  // -128 is not produced by quantisers
+        }
+        break;
+      case DType::kQ4_0:
+      case DType::kQ5_0:
+        put(0);
+        break;
+      case DType::kQ4_1:
+      case DType::kQ5_1:
+      case DType::kQ4_K:
+      case DType::kQ5_K:
+        put(0);
+        put(2);
+        break;
+      case DType::kQ6_K:
+        put(208);
+        break;
+      default:
+        break;
+    }
+  }
+  return data;
+}
+
+std::vector<float> random_floats(size_t n, std::mt19937& rng, float scale = 1.0f) {
+  std::normal_distribution<float> dist(0.0f, scale);
+  std::vector<float> v(n);
+  for (auto& x : v) x = dist(rng);
+  return v;
+}
+
+// Weights: float types and half the quantised cases from quantize_row of random floats (what
+// model files hold); the other quantised cases are random valid blocks (every bit pattern).
+std::vector<uint8_t> make_weights(DType type, int64_t n_in, int64_t n_out, bool random_bits,
+                                  std::mt19937& rng) {
+  if (!is_float_type(type) && random_bits) return random_blocks(type, n_in, n_out, rng);
+  const auto f = random_floats(static_cast<size_t>(n_in * n_out), rng, 0.05f);
+  std::vector<uint8_t> data(tensor::row_bytes(tensor::dtype_info(type), n_in) *
+                            static_cast<size_t>(n_out));
+  tensor::quantize_rows(type, f.data(), data.data(), n_out, n_in);
+  return data;
+}
+
+struct Case {
+  int64_t n_in;
+  int64_t n_out;
+  int64_t n_rows;
+};
+
+std::vector<Case> cases_for(DType t) {
+  std::vector<Case> out;
+  std::vector<int64_t> n_ins;
+  if (is_k_type(t)) {
+    n_ins = {256, 768};
+  } else if (is_float_type(t)) {
+    n_ins = {100, 96, 768};
+  } else {
+    n_ins = {32, 96, 768};
+  }
+  for (int64_t n_in : n_ins) {
+    for (int64_t n_rows : {1, 3, 8, 33}) out.push_back({n_in, 37, n_rows});
+  }
+  out.push_back({2048, 101, 5});  // several weight panels
+  out.push_back({4096, 3, 2});
+  return out;
+}
+
+class MatmulIsaTest : public ::testing::TestWithParam<std::tuple<DType, Isa>> {};
+
+TEST_P(MatmulIsaTest, EqualsScalarReference) {
+  const auto [type, isa] = GetParam();
+  if (!isa_available(isa)) {
+    GTEST_SKIP() << "ISA " << isa_name(isa)
+                 << " not available on this CPU (available: " << available_isas_text() << ")";
+  }
+  ThreadPool pool(3);
+  std::mt19937 rng(1234 + static_cast<int>(type));
+  int case_index = 0;
+  for (const Case& c : cases_for(type)) {
+    const bool random_bits = (case_index++ % 2) == 1;
+    const auto wdata = make_weights(type, c.n_in, c.n_out, random_bits, rng);
+    WeightView w{type, wdata.data(), c.n_in, c.n_out, 0};
+    const auto x = random_floats(static_cast<size_t>(c.n_rows * c.n_in), rng);
+    std::vector<float> y_ref(static_cast<size_t>(c.n_rows * c.n_out), -1.0f);
+    std::vector<float> y(y_ref.size(), -2.0f);
+    EXPECT_EQ(
+        matmul_with_isa(Isa::kScalar, w, x.data(), c.n_in, c.n_rows, y_ref.data(), c.n_out, pool),
+        Isa::kScalar);
+    ASSERT_EQ(matmul_with_isa(isa, w, x.data(), c.n_in, c.n_rows, y.data(), c.n_out, pool), isa);
+    float max_ref = 0.0f;
+    for (float v : y_ref) max_ref = std::max(max_ref, std::fabs(v));
+    // Same integer block sums, same quantised activations: only float summation order differs.
+    const float tol = 2e-5f * max_ref * std::sqrt(static_cast<float>(c.n_in) / 32.0f) + 1e-6f;
+    for (size_t i = 0; i < y.size(); ++i) {
+      ASSERT_NEAR(y[i], y_ref[i], tol)
+          << tensor::dtype_name(type) << " " << isa_name(isa) << " n_in " << c.n_in << " n_out "
+          << c.n_out << " n_rows " << c.n_rows << " at " << i
+          << (random_bits ? " (random bits)" : "");
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllTypes, MatmulIsaTest,
+                         ::testing::Combine(::testing::ValuesIn(kAllTypes),
+                                            ::testing::Values(Isa::kScalar, Isa::kAvx2,
+                                                              Isa::kAvx512)),
+                         [](const auto& info) {
+                           return std::string(tensor::dtype_name(std::get<0>(info.param))) + "_" +
+                                  isa_name(std::get<1>(info.param));
+                         });
+
+// The scalar reference against double-precision dot products of the dequantised weights with
+// the float activations: the only difference allowed is the activations' rounding (8-bit blocks
+// or fp16/bf16), bounded element by element.
+class MatmulScalarTest : public ::testing::TestWithParam<DType> {};
+
+TEST_P(MatmulScalarTest, MatchesDequantisedWeightsWithinActivationRounding) {
+  const DType type = GetParam();
+  ThreadPool pool(1);
+  std::mt19937 rng(99);
+  const int64_t n_in = 512, n_out = 9, n_rows = 3;
+  const auto wdata = make_weights(type, n_in, n_out, false, rng);
+  const size_t row = tensor::row_bytes(tensor::dtype_info(type), n_in);
+  const auto x = random_floats(static_cast<size_t>(n_rows * n_in), rng);
+  std::vector<float> y(static_cast<size_t>(n_rows * n_out));
+  matmul_with_isa(Isa::kScalar, WeightView{type, wdata.data(), n_in, n_out, 0}, x.data(), n_in,
+                  n_rows, y.data(), n_out, pool);
+  const int64_t block = is_k_type(type) ? 256 : 32;
+  std::vector<float> wf(static_cast<size_t>(n_in));
+  for (int64_t o = 0; o < n_out; ++o) {
+    tensor::dequantize_row(type, wdata.data() + row * static_cast<size_t>(o), wf.data(), n_in);
+    for (int64_t r = 0; r < n_rows; ++r) {
+      const float* xr = x.data() + r * n_in;
+      double exact = 0.0, bound = 1e-4;
+      for (int64_t i = 0; i < n_in; ++i) {
+        exact += static_cast<double>(wf[i]) * xr[i];
+        double err = 0.0;
+        if (type == DType::kF32) {
+          err = 1e-6 * std::fabs(xr[i]);
+        } else if (type == DType::kF16) {
+          err = std::fabs(xr[i]) * 0x1p-11;
+        } else if (type == DType::kBF16) {
+          err = std::fabs(xr[i]) * 0x1p-8;
+        } else {
+          float amax = 0.0f;
+          const int64_t b0 = i / block * block;
+          for (int64_t k = b0; k < b0 + block; ++k) amax = std::max(amax, std::fabs(xr[k]));
+          err = 0.6 * amax / 127.0;  // half a step, plus the fp16 rounding of the scale
+        }
+        bound += std::fabs(wf[i]) * err;
+      }
+      EXPECT_NEAR(y[static_cast<size_t>(r * n_out + o)], exact, bound)
+          << tensor::dtype_name(type) << " row " << o << " act " << r;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllTypes, MatmulScalarTest, ::testing::ValuesIn(kAllTypes),
+                         [](const auto& info) {
+                           return std::string(tensor::dtype_name(info.param));
+                         });
+
+TEST(Matmul, StridesAndPaddedRows) {
+  ThreadPool pool(2);
+  std::mt19937 rng(5);
+  const int64_t n_in = 256, n_out = 19, n_rows = 6, ldx = 300, ldy = 40;
+  const DType type = DType::kQ4_K;
+  const size_t row = tensor::row_bytes(tensor::dtype_info(type), n_in);
+  const auto packed = make_weights(type, n_in, n_out, false, rng);
+  std::vector<uint8_t> padded(static_cast<size_t>(n_out) * (row + 16));
+  for (int64_t o = 0; o < n_out; ++o) {
+    std::memcpy(padded.data() + o * (row + 16), packed.data() + o * row, row);
+  }
+  const auto x = random_floats(static_cast<size_t>(n_rows * ldx), rng);
+  std::vector<float> y1(static_cast<size_t>(n_rows * n_out)),
+      y2(static_cast<size_t>(n_rows * ldy), 7.0f);
+  matmul(WeightView{type, packed.data(), n_in, n_out, 0}, x.data(), ldx, n_rows, y1.data(), n_out,
+         pool);
+  matmul(WeightView{type, padded.data(), n_in, n_out, row + 16}, x.data(), ldx, n_rows, y2.data(),
+         ldy, pool);
+  for (int64_t r = 0; r < n_rows; ++r) {
+    for (int64_t o = 0; o < n_out; ++o) EXPECT_EQ(y1[r * n_out + o], y2[r * ldy + o]);
+    for (int64_t o = n_out; o < ldy; ++o) EXPECT_EQ(y2[r * ldy + o], 7.0f);  // untouched
+  }
+}
+
+TEST(Matmul, RejectsBadArguments) {
+  ThreadPool pool(1);
+  std::vector<uint8_t> w(4096);
+  std::vector<float> x(512), y(64);
+  EXPECT_THROW(
+      matmul(WeightView{DType::kQ2_K, w.data(), 256, 1, 0}, x.data(), 256, 1, y.data(), 1, pool),
+      Error);
+  EXPECT_THROW(
+      matmul(WeightView{DType::kQ4_K, w.data(), 128, 1, 0}, x.data(), 128, 1, y.data(), 1, pool),
+      Error);
+  EXPECT_THROW(
+      matmul(WeightView{DType::kQ8_0, w.data(), 48, 1, 0}, x.data(), 48, 1, y.data(), 1, pool),
+      Error);
+  EXPECT_THROW(
+      matmul(WeightView{DType::kF32, w.data(), 64, 2, 0}, x.data(), 32, 1, y.data(), 2, pool),
+      Error);
+  EXPECT_THROW(
+      matmul(WeightView{DType::kF32, nullptr, 64, 2, 0}, x.data(), 64, 1, y.data(), 2, pool),
+      Error);
+  if (!isa_available(Isa::kAvx512)) {
+    EXPECT_THROW(matmul_with_isa(Isa::kAvx512, WeightView{DType::kF32, w.data(), 64, 2, 0},
+                                 x.data(), 64, 1, y.data(), 2, pool),
+                 Error);
+  }
+}
+
+TEST(Matmul, SelectedIsaIsTheBestAvailableUnlessForced) {
+  if (std::getenv("DSINFER_CPU_ISA") == nullptr) {
+    EXPECT_EQ(selected_isa(), available_isas().back());
+  }
+}
+
+TEST(Matmul, CountsCallsPerWeightWhenEnabled) {
+  ThreadPool pool(1);
+  std::vector<float> w1(64, 0.5f), w2(64, 0.25f), x(32, 1.0f), y(2);
+  const WeightView a{DType::kF32, w1.data(), 32, 2, 0}, b{DType::kF32, w2.data(), 32, 2, 0};
+  matmul_call_counts_reset();
+  matmul(a, x.data(), 32, 1, y.data(), 2, pool);
+  EXPECT_EQ(matmul_call_count(w1.data()), 0u);  // off by default
+  matmul_counting_enable(true);
+  matmul(a, x.data(), 32, 1, y.data(), 2, pool);
+  matmul(a, x.data(), 32, 1, y.data(), 2, pool);
+  matmul(b, x.data(), 32, 1, y.data(), 2, pool);
+  matmul_counting_enable(false);
+  matmul(b, x.data(), 32, 1, y.data(), 2, pool);
+  EXPECT_EQ(matmul_call_count(w1.data()), 2u);
+  EXPECT_EQ(matmul_call_count(w2.data()), 1u);
+  EXPECT_FLOAT_EQ(y[0], 8.0f);
+  matmul_call_counts_reset();
+  EXPECT_EQ(matmul_call_count(w1.data()), 0u);
+}
+
+}  // namespace
+}  // namespace dsinfer::kernels
