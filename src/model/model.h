@@ -25,7 +25,8 @@ struct ModelInfo {
   int64_t n_vocab = 0;
   int64_t n_ctx_train = 0;
   int64_t parameter_count = 0;
-  int64_t kv_bytes_per_token = 0;  // bytes the KV pool stores per token (all layers)
+  int64_t kv_bytes_per_token = 0;      // bytes the KV pool stores per token (all layers)
+  int64_t weight_bytes_per_token = 0;  // bytes of weights one decode step reads (all matmuls)
 };
 
 // Owns the mapped file, the weights and the KV block memory. Not thread-safe: one thread (the
@@ -37,6 +38,8 @@ class Model {
   virtual const ModelInfo& info() const = 0;
   virtual int64_t kv_block_size() const = 0;
   virtual int64_t kv_block_count() const = 0;
+  // Max positions per sequence (ModelOptions::ctx_size, or the model's context length).
+  virtual int64_t ctx_size() const = 0;
 
   // Runs one step over the batch: stores K/V of every token into its blocks (as given by each
   // sequence's block_table, which must cover start_pos + tokens) and returns logits.

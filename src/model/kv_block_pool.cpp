@@ -1,0 +1,46 @@
+// KV block pool storage.
+#include "model/kv_block_pool.h"
+
+#include <new>
+
+#include "base/error.h"
+
+namespace dsinfer::model {
+
+KvBlockPool::KvBlockPool(int64_t n_layers, int64_t n_blocks, int64_t block_size,
+                         int64_t k_row_elems, int64_t v_row_elems)
+    : n_layers_(n_layers),
+      n_blocks_(n_blocks),
+      block_size_(block_size),
+      k_row_elems_(k_row_elems),
+      v_row_elems_(v_row_elems) {
+  if (n_layers <= 0 || n_blocks <= 0 || block_size <= 0 || k_row_elems <= 0 || v_row_elems < 0) {
+    fail(ErrorKind::kInvalidInput,
+         "KV pool: layers {}, blocks {}, block size {}, row sizes {}/{} must be positive", n_layers,
+         n_blocks, block_size, k_row_elems, v_row_elems);
+  }
+  const int64_t k_elems = n_layers * n_blocks * block_size * k_row_elems;
+  const int64_t v_elems = n_layers * n_blocks * block_size * v_row_elems;
+  // Default-initialised (not zeroed): pages are only touched when tokens are stored.
+  storage_.reset(new (std::nothrow) uint16_t[static_cast<size_t>(k_elems + v_elems)]);
+  if (!storage_) {
+    fail(ErrorKind::kUnavailable, "KV pool: cannot allocate {} bytes ({} blocks of {} tokens)",
+         (k_elems + v_elems) * 2, n_blocks, block_size);
+  }
+  k_ = storage_.get();
+  v_ = k_ + k_elems;
+}
+
+kernels::PagedKv KvBlockPool::layer_view(int64_t layer) const {
+  kernels::PagedKv view;
+  view.block_size = block_size_;
+  view.k = k_ + layer * n_blocks_ * block_size_ * k_row_elems_;
+  view.v = v_ + layer * n_blocks_ * block_size_ * v_row_elems_;
+  view.k_block_stride = block_size_ * k_row_elems_;
+  view.v_block_stride = block_size_ * v_row_elems_;
+  view.k_row_stride = k_row_elems_;
+  view.v_row_stride = v_row_elems_;
+  return view;
+}
+
+}  // namespace dsinfer::model

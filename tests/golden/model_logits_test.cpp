@@ -1,0 +1,296 @@
+// Golden logits: every llama / qwen2 case of ../shared/fixtures/golden/manifest.json, compared
+// exactly as its compare_rule says (prompt logits max |diff| <= tolerance; greedy tokens up to the
+// first near-tie, with gen_logits rows within tolerance while compared). Also: a batch of several
+// sequences equals each alone, and chunked prefill equals whole-prompt prefill.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "base/thread_pool.h"
+#include "gguf/gguf_file.h"
+#include "kernels/isa.h"
+#include "model/model.h"
+#include "support/fixtures.h"
+
+namespace dsinfer {
+namespace {
+
+using model::Batch;
+using model::BatchSequence;
+using model::Logits;
+using model::Model;
+
+std::vector<float> read_floats(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  in.seekg(0, std::ios::end);
+  const auto size = static_cast<size_t>(in.tellg());
+  in.seekg(0);
+  std::vector<float> v(size / sizeof(float));
+  in.read(reinterpret_cast<char*>(v.data()),
+          static_cast<std::streamsize>(v.size() * sizeof(float)));
+  return v;
+}
+
+nlohmann::json load_manifest(const std::string& fixtures) {
+  std::ifstream in(fixtures + "/golden/manifest.json");
+  return nlohmann::json::parse(in);
+}
+
+bool is_dense_case(const nlohmann::json& c) {
+  const std::string arch = c.at("arch");
+  return arch == "llama" || arch == "qwen2";
+}
+
+int64_t argmax(const float* row, int64_t n) {
+  int64_t best = 0;  // ties -> lowest id, as the reference's greedy sampling
+  for (int64_t i = 1; i < n; ++i) {
+    if (row[i] > row[best]) best = i;
+  }
+  return best;
+}
+
+double max_abs_diff(const float* a, const float* b, int64_t n) {
+  double m = 0;
+  for (int64_t i = 0; i < n; ++i) m = std::max(m, std::fabs(double(a[i]) - double(b[i])));
+  return m;
+}
+
+constexpr int64_t kBlockSize = 16;
+constexpr int64_t kCtx = 1024;
+
+// A loaded model plus a trivial block allocator for the tests (blocks handed out in order).
+struct Loaded {
+  std::shared_ptr<gguf::GgufFile> file;
+  std::unique_ptr<Model> model;
+  int32_t next_block = 0;
+
+  std::vector<int32_t> take_blocks(int64_t n_positions) {
+    std::vector<int32_t> bt;
+    const int64_t need = (n_positions + kBlockSize - 1) / kBlockSize;
+    if (next_block + need > model->kv_block_count()) next_block = 0;
+    for (int64_t i = 0; i < need; ++i) bt.push_back(next_block++);
+    return bt;
+  }
+};
+
+class ModelLogitsGolden : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { pool_ = std::make_unique<ThreadPool>(2); }
+  static void TearDownTestSuite() {
+    models_.clear();
+    pool_.reset();
+  }
+
+  static Loaded& load(const std::string& path) {
+    auto it = models_.find(path);
+    if (it != models_.end()) return it->second;
+    Loaded l;
+    l.file = gguf::GgufFile::open(path);
+    model::ModelOptions opt;
+    opt.kv_block_size = kBlockSize;
+    opt.ctx_size = kCtx;
+    opt.kv_blocks = 8 * kCtx / kBlockSize;
+    l.model = model::load_model(l.file, opt, *pool_);
+    return models_.emplace(path, std::move(l)).first->second;
+  }
+
+  static std::unique_ptr<ThreadPool> pool_;
+  static std::map<std::string, Loaded> models_;
+};
+
+std::unique_ptr<ThreadPool> ModelLogitsGolden::pool_;
+std::map<std::string, Loaded> ModelLogitsGolden::models_;
+
+TEST_F(ModelLogitsGolden, EveryLlamaAndQwen2CasePasses) {
+  DSINFER_REQUIRE_FIXTURES(fixtures);
+  const auto isa = kernels::isa_name(kernels::selected_isa());
+  std::printf("golden model logits: kernels ISA = %s (available: %s)\n", isa,
+              kernels::available_isas_text().c_str());
+  RecordProperty("isa", isa);
+  const auto manifest = load_manifest(fixtures);
+  int expected = 0;
+  int ran = 0;
+  for (const auto& c : manifest.at("cases")) {
+    if (!is_dense_case(c)) continue;
+    ++expected;
+    const std::string id = c.at("id");
+    SCOPED_TRACE(id);
+    Loaded& m = load(fixtures + "/golden/" + c.at("model_file").get<std::string>());
+    const int64_t n_vocab = c.at("n_vocab");
+    ASSERT_EQ(m.model->info().n_vocab, n_vocab);
+    const double tol = c.at("recommended_tolerance_max_abs");
+    const auto prompt = c.at("prompt_tokens").get<std::vector<int32_t>>();
+    const auto golden = read_floats(fixtures + "/golden/" + c.at("logits_file").get<std::string>());
+    const auto gen_golden =
+        read_floats(fixtures + "/golden/" + c.at("gen_logits_file").get<std::string>());
+    const auto expected_tokens = c.at("expected_greedy_tokens").get<std::vector<int64_t>>();
+    const auto margins = c.at("greedy_top2_margins").get<std::vector<double>>();
+    const auto n = static_cast<int64_t>(prompt.size());
+    ASSERT_EQ(golden.size(), static_cast<size_t>(n * n_vocab));
+
+    Batch batch;
+    BatchSequence seq;
+    seq.seq_id = 1;
+    seq.tokens = prompt;
+    seq.start_pos = 0;
+    seq.block_table = m.take_blocks(n + static_cast<int64_t>(expected_tokens.size()));
+    seq.want_all_logits = true;
+    batch.sequences.push_back(seq);
+    Logits out = m.model->forward(batch);
+    ASSERT_EQ(out.row_count.at(0), n);
+    const double prompt_diff = max_abs_diff(out.data.data(), golden.data(), n * n_vocab);
+    EXPECT_LE(prompt_diff, tol) << "prompt logits";
+
+    // Greedy continuation, one token per step through the KV cache.
+    std::vector<float> last(out.row(n - 1), out.row(n - 1) + n_vocab);
+    const int64_t gen_rows = static_cast<int64_t>(gen_golden.size()) / n_vocab;
+    double gen_diff = 0;
+    size_t compared = 0;
+    for (size_t g = 0; g < expected_tokens.size(); ++g) {
+      if (margins[g] < 2 * tol) break;  // near-tie: either choice is legitimate
+      if (static_cast<int64_t>(g) < gen_rows) {
+        gen_diff =
+            std::max(gen_diff, max_abs_diff(last.data(), gen_golden.data() + g * n_vocab, n_vocab));
+      }
+      const int64_t tok = argmax(last.data(), n_vocab);
+      ASSERT_EQ(tok, expected_tokens[g]) << "greedy step " << g;
+      ++compared;
+      if (g + 1 == expected_tokens.size()) break;
+      Batch step;
+      BatchSequence s = seq;
+      s.tokens = {static_cast<int32_t>(tok)};
+      s.start_pos = n + static_cast<int64_t>(g);
+      s.want_all_logits = false;
+      step.sequences.push_back(s);
+      Logits o = m.model->forward(step);
+      last.assign(o.row(0), o.row(0) + n_vocab);
+    }
+    EXPECT_LE(gen_diff, tol) << "gen logits";
+    std::printf("  %-40s tol %-6g prompt max|d| %.3g  gen max|d| %.3g  greedy %zu/%zu compared\n",
+                id.c_str(), tol, prompt_diff, gen_diff, compared, expected_tokens.size());
+    ++ran;
+  }
+  EXPECT_GT(expected, 0);
+  EXPECT_EQ(ran, expected) << "every llama/qwen2 case must run";
+}
+
+// Several prompts of one model in one batch (prefill, then decode steps together) give the same
+// logits as each prompt alone. Bound: 1e-4 absolute (the kernels treat rows independently, so
+// the results are in fact expected to be identical).
+TEST_F(ModelLogitsGolden, BatchOfSequencesEqualsEachAlone) {
+  DSINFER_REQUIRE_FIXTURES(fixtures);
+  const auto manifest = load_manifest(fixtures);
+  std::map<std::string, std::vector<std::vector<int32_t>>> prompts;  // model -> prompts
+  for (const auto& c : manifest.at("cases")) {
+    if (is_dense_case(c)) prompts[c.at("model_file")].push_back(c.at("prompt_tokens"));
+  }
+  int models_checked = 0;
+  for (const auto& [file, list] : prompts) {
+    SCOPED_TRACE(file);
+    Loaded& m = load(fixtures + "/golden/" + file);
+    const int64_t n_vocab = m.model->info().n_vocab;
+    constexpr int kSteps = 4;
+    // Alone.
+    std::vector<std::vector<float>> alone;  // per prompt: last prompt row + kSteps decode rows
+    std::vector<std::vector<int32_t>> next_tokens;
+    for (const auto& p : list) {
+      std::vector<float> rows;
+      std::vector<int32_t> toks;
+      BatchSequence s;
+      s.tokens = p;
+      s.block_table = m.take_blocks(static_cast<int64_t>(p.size()) + kSteps);
+      Batch b;
+      b.sequences = {s};
+      Logits o = m.model->forward(b);
+      for (int step = 0; step <= kSteps; ++step) {
+        rows.insert(rows.end(), o.row(0), o.row(0) + n_vocab);
+        if (step == kSteps) break;
+        const auto tok = static_cast<int32_t>(argmax(o.row(0), n_vocab));
+        toks.push_back(tok);
+        s.start_pos += static_cast<int64_t>(s.tokens.size());
+        s.tokens = {tok};
+        b.sequences = {s};
+        o = m.model->forward(b);
+      }
+      alone.push_back(rows);
+      next_tokens.push_back(toks);
+    }
+    // Together: one prefill batch with every prompt, then decode steps with every sequence.
+    Batch b;
+    for (size_t i = 0; i < list.size(); ++i) {
+      BatchSequence s;
+      s.seq_id = static_cast<int64_t>(i);
+      s.tokens = list[i];
+      s.block_table = m.take_blocks(static_cast<int64_t>(list[i].size()) + kSteps);
+      b.sequences.push_back(s);
+    }
+    for (int step = 0; step <= kSteps; ++step) {
+      Logits o = m.model->forward(b);
+      for (size_t i = 0; i < list.size(); ++i) {
+        const double d =
+            max_abs_diff(o.row(o.first_row[i]), alone[i].data() + step * n_vocab, n_vocab);
+        EXPECT_LE(d, 1e-4) << "sequence " << i << " step " << step;
+      }
+      for (size_t i = 0; i < list.size() && step < kSteps; ++i) {
+        auto& s = b.sequences[i];
+        s.start_pos += static_cast<int64_t>(s.tokens.size());
+        s.tokens = {next_tokens[i][static_cast<size_t>(step)]};
+      }
+    }
+    ++models_checked;
+  }
+  EXPECT_GT(models_checked, 0);
+}
+
+// A prompt fed in chunks of 7 tokens (chunked prefill, KV carried over between steps) gives the
+// same per-position logits as the whole prompt in one step. Bound: 1e-4 absolute.
+TEST_F(ModelLogitsGolden, ChunkedPrefillEqualsWhole) {
+  DSINFER_REQUIRE_FIXTURES(fixtures);
+  const auto manifest = load_manifest(fixtures);
+  std::map<std::string, std::vector<int32_t>> longest;
+  for (const auto& c : manifest.at("cases")) {
+    if (!is_dense_case(c)) continue;
+    auto p = c.at("prompt_tokens").get<std::vector<int32_t>>();
+    auto& cur = longest[c.at("model_file")];
+    if (p.size() > cur.size()) cur = p;
+  }
+  for (const auto& [file, prompt] : longest) {
+    SCOPED_TRACE(file);
+    Loaded& m = load(fixtures + "/golden/" + file);
+    const int64_t n_vocab = m.model->info().n_vocab;
+    const auto n = static_cast<int64_t>(prompt.size());
+    BatchSequence s;
+    s.tokens = prompt;
+    s.block_table = m.take_blocks(n);
+    s.want_all_logits = true;
+    Batch whole;
+    whole.sequences = {s};
+    const Logits w = m.model->forward(whole);
+    s.block_table = m.take_blocks(n);
+    for (int64_t start = 0; start < n; start += 7) {
+      const int64_t len = std::min<int64_t>(7, n - start);
+      BatchSequence c = s;
+      c.tokens.assign(prompt.begin() + start, prompt.begin() + start + len);
+      c.start_pos = start;
+      Batch b;
+      b.sequences = {c};
+      const Logits o = m.model->forward(b);
+      for (int64_t i = 0; i < len; ++i) {
+        EXPECT_LE(max_abs_diff(o.row(i), w.row(start + i), n_vocab), 1e-4)
+            << "position " << start + i;
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace dsinfer
