@@ -20,13 +20,15 @@ inline int nearest_int(float v) {
   return static_cast<int>(std::bit_cast<uint32_t>(biased) & 0x007fffffu) - 0x00400000;
 }
 
-// Round half away from zero (C roundf) then clamp to [lo, hi]; NaN gives 0.
+// Round half away from zero (C roundf) then clamp to [lo, hi]; NaN gives 0. Written without a
+// libm call so loops over it vectorise: v - trunc(v) is exact for in-range v.
 inline int round_away_clamped(float v, int lo, int hi) {
-  const float r = std::round(v);
-  if (!(r == r)) return 0;
-  if (r < static_cast<float>(lo)) return lo;
-  if (r > static_cast<float>(hi)) return hi;
-  return static_cast<int>(r);
+  if (!(v == v)) return 0;
+  if (v <= static_cast<float>(lo)) return lo;
+  if (v >= static_cast<float>(hi)) return hi;
+  const int t = static_cast<int>(v);
+  const float frac = v - static_cast<float>(t);
+  return t + (frac >= 0.5f ? 1 : 0) - (frac <= -0.5f ? 1 : 0);
 }
 
 // Truncation toward zero (a C cast) clamped to [lo, hi]; NaN gives lo.
