@@ -1,0 +1,360 @@
+// Runtime values of the chat-template renderer (see jinja_value.h).
+#include "tokenizer/jinja_value.h"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "tokenizer/utf8.h"
+
+namespace dsinfer::tokenizer::jinja {
+
+Value Value::make(ValueKind kind) {
+  Value v;
+  v.kind = kind;
+  return v;
+}
+Value Value::from_bool(bool b) {
+  Value v = make(ValueKind::kBool);
+  v.boolean = b;
+  return v;
+}
+Value Value::from_int(int64_t i) {
+  Value v = make(ValueKind::kInt);
+  v.integer = i;
+  return v;
+}
+Value Value::from_float(double d) {
+  Value v = make(ValueKind::kFloat);
+  v.number = d;
+  return v;
+}
+Value Value::from_string(std::string s) {
+  Value v = make(ValueKind::kString);
+  v.string = std::move(s);
+  return v;
+}
+Value Value::from_array(ValueList items) {
+  Value v = make(ValueKind::kArray);
+  v.array = std::make_shared<ValueList>(std::move(items));
+  return v;
+}
+Value Value::from_object(ObjectEntries entries) {
+  Value v = make(ValueKind::kObject);
+  v.object = std::make_shared<ObjectEntries>(std::move(entries));
+  return v;
+}
+Value Value::from_namespace(ObjectEntries entries) {
+  Value v = make(ValueKind::kNamespace);
+  v.object = std::make_shared<ObjectEntries>(std::move(entries));
+  return v;
+}
+Value Value::from_function(Function fn) {
+  Value v = make(ValueKind::kFunction);
+  v.function = std::make_shared<Function>(std::move(fn));
+  return v;
+}
+
+const Value* Value::find(std::string_view key) const {
+  if (!object) return nullptr;
+  for (const auto& [k, v] : *object) {
+    if (k == key) return &v;
+  }
+  return nullptr;
+}
+
+void Value::set(const std::string& key, Value v) {
+  for (auto& [k, existing] : *object) {
+    if (k == key) {
+      existing = std::move(v);
+      return;
+    }
+  }
+  object->emplace_back(key, std::move(v));
+}
+
+bool truthy(const Value& v) {
+  switch (v.kind) {
+    case ValueKind::kUndefined:
+    case ValueKind::kNone:
+      return false;
+    case ValueKind::kBool:
+      return v.boolean;
+    case ValueKind::kInt:
+      return v.integer != 0;
+    case ValueKind::kFloat:
+      return v.number != 0 && !std::isnan(v.number);
+    case ValueKind::kString:
+      return !v.string.empty();
+    case ValueKind::kArray:
+      return !v.array->empty();
+    case ValueKind::kObject:
+      return !v.object->empty();
+    case ValueKind::kNamespace:
+    case ValueKind::kFunction:
+      return true;
+  }
+  return false;
+}
+
+namespace {
+
+std::string number_text(double d) {
+  if (std::isnan(d)) return "NaN";
+  if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
+  return fmt::format("{}", d);
+}
+
+std::string float_output(double d) {
+  if (d == 0 && std::signbit(d)) return "-0.0";
+  if (std::isfinite(d) && std::floor(d) == d && std::fabs(d) < 1e21) {
+    return fmt::format("{:.1f}", d);
+  }
+  return number_text(d);
+}
+
+void json_string(std::string_view s, std::string& out) {
+  out += '"';
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (u < 0x20) {
+          out += fmt::format("\\u{:04x}", u);
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+}
+
+void json_value(const Value& v, std::string_view undefined_text, std::string& out) {
+  switch (v.kind) {
+    case ValueKind::kUndefined:
+      out += undefined_text;
+      return;
+    case ValueKind::kNone:
+      out += "null";
+      return;
+    case ValueKind::kBool:
+      out += v.boolean ? "true" : "false";
+      return;
+    case ValueKind::kInt:
+      out += std::to_string(v.integer);
+      return;
+    case ValueKind::kFloat:
+      out += std::isfinite(v.number) ? number_text(v.number) : "null";
+      return;
+    case ValueKind::kString:
+      json_string(v.string, out);
+      return;
+    case ValueKind::kArray: {
+      out += '[';
+      bool first = true;
+      for (const auto& item : *v.array) {
+        if (!first) out += ", ";
+        first = false;
+        json_value(item, undefined_text, out);
+      }
+      out += ']';
+      return;
+    }
+    case ValueKind::kObject:
+    case ValueKind::kNamespace: {
+      out += '{';
+      bool first = true;
+      for (const auto& [k, item] : *v.object) {
+        if (!first) out += ", ";
+        first = false;
+        json_string(k, out);
+        out += ": ";
+        json_value(item, undefined_text, out);
+      }
+      out += '}';
+      return;
+    }
+    case ValueKind::kFunction:
+      out += "null";
+      return;
+  }
+}
+
+}  // namespace
+
+std::string to_json(const Value& v, std::string_view undefined_text) {
+  std::string out;
+  json_value(v, undefined_text, out);
+  return out;
+}
+
+std::string to_output(const Value& v) {
+  switch (v.kind) {
+    case ValueKind::kUndefined:
+    case ValueKind::kNone:
+      return "";
+    case ValueKind::kBool:
+      return v.boolean ? "true" : "false";
+    case ValueKind::kInt:
+      return std::to_string(v.integer);
+    case ValueKind::kFloat:
+      return float_output(v.number);
+    case ValueKind::kString:
+      return v.string;
+    case ValueKind::kArray:
+    case ValueKind::kObject:
+    case ValueKind::kNamespace:
+      return to_json(v, "undefined");
+    case ValueKind::kFunction:
+      return "[function]";
+  }
+  return "";
+}
+
+const char* kind_name(ValueKind kind) {
+  switch (kind) {
+    case ValueKind::kUndefined:
+      return "undefined";
+    case ValueKind::kNone:
+      return "none";
+    case ValueKind::kBool:
+      return "boolean";
+    case ValueKind::kInt:
+      return "integer";
+    case ValueKind::kFloat:
+      return "float";
+    case ValueKind::kString:
+      return "string";
+    case ValueKind::kArray:
+      return "array";
+    case ValueKind::kObject:
+      return "object";
+    case ValueKind::kNamespace:
+      return "namespace";
+    case ValueKind::kFunction:
+      return "function";
+  }
+  return "?";
+}
+
+namespace {
+bool numeric(const Value& v, double& out) {
+  if (v.kind == ValueKind::kInt) {
+    out = static_cast<double>(v.integer);
+  } else if (v.kind == ValueKind::kFloat) {
+    out = v.number;
+  } else if (v.kind == ValueKind::kBool) {
+    out = v.boolean ? 1 : 0;
+  } else {
+    return false;
+  }
+  return true;
+}
+}  // namespace
+
+bool loose_equal(const Value& a, const Value& b) {
+  const bool a_nullish = a.kind == ValueKind::kUndefined || a.kind == ValueKind::kNone;
+  const bool b_nullish = b.kind == ValueKind::kUndefined || b.kind == ValueKind::kNone;
+  if (a_nullish || b_nullish) return a_nullish && b_nullish;
+  double x = 0;
+  double y = 0;
+  if (numeric(a, x) && numeric(b, y)) return x == y;
+  if (a.kind == ValueKind::kString && b.kind == ValueKind::kString) return a.string == b.string;
+  return strict_equal(a, b);
+}
+
+bool strict_equal(const Value& a, const Value& b) {
+  if (a.kind != b.kind) {
+    return a.is_number() && b.is_number() &&
+           (a.kind == ValueKind::kInt ? static_cast<double>(a.integer) : a.number) ==
+               (b.kind == ValueKind::kInt ? static_cast<double>(b.integer) : b.number);
+  }
+  switch (a.kind) {
+    case ValueKind::kUndefined:
+    case ValueKind::kNone:
+      return true;
+    case ValueKind::kBool:
+      return a.boolean == b.boolean;
+    case ValueKind::kInt:
+      return a.integer == b.integer;
+    case ValueKind::kFloat:
+      return a.number == b.number;
+    case ValueKind::kString:
+      return a.string == b.string;
+    case ValueKind::kArray:
+      return a.array == b.array;
+    case ValueKind::kObject:
+    case ValueKind::kNamespace:
+      return a.object == b.object;
+    case ValueKind::kFunction:
+      return a.function == b.function;
+  }
+  return false;
+}
+
+bool is_js_space(uint32_t cp) {
+  switch (cp) {
+    case 0x09:
+    case 0x0A:
+    case 0x0B:
+    case 0x0C:
+    case 0x0D:
+    case 0x20:
+    case 0xA0:
+    case 0x1680:
+    case 0x2028:
+    case 0x2029:
+    case 0x202F:
+    case 0x205F:
+    case 0x3000:
+    case 0xFEFF:
+      return true;
+    default:
+      return cp >= 0x2000 && cp <= 0x200A;
+  }
+}
+
+std::string js_trim(std::string_view s, bool left, bool right) {
+  size_t begin = 0;
+  size_t end = s.size();
+  if (left) {
+    while (begin < end) {
+      size_t next = begin;
+      if (!is_js_space(utf8_next(s, next))) break;
+      begin = next;
+    }
+  }
+  if (right) {
+    while (end > begin) {
+      size_t start = end - 1;
+      while (start > begin && (static_cast<uint8_t>(s[start]) & 0xC0) == 0x80) --start;
+      size_t next = start;
+      if (!is_js_space(utf8_next(s, next)) || next != end) break;
+      end = start;
+    }
+  }
+  return std::string(s.substr(begin, end - begin));
+}
+
+}  // namespace dsinfer::tokenizer::jinja

@@ -1,0 +1,85 @@
+// Runtime values of the chat-template renderer (a Jinja subset): undefined, none, booleans,
+// numbers, strings, arrays, ordered objects, namespaces and built-in functions.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace dsinfer::tokenizer::jinja {
+
+enum class ValueKind {
+  kUndefined,
+  kNone,
+  kBool,
+  kInt,
+  kFloat,
+  kString,
+  kArray,
+  kObject,
+  kNamespace,
+  kFunction,
+};
+
+struct Value;
+using ValueList = std::vector<Value>;
+using ObjectEntries = std::vector<std::pair<std::string, Value>>;  // insertion order
+// Keyword arguments of a call, in call order.
+using Kwargs = std::vector<std::pair<std::string, Value>>;
+using Function = std::function<Value(const ValueList& args, const Kwargs& kwargs)>;
+
+// A value. Arrays, objects and namespaces are shared by reference (a namespace assigned to two
+// names is one namespace, as in Jinja).
+struct Value {
+  ValueKind kind = ValueKind::kUndefined;
+  bool boolean = false;
+  int64_t integer = 0;
+  double number = 0;
+  std::string string;
+  std::shared_ptr<ValueList> array;
+  std::shared_ptr<ObjectEntries> object;  // objects and namespaces
+  std::shared_ptr<Function> function;
+
+  static Value none() { return make(ValueKind::kNone); }
+  static Value from_bool(bool b);
+  static Value from_int(int64_t i);
+  static Value from_float(double d);
+  static Value from_string(std::string s);
+  static Value from_array(ValueList items);
+  static Value from_object(ObjectEntries entries);
+  static Value from_namespace(ObjectEntries entries);
+  static Value from_function(Function fn);
+  static Value make(ValueKind kind);
+
+  bool is(ValueKind k) const { return kind == k; }
+  bool is_number() const { return kind == ValueKind::kInt || kind == ValueKind::kFloat; }
+  // Member of an object or namespace; nullptr when absent (or not a mapping).
+  const Value* find(std::string_view key) const;
+  // Sets (or adds) a member of an object or namespace.
+  void set(const std::string& key, Value v);
+};
+
+// Jinja truthiness (empty strings, arrays and objects are false; undefined and none are false).
+bool truthy(const Value& v);
+// Text of a value where the reference renderer prints it: booleans "true"/"false", integral
+// floats with ".0", arrays/objects as JSON; undefined and none print as nothing.
+std::string to_output(const Value& v);
+// The reference's JSON form (", " and ": " separators; undefined as `undefined_text`).
+std::string to_json(const Value& v, std::string_view undefined_text = "null");
+// Name of the kind, for error messages.
+const char* kind_name(ValueKind kind);
+// The reference's loose equality (`==`): numbers and booleans by value, none == undefined,
+// strings by content, containers by identity.
+bool loose_equal(const Value& a, const Value& b);
+// Strict identity used by `in` on arrays.
+bool strict_equal(const Value& a, const Value& b);
+
+// Whitespace as JavaScript's String.prototype.trim sees it (the reference renderer's runtime).
+bool is_js_space(uint32_t cp);
+std::string js_trim(std::string_view s, bool left, bool right);
+
+}  // namespace dsinfer::tokenizer::jinja
