@@ -1,0 +1,140 @@
+// Matmul kernel benchmarks on the weight shapes of a 1.5B qwen2 model (r1-distill-qwen-1.5b):
+// decode (1 activation row; weight GB/s) and prefill (512 rows; GFLOP/s), per weight type, per
+// ISA variant available here, 1 and 2 threads. See bench/README.md ("Kernels").
+#include <benchmark/benchmark.h>
+
+#include <cstring>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "base/thread_pool.h"
+#include "kernels/isa.h"
+#include "kernels/matmul.h"
+#include "tensor/dtype.h"
+
+namespace {
+
+using dsinfer::ThreadPool;
+using dsinfer::kernels::Isa;
+using dsinfer::kernels::WeightView;
+using dsinfer::tensor::DType;
+
+struct Shape {
+  const char* name;
+  int64_t n_in;
+  int64_t n_out;
+};
+
+// r1-distill-qwen-1.5b: hidden 1536, FFN 8960, 2 KV heads of 128.
+const Shape kShapes[] = {{"attn_q", 1536, 1536},
+                         {"attn_kv", 1536, 256},
+                         {"ffn_up", 1536, 8960},
+                         {"ffn_down", 8960, 1536}};
+
+// Random valid blocks (speed does not depend on the values): random bytes, sane fp16 scales.
+std::vector<uint8_t> random_weights(DType type, int64_t n_in, int64_t n_out) {
+  const auto& info = dsinfer::tensor::dtype_info(type);
+  std::vector<uint8_t> data(dsinfer::tensor::row_bytes(info, n_in) * static_cast<size_t>(n_out));
+  std::mt19937 rng(42);
+  for (auto& b : data) b = static_cast<uint8_t>(rng());
+  const uint16_t half = 0x1c00;  // 2^-8
+  size_t off0 = 0, off1 = SIZE_MAX;
+  switch (type) {
+    case DType::kF32:
+    case DType::kF16:
+    case DType::kBF16: {
+      // Small finite values: use one pattern per element type.
+      const size_t elem = info.block_bytes;
+      for (size_t i = 0; i + elem <= data.size(); i += elem) {
+        if (elem == 4) {
+          const float v = static_cast<float>(static_cast<int>(rng() % 200) - 100) * 1e-3f;
+          std::memcpy(&data[i], &v, 4);
+        } else {
+          const uint16_t v = elem == 2 && type == DType::kF16 ? 0x1c00 : 0x3b80;
+          std::memcpy(&data[i], &v, 2);
+        }
+      }
+      return data;
+    }
+    case DType::kQ4_1:
+    case DType::kQ5_1:
+    case DType::kQ4_K:
+    case DType::kQ5_K:
+      off1 = 2;
+      break;
+    case DType::kQ6_K:
+      off0 = 208;
+      break;
+    default:
+      break;
+  }
+  for (size_t k = 0; k < data.size() / info.block_bytes; ++k) {
+    uint8_t* blk = data.data() + k * info.block_bytes;
+    std::memcpy(blk + off0, &half, 2);
+    if (off1 != SIZE_MAX) std::memcpy(blk + off1, &half, 2);
+  }
+  return data;
+}
+
+void bm_matmul(benchmark::State& state, DType type, Isa isa, Shape shape, int64_t n_rows,
+               int threads) {
+  const auto weights = random_weights(type, shape.n_in, shape.n_out);
+  const WeightView w{type, weights.data(), shape.n_in, shape.n_out, 0};
+  std::vector<float> x(static_cast<size_t>(n_rows * shape.n_in));
+  std::mt19937 rng(7);
+  std::normal_distribution<float> dist(0.0f, 1.0f);
+  for (auto& v : x) v = dist(rng);
+  std::vector<float> y(static_cast<size_t>(n_rows * shape.n_out));
+  ThreadPool pool(threads);
+  for (auto _ : state) {
+    dsinfer::kernels::matmul_with_isa(isa, w, x.data(), shape.n_in, n_rows, y.data(), shape.n_out,
+                                      pool);
+    benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+  }
+  const double bytes = static_cast<double>(weights.size());
+  const double flops = 2.0 * static_cast<double>(n_rows * shape.n_in * shape.n_out);
+  state.counters["weight_GB/s"] =
+      benchmark::Counter(bytes * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["GFLOP/s"] =
+      benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+void register_all() {
+  const DType types[] = {DType::kQ8_0, DType::kQ4_K, DType::kQ6_K, DType::kQ5_K,
+                         DType::kQ4_0, DType::kQ4_1, DType::kQ5_0, DType::kQ5_1,
+                         DType::kF16,  DType::kBF16, DType::kF32};
+  for (Isa isa : dsinfer::kernels::available_isas()) {
+    for (DType type : types) {
+      for (int threads : {1, 2}) {
+        for (const Shape& shape : kShapes) {
+          for (int64_t rows : {int64_t{1}, int64_t{512}}) {
+            // The scalar reference is slow: prefill only on the smallest square shape.
+            if (isa == Isa::kScalar && rows > 1 && std::strcmp(shape.name, "attn_q") != 0) continue;
+            const std::string name = std::string("matmul/") + dsinfer::tensor::dtype_name(type) +
+                                     "/" + dsinfer::kernels::isa_name(isa) + "/" + shape.name +
+                                     "/rows:" + std::to_string(rows) +
+                                     "/threads:" + std::to_string(threads);
+            benchmark::RegisterBenchmark(name.c_str(), bm_matmul, type, isa, shape, rows, threads)
+                ->Unit(benchmark::kMillisecond)
+                ->UseRealTime()
+                ->MinTime(rows > 1 ? 0.5 : 0.2);
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  register_all();
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
