@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "base/mapped_file.h"
@@ -20,6 +21,7 @@ struct TensorInfo {
   tensor::DType type;
   std::vector<int64_t> shape;  // GGUF order: shape[0] is the innermost (contiguous) dimension
   uint64_t offset = 0;         // within its file's data section
+  uint64_t file_offset = 0;    // absolute byte offset of the data in its file
   uint64_t n_bytes = 0;
   int64_t n_elements = 0;
   int file_index = 0;             // which split file holds it
@@ -34,12 +36,18 @@ class GgufFile {
   // Opens `path` (or all splits when it is NAME-00001-of-N.gguf). Throws Error(kBadFile) whose
   // message names the file, the byte offset and the reason for any malformed content.
   static std::unique_ptr<GgufFile> open(const std::string& path);
+  // Parses a whole GGUF image already in memory (no file I/O; fuzzing, tests). `name` is used in
+  // error messages. The caller keeps `data` alive and unchanged while the GgufFile lives.
+  // Same validation and errors as open(); split files are not followed.
+  static std::unique_ptr<GgufFile> open_memory(const std::string& name, const uint8_t* data,
+                                               size_t size);
 
   const std::string& path() const { return path_; }
   uint32_t version() const { return version_; }
   uint64_t alignment() const { return alignment_; }
-  int split_count() const { return static_cast<int>(files_.size()); }
+  int split_count() const { return static_cast<int>(file_sizes_.size()); }
   uint64_t file_bytes() const;  // total of all splits
+  const std::vector<std::string>& split_paths() const { return split_paths_; }
 
   const Metadata& metadata() const { return metadata_; }
   const std::vector<TensorInfo>& tensors() const { return tensors_; }
@@ -56,9 +64,12 @@ class GgufFile {
   std::string path_;
   uint32_t version_ = 0;
   uint64_t alignment_ = 32;
-  std::vector<MappedFile> files_;
+  std::vector<MappedFile> files_;     // empty for open_memory()
+  std::vector<uint64_t> file_sizes_;  // one per split
+  std::vector<std::string> split_paths_;
   Metadata metadata_;
   std::vector<TensorInfo> tensors_;
+  std::unordered_map<std::string_view, size_t> index_;  // name (into tensors_) -> position
 };
 
 }  // namespace dsinfer::gguf

@@ -62,6 +62,11 @@ class Metadata {
   explicit Metadata(std::string file = {}) : file_(std::move(file)) {}
 
   void set(std::string key, Value value);  // replaces an existing key, keeps order otherwise
+  // Appends without looking for an existing key (O(1)); the caller guarantees `key` is new.
+  void append(std::string key, Value value) {
+    entries_.emplace_back(std::move(key), std::move(value));
+  }
+  const std::string& file() const { return file_; }
   const Value* find(std::string_view key) const;
   bool has(std::string_view key) const { return find(key) != nullptr; }
   const std::vector<std::pair<std::string, Value>>& entries() const { return entries_; }
