@@ -1,0 +1,21 @@
+// Prints one PromQL query for tests/integration/test_adapter_query.sh:
+//   adapter VALUES.yaml METRIC      metricsQuery of the prometheus-adapter rule serving METRIC
+//   keda RENDERED.yaml NAME_SUFFIX  latency trigger query of the ScaledObject named *NAME_SUFFIX
+import fs from "node:fs";
+import { parse, parseAllDocuments } from "yaml";
+
+const [mode, file, arg] = process.argv.slice(2);
+const text = fs.readFileSync(file, "utf8");
+let query;
+if (mode === "adapter") {
+  query = parse(text).rules.custom.find((r) => r.name.as === arg)?.metricsQuery;
+} else if (mode === "keda") {
+  const docs = parseAllDocuments(text).map((d) => d.toJS()).filter(Boolean);
+  const so = docs.find((d) => d.kind === "ScaledObject" && d.metadata.name.endsWith(arg));
+  query = so?.spec.triggers.find((t) => t.name === "latency-p95")?.metadata.query;
+}
+if (!query) {
+  console.error(`no query for ${mode} ${arg} in ${file}`);
+  process.exit(1);
+}
+process.stdout.write(query);
