@@ -4,12 +4,12 @@
 #include <cstring>
 
 #include "base/error.h"
+#include "tensor/cpu_features.h"
 #include "tensor/fp16.h"
 #include "tensor/quant_math.h"
 #include "tensor/quantize.h"
 
 #if defined(__x86_64__) || defined(__i386__)
-#include <cpuid.h>
 #include <immintrin.h>
 #define DSINFER_TENSOR_X86 1
 #endif
@@ -195,33 +195,11 @@ DSINFER_AVX2 void float_to_fp16_avx2(const float* src, fp16_t* dst, int64_t n) {
   for (; i < n; ++i) dst[i] = float_to_fp16(src[i]);
 }
 
-// AVX2 + FMA + F16C, and the OS saving YMM state (OSXSAVE and XCR0 bits 1-2).
-bool detect_avx2() {
-  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
-  if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return false;
-  const bool fma = (ecx >> 12) & 1;
-  const bool osxsave = (ecx >> 27) & 1;
-  const bool avx = (ecx >> 28) & 1;
-  const bool f16c = (ecx >> 29) & 1;
-  if (!(fma && osxsave && avx && f16c)) return false;
-  unsigned xcr0_lo = 0, xcr0_hi = 0;
-  __asm__ volatile("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
-  if ((xcr0_lo & 0x6u) != 0x6u) return false;
-  if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return false;
-  return (ebx >> 5) & 1;
-}
 #endif
 
 }  // namespace
 
-bool quantize_act_uses_avx2() {
-#if DSINFER_TENSOR_X86
-  static const bool kAvx2 = detect_avx2();
-  return kAvx2;
-#else
-  return false;
-#endif
-}
+bool quantize_act_uses_avx2() { return detail::cpu_has_avx2(); }
 
 void quantize_act_q8_0_scalar(const float* x, BlockQ8_0* y, int64_t n) {
   require_multiple("quantize_act_q8_0", n, kQK);

@@ -5,141 +5,19 @@
 #include <cstring>
 
 #include "tensor/fp16.h"
+#include "tensor/quant_k_search.h"
 #include "tensor/quant_math.h"
 #include "tensor/quant_rows.h"
 
 namespace dsinfer::tensor {
 namespace {
 
+using detail::fit_scale_min;
 using detail::nearest_int;
 
 constexpr float kGroupMaxEps = 1e-15f;  // a sub-block whose max |x| is below this is all zero
 
 int clamp_int(int v, int lo, int hi) { return v < lo ? lo : (v > hi ? hi : v); }
-
-// NOTE: asymmetric sub-block fit (the reference's make_qkx2_quants). x ~ scale * L + min with
-// L in [0, nmax] and min <= 0. Start from the min/max grid, then try nstep+1 grids with
-// iscale = (nmax + rmin + rdelta*is) / (max - min); for each, the weighted least-squares
-// scale/min for those L (min clamped to <= 0), keeping the lowest weighted error (squared, or
-// absolute with use_mad). Returns the scale; *neg_min = -min (>= 0). Float evaluation order is
-// the reference's, which makes the chosen L reproducible.
-float fit_scale_min(int n, int nmax, const float* x, const float* w, uint8_t* L, float* neg_min,
-                    float rmin, float rdelta, int nstep, bool use_mad) {
-  float lo = x[0];
-  float hi = x[0];
-  float sum_w = w[0];
-  float sum_x = sum_w * x[0];
-  for (int i = 1; i < n; ++i) {
-    if (x[i] < lo) lo = x[i];
-    if (x[i] > hi) hi = x[i];
-    sum_w += w[i];
-    sum_x += w[i] * x[i];
-  }
-  if (lo > 0) lo = 0;
-  if (hi == lo) {
-    std::memset(L, 0, static_cast<size_t>(n));
-    *neg_min = -lo;
-    return 0.f;
-  }
-  float iscale = static_cast<float>(nmax) / (hi - lo);
-  float scale = 1 / iscale;
-  float best_error = 0;
-  for (int i = 0; i < n; ++i) {
-    L[i] = static_cast<uint8_t>(clamp_int(nearest_int(iscale * (x[i] - lo)), 0, nmax));
-    float diff = scale * static_cast<float>(L[i]) + lo - x[i];
-    diff = use_mad ? std::fabs(diff) : diff * diff;
-    best_error += w[i] * diff;
-  }
-  uint8_t trial[32];
-  for (int is = 0; is <= nstep; ++is) {
-    iscale = (rmin + rdelta * static_cast<float>(is) + static_cast<float>(nmax)) / (hi - lo);
-    float sum_l = 0, sum_l2 = 0, sum_xl = 0;
-    for (int i = 0; i < n; ++i) {
-      const int l = clamp_int(nearest_int(iscale * (x[i] - lo)), 0, nmax);
-      trial[i] = static_cast<uint8_t>(l);
-      const float fl = static_cast<float>(l);
-      sum_l += w[i] * fl;
-      sum_l2 += w[i] * fl * fl;
-      sum_xl += w[i] * fl * x[i];
-    }
-    const float det = sum_w * sum_l2 - sum_l * sum_l;
-    if (det > 0) {
-      float this_scale = (sum_w * sum_xl - sum_x * sum_l) / det;
-      float this_min = (sum_l2 * sum_x - sum_l * sum_xl) / det;
-      if (this_min > 0) {
-        this_min = 0;
-        this_scale = sum_xl / sum_l2;
-      }
-      float error = 0;
-      for (int i = 0; i < n; ++i) {
-        float diff = this_scale * static_cast<float>(trial[i]) + this_min - x[i];
-        diff = use_mad ? std::fabs(diff) : diff * diff;
-        error += w[i] * diff;
-      }
-      if (error < best_error) {
-        std::memcpy(L, trial, static_cast<size_t>(n));
-        best_error = error;
-        scale = this_scale;
-        lo = this_min;  // as the reference: later grids start from the improved min
-      }
-    }
-  }
-  *neg_min = -lo;
-  return scale;
-}
-
-// NOTE: symmetric sub-block fit with weights x^2 (the reference's make_qx_quants, rmse_type 1).
-// L in [0, 2*nmax) stores l + nmax, l in [-nmax, nmax-1]. Start from iscale = -nmax/max (max
-// the signed largest-|x| element), take the least-squares scale sum(w x l)/sum(w l^2), then
-// try iscale = -(nmax + 0.1*is)/max for is = -9..9 and keep the grid that maximises
-// (sum w x l)^2 / sum w l^2 (= minimises the weighted squared error at the optimal scale).
-float fit_symmetric_scale(int n, int nmax, const float* x, int8_t* L) {
-  float max = 0;
-  float amax = 0;
-  for (int i = 0; i < n; ++i) {
-    const float ax = std::fabs(x[i]);
-    if (ax > amax) {
-      amax = ax;
-      max = x[i];
-    }
-  }
-  if (amax < kGroupMaxEps) {
-    std::memset(L, 0, static_cast<size_t>(n));
-    return 0.f;
-  }
-  const auto grid_sums = [&](float iscale, float* sumlx, float* suml2) {
-    *sumlx = 0;
-    *suml2 = 0;
-    for (int i = 0; i < n; ++i) {
-      const float l = static_cast<float>(clamp_int(nearest_int(iscale * x[i]), -nmax, nmax - 1));
-      const float w = x[i] * x[i];
-      *sumlx += w * x[i] * l;
-      *suml2 += w * l * l;
-    }
-  };
-  const auto store = [&](float iscale) {
-    for (int i = 0; i < n; ++i) {
-      L[i] = static_cast<int8_t>(nmax + clamp_int(nearest_int(iscale * x[i]), -nmax, nmax - 1));
-    }
-  };
-  float iscale = static_cast<float>(-nmax) / max;
-  float sumlx, suml2;
-  grid_sums(iscale, &sumlx, &suml2);
-  store(iscale);
-  float scale = suml2 != 0.f ? sumlx / suml2 : 0.0f;
-  float best = scale * sumlx;
-  for (int is = -9; is <= 9; ++is) {
-    if (is == 0) continue;
-    iscale = -(static_cast<float>(nmax) + 0.1f * static_cast<float>(is)) / max;
-    grid_sums(iscale, &sumlx, &suml2);
-    if (suml2 > 0 && sumlx * sumlx > best * suml2) {
-      store(iscale);
-      scale = sumlx / suml2;
-      best = scale * sumlx;
-    }
-  }
-  return scale;
-}
 
 // NOTE: the reference's make_q3_quants with do_rmse: symmetric grid at iscale = -nmax/max, then
 // up to 5 passes of coordinate descent moving single L to the value that most improves
@@ -213,17 +91,18 @@ void quantize_k_super_block(const float* x, int nmax, float rmin, int nstep, fp1
                             fp16_t* dmin_out, uint8_t* packed, uint8_t* L) {
   float scales[8];
   float mins[8];
-  float weights[32];
-  float max_scale = 0;
-  float max_min = 0;
+  float weights[kQKK];
   for (int j = 0; j < 8; ++j) {
     const float* xs = x + 32 * j;
     float sum_x2 = 0;
     for (int l = 0; l < 32; ++l) sum_x2 += xs[l] * xs[l];
     const float av_x = std::sqrt(sum_x2 / 32);
-    for (int l = 0; l < 32; ++l) weights[l] = av_x + std::fabs(xs[l]);
-    scales[j] =
-        fit_scale_min(32, nmax, xs, weights, L + 32 * j, &mins[j], rmin, 0.1f, nstep, false);
+    for (int l = 0; l < 32; ++l) weights[32 * j + l] = av_x + std::fabs(xs[l]);
+  }
+  detail::fit_scale_min_8x32(x, weights, nmax, rmin, 0.1f, nstep, L, scales, mins);
+  float max_scale = 0;
+  float max_min = 0;
+  for (int j = 0; j < 8; ++j) {
     if (scales[j] > max_scale) max_scale = scales[j];
     if (mins[j] > max_min) max_min = mins[j];
   }
@@ -537,8 +416,8 @@ void quantize_row_q6_k(const float* x, BlockQ6_K* y, int64_t n) {
     float scales[16];
     float max_scale = 0;
     float max_abs_scale = 0;
+    detail::fit_symmetric_16x16(x, 32, L, scales);
     for (int j = 0; j < 16; ++j) {
-      scales[j] = fit_symmetric_scale(16, 32, x + 16 * j, L + 16 * j);
       const float a = std::fabs(scales[j]);
       if (a > max_abs_scale) {
         max_abs_scale = a;
