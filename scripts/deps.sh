@@ -5,7 +5,7 @@ set -euo pipefail
 build_pkgs=(cmake ninja-build g++ git pkg-config libboost-dev libasio-dev nlohmann-json3-dev
   libpcre2-dev libicu-dev libcli11-dev libspdlog-dev libfmt-dev libyaml-cpp-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev)
-test_pkgs=(clang clang-format libclang-rt-14-dev curl python3 nodejs npm prometheus)
+test_pkgs=(clang clang-format libclang-rt-14-dev curl python3 nodejs npm prometheus buildah debootstrap unzip jq)
 pkgs=("${build_pkgs[@]}")
 [ "${1:-build}" = test ] && pkgs+=("${test_pkgs[@]}")
 missing=()
