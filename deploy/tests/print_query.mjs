@@ -1,6 +1,7 @@
-// Prints one PromQL query for tests/integration/test_adapter_query.sh:
+// Prints one piece of the deploy assets for the integration tests:
 //   adapter VALUES.yaml METRIC      metricsQuery of the prometheus-adapter rule serving METRIC
 //   keda RENDERED.yaml NAME_SUFFIX  latency trigger query of the ScaledObject named *NAME_SUFFIX
+//   prefetch RENDERED.yaml          shell script of the first Deployment's model-prefetch initContainer
 import fs from "node:fs";
 import { parse, parseAllDocuments } from "yaml";
 
@@ -13,6 +14,10 @@ if (mode === "adapter") {
   const docs = parseAllDocuments(text).map((d) => d.toJS()).filter(Boolean);
   const so = docs.find((d) => d.kind === "ScaledObject" && d.metadata.name.endsWith(arg));
   query = so?.spec.triggers.find((t) => t.name === "latency-p95")?.metadata.query;
+} else if (mode === "prefetch") {
+  const docs = parseAllDocuments(text).map((d) => d.toJS()).filter(Boolean);
+  const deployment = docs.find((d) => d.kind === "Deployment");
+  query = deployment?.spec.template.spec.initContainers?.find((c) => c.name === "model-prefetch")?.args?.[0];
 }
 if (!query) {
   console.error(`no query for ${mode} ${arg} in ${file}`);

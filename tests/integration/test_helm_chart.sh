@@ -31,6 +31,15 @@ for values in "${cases[@]}"; do
   if [ -s "$tmp/$name.queries.yaml" ]; then promtool check rules "$tmp/$name.queries.yaml" | grep -E 'SUCCESS|FAILED'; fi
 done
 
+# The packaged chart (what a registry serves) carries deploy/monitoring through the link.
+"$HELM" package "$chart" -d "$tmp/pkg" 2> >(quiet >&2) > /dev/null
+tar tzf "$tmp"/pkg/dsinfer-*.tgz > "$tmp/pkg/list"
+grep -qx 'dsinfer/files/monitoring/alerts.yaml' "$tmp/pkg/list" \
+  || { echo "FAIL: packaged chart lacks files/monitoring/alerts.yaml"; exit 1; }
+"$HELM" template pkg "$tmp"/pkg/dsinfer-*.tgz "${crds[@]}" > "$tmp/packaged.yaml"
+node "$src/deploy/tests/validate_rendered.mjs" "$tmp/packaged.yaml" "$chart"
+grep -q '^kind: PrometheusRule$' "$tmp/packaged.yaml" || { echo "FAIL: packaged chart renders no PrometheusRule"; exit 1; }
+
 # Without the prometheus-operator CRDs, no ServiceMonitor / PrometheusRule is rendered.
 "$HELM" template plain "$chart" 2> >(quiet >&2) > "$tmp/plain.yaml"
 if grep -qE '^kind: (ServiceMonitor|PrometheusRule)$' "$tmp/plain.yaml"; then

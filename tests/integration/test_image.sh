@@ -3,8 +3,8 @@
 # already made (runtime stage only, fed through --build-context, so C++ is never compiled twice)
 # on a base made locally by debootstrap (deploy/tests/make_base_image.sh). Checks: size
 # <= 250 MB (reported), non-root user, entrypoint, OCI labels, no -dev packages or compilers,
-# every library resolved, `dsinfer --version` inside, and a /health/ready smoke test of
-# `dsinfer serve` inside the image (once serve exists).
+# every library resolved, `dsinfer --version` inside, the chart's model-prefetch script run in
+# the image, and a /health/ready smoke test of `dsinfer serve` inside it (once serve exists).
 # Slow (debootstrap, cached afterwards) and needs root: runs when CI=true or DSINFER_IMAGE_TEST=1.
 set -euo pipefail
 src=${DSINFER_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -75,9 +75,33 @@ fi
 if run sh -c 'ldd /usr/local/bin/dsinfer | grep "not found"' 2> /dev/null; then echo "FAIL: unresolved libraries"; exit 1; fi
 [ "$(run id -u)" = 10001 ] || { echo "FAIL: runs as uid $(run id -u)"; exit 1; }
 run dsinfer --version
+
+# 5. The chart's model-prefetch initContainer script, run in this image as its user: copies the
+# model from the read-only repository into the cache, verifies sha256; a wrong digest fails.
+deploy_tools
+mkdir -p "$tmp/repo/deepseek" "$tmp/cache"
+chmod 0777 "$tmp/cache"   # an emptyDir is writable by the pod's fsGroup
+head -c 3000000 /dev/urandom > "$tmp/repo/deepseek/m.gguf"
+sha=$(sha256sum "$tmp/repo/deepseek/m.gguf" | cut -d' ' -f1)
+"$HELM" template t "$src/deploy/helm/dsinfer" --show-only templates/deployment.yaml \
+  --set model.file=deepseek/m.gguf --set model.sha256="$sha" > "$tmp/deployment.yaml" 2> /dev/null
+prefetch=$(node "$src/deploy/tests/print_query.mjs" prefetch "$tmp/deployment.yaml")
+prefetch_run() {  # SHA256
+  buildah run --isolation chroot -v "$tmp/repo:/models:ro" -v "$tmp/cache:/model-cache" \
+    --env MODEL_FILE=deepseek/m.gguf --env MODEL_SHA256="$1" --env MODEL_DIR=/model-cache \
+    "$ctr" -- /bin/sh -c "$prefetch"
+}
+prefetch_run "$sha"
+cmp "$tmp/repo/deepseek/m.gguf" "$tmp/cache/deepseek/m.gguf" || { echo "FAIL: prefetch copy differs"; exit 1; }
+rm -rf "${tmp:?}/cache/deepseek"
+if prefetch_run "$(echo "$sha" | tr 0-9a-f 1-9a-f0)" > "$tmp/prefetch.log" 2>&1; then
+  echo "FAIL: prefetch accepted a wrong sha256"; exit 1
+fi
+grep -q 'FAILED' "$tmp/prefetch.log" || { cat "$tmp/prefetch.log"; echo "FAIL: prefetch failed for another reason"; exit 1; }
+echo "model-prefetch initContainer: copy + sha256 verified in the image; wrong digest refused"
 t3=$(date +%s)
 
-# 5. Smoke test of `dsinfer serve` inside the image (same network namespace with chroot isolation).
+# 6. Smoke test of `dsinfer serve` inside the image (same network namespace with chroot isolation).
 if ! "$bin" serve --help 2>&1 | grep -q -- '--model'; then
   echo "================================================================"
   echo "SKIPPED (image smoke test only): 'dsinfer serve' is not implemented in this build"
