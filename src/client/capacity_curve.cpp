@@ -1,0 +1,149 @@
+// Capacity curve: SLO evaluation and the JSON / CSV / SVG writers of a sweep.
+#include "client/capacity_curve.h"
+
+#include <fmt/format.h>
+
+#include "base/error.h"
+#include "client/svg_chart.h"
+
+namespace dsinfer::client {
+
+using nlohmann::json;
+
+SloMetric parse_slo_metric(std::string_view name) {
+  if (name == "e2e") return SloMetric::kE2e;
+  if (name == "ttft") return SloMetric::kTtft;
+  fail(ErrorKind::kInvalidInput, "--slo-metric '{}' is not one of e2e, ttft", name);
+}
+
+const char* slo_metric_name(SloMetric metric) { return metric == SloMetric::kE2e ? "e2e" : "ttft"; }
+
+namespace {
+
+const Distribution& slo_distribution(const LevelSummary& level, SloMetric metric) {
+  return metric == SloMetric::kE2e ? level.e2e : level.ttft;
+}
+
+std::string csv_number(std::size_t count, double v) {
+  return count == 0 ? std::string() : fmt::format("{:.6g}", v);
+}
+
+}  // namespace
+
+bool meets_slo(const LevelSummary& level, const SloSpec& slo) {
+  const Distribution& d = slo_distribution(level, slo.metric);
+  return level.ok > 0 && d.count > 0 && d.p95 <= slo.p95_s &&
+         level.error_rate <= slo.max_error_rate;
+}
+
+std::optional<std::size_t> slo_capacity_index(const std::vector<LevelSummary>& levels,
+                                              const SloSpec& slo) {
+  std::optional<std::size_t> best;
+  for (std::size_t i = 0; i < levels.size(); ++i) {
+    if (!meets_slo(levels[i], slo)) break;
+    best = i;
+  }
+  return best;
+}
+
+json capacity_curve_json(const json& run, const std::vector<LevelSummary>& levels,
+                         const std::optional<SloSpec>& slo) {
+  json out;
+  out["schema"] = "dsinfer.capacity_curve/v1";
+  out["run"] = run;
+  out["mode"] = levels.empty() ? "concurrency" : levels.front().mode;
+  json arr = json::array();
+  for (const auto& level : levels) {
+    json j = level_to_json(level);
+    j["meets_slo"] = slo ? json(meets_slo(level, *slo)) : json(nullptr);
+    arr.push_back(std::move(j));
+  }
+  out["levels"] = std::move(arr);
+  if (slo) {
+    const auto cap = slo_capacity_index(levels, *slo);
+    json capacity = nullptr;
+    if (cap) {
+      const auto& l = levels[*cap];
+      capacity = {{"level_index", *cap},
+                  {"offered_load", l.offered_load},
+                  {"requests_per_s", l.requests_per_s},
+                  {"output_tokens_per_s", l.output_tokens_per_s},
+                  {"p95_s", slo_distribution(l, slo->metric).p95},
+                  {"cpu_cores", l.cpu_cores ? json(*l.cpu_cores) : json(nullptr)}};
+    }
+    out["slo"] = {{"metric", slo_metric_name(slo->metric)},
+                  {"percentile", 95},
+                  {"target_s", slo->p95_s},
+                  {"max_error_rate", slo->max_error_rate},
+                  {"capacity", capacity}};
+  } else {
+    out["slo"] = nullptr;
+  }
+  return out;
+}
+
+std::string capacity_curve_csv(const std::vector<LevelSummary>& levels,
+                               const std::optional<SloSpec>& slo) {
+  std::string out =
+      "mode,offered_load,duration_s,requests_total,requests_ok,error_rate,rate_429,requests_per_s,"
+      "output_tokens_per_s,input_tokens_per_s";
+  for (const char* metric : {"e2e", "ttft", "tpot", "itl"}) {
+    for (const char* p : {"p50", "p90", "p95", "p99"}) out += fmt::format(",{}_{}_s", metric, p);
+  }
+  out += ",cpu_cores,meets_slo\n";
+  for (const auto& l : levels) {
+    out += fmt::format("{},{:g},{:.3f},{},{},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g}", l.mode,
+                       l.offered_load, l.duration_s, l.total, l.ok, l.error_rate, l.rate_429,
+                       l.requests_per_s, l.output_tokens_per_s, l.input_tokens_per_s);
+    for (const Distribution* d : {&l.e2e, &l.ttft, &l.tpot, &l.itl}) {
+      out += fmt::format(",{},{},{},{}", csv_number(d->count, d->p50), csv_number(d->count, d->p90),
+                         csv_number(d->count, d->p95), csv_number(d->count, d->p99));
+    }
+    out +=
+        fmt::format(",{},{}\n", l.cpu_cores ? fmt::format("{:.4g}", *l.cpu_cores) : std::string(),
+                    slo ? (meets_slo(l, *slo) ? "true" : "false") : "");
+  }
+  return out;
+}
+
+std::string capacity_curve_svg(const std::vector<LevelSummary>& levels,
+                               const std::optional<SloSpec>& slo, const std::string& title) {
+  const std::string mode = levels.empty() ? "concurrency" : levels.front().mode;
+  ChartSpec spec;
+  spec.title = title;
+  spec.x_label = mode == "rate" ? "offered load (requests/s, Poisson arrivals)"
+                                : "offered load (concurrent requests)";
+  ChartPanel latency;
+  latency.y_label = "latency (s)";
+  const auto add = [&](ChartPanel& panel, const std::string& name, const std::string& color,
+                       bool dashed, auto value) {
+    ChartSeries s{name, color, {}, dashed};
+    for (const auto& l : levels) {
+      if (const auto v = value(l)) s.points.emplace_back(l.offered_load, *v);
+    }
+    panel.series.push_back(std::move(s));
+  };
+  const auto pct = [](const Distribution LevelSummary::*member, double Distribution::*p) {
+    return [member, p](const LevelSummary& l) -> std::optional<double> {
+      const Distribution& d = l.*member;
+      return d.count == 0 ? std::nullopt : std::optional<double>(d.*p);
+    };
+  };
+  add(latency, "e2e p50", "#1f77b4", false, pct(&LevelSummary::e2e, &Distribution::p50));
+  add(latency, "e2e p95", "#ff7f0e", false, pct(&LevelSummary::e2e, &Distribution::p95));
+  add(latency, "e2e p99", "#9467bd", false, pct(&LevelSummary::e2e, &Distribution::p99));
+  add(latency, "TTFT p95", "#2ca02c", true, pct(&LevelSummary::ttft, &Distribution::p95));
+  if (slo) {
+    latency.target_y = slo->p95_s;
+    latency.target_label =
+        fmt::format("SLO: {} p95 {:g} s", slo_metric_name(slo->metric), slo->p95_s);
+  }
+  ChartPanel throughput;
+  throughput.y_label = "output tokens/s";
+  add(throughput, "output tok/s", "#17becf", false,
+      [](const LevelSummary& l) -> std::optional<double> { return l.output_tokens_per_s; });
+  spec.panels = {std::move(latency), std::move(throughput)};
+  return render_svg_chart(spec);
+}
+
+}  // namespace dsinfer::client
