@@ -1,6 +1,6 @@
 // Checks one `helm template` output offline: every object against the Kubernetes /
-// prometheus-operator / KEDA schemas (kubernetes-models), a deny-list of removed API versions,
-// and the chart's wiring (HPA metrics, colour selection, grace period, probes, restricted PSS).
+// prometheus-operator / KEDA schemas (kubernetes-models) with unknown fields refused
+// (known_fields.mjs), a deny-list of removed API versions, and the chart's wiring (HPA metrics, colour selection, grace period, probes, restricted PSS).
 // usage: node validate_rendered.mjs RENDERED.yaml CHART_DIR [VALUES.yaml [OUT_QUERIES.yaml]]
 //   exit 1 on any finding; OUT_QUERIES receives the ScaledObjects' PromQL as recording rules for
 //   `promtool check rules`.
@@ -9,6 +9,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { parseAllDocuments, parse, stringify } from "yaml";
+import { unknownFields } from "./known_fields.mjs";
 
 const argv = process.argv.slice(2);
 const mutantMode = argv[0] === "--mutants";
@@ -76,185 +77,189 @@ async function check(file) {
     } catch (e) {
       problem(obj, `schema: ${e.message.split("\n").slice(0, 4).join("; ")}`);
     }
+    for (const field of unknownFields(obj, modulePath(obj.apiVersion, obj.kind))) problem(obj, `unknown field ${field}`);
   }
 
-  // ---- Wiring.
-  const byKind = (k) => objects.filter((o) => o.kind === k);
-  const matches = (selector, labels) => Object.entries(selector ?? {}).every(([k, v]) => labels?.[k] === v);
-  const deployments = byKind("Deployment");
-  const podLabels = (d) => d.spec.template.metadata.labels;
-  const colorOf = (d) => podLabels(d)["dsinfer.io/color"];
-  const enabledPools = values.pools.filter((p) => p.enabled);
-  const enabledColors = ["blue", "green"].filter((c) => values.colors[c].enabled);
-  if (deployments.length !== enabledPools.length * enabledColors.length)
-    problem(null, `${deployments.length} Deployments for ${enabledPools.length} pools x ${enabledColors.length} colours`);
+  // ---- Wiring (a malformed object must produce a finding, not a crash).
+  try {
+    const byKind = (k) => objects.filter((o) => o.kind === k);
+    const matches = (selector, labels) => Object.entries(selector ?? {}).every(([k, v]) => labels?.[k] === v);
+    const deployments = byKind("Deployment");
+    const podLabels = (d) => d.spec.template.metadata.labels;
+    const colorOf = (d) => podLabels(d)["dsinfer.io/color"];
+    const enabledPools = values.pools.filter((p) => p.enabled);
+    const enabledColors = ["blue", "green"].filter((c) => values.colors[c].enabled);
+    if (deployments.length !== enabledPools.length * enabledColors.length)
+      problem(null, `${deployments.length} Deployments for ${enabledPools.length} pools x ${enabledColors.length} colours`);
 
-  const durationSeconds = (s) => {
-    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(String(s));
-    if (!m) return NaN;
-    return Number(m[1]) * { ms: 0.001, s: 1, m: 60, h: 3600 }[m[2] ?? "s"];
-  };
-  // Flags of `dsinfer serve` the chart may set (issue 7's contract), as DSINFER_* env names.
-  const serverEnv = new Set(["DSINFER_MODEL", "DSINFER_HOST", "DSINFER_PORT", "DSINFER_MODEL_NAME",
-    "DSINFER_DRAIN_DELAY", "DSINFER_GRACE_PERIOD", "DSINFER_STALL_TIMEOUT", "DSINFER_API_KEY",
-    "DSINFER_MAX_BODY_BYTES", "DSINFER_WARMUP_REQUESTS"]);
-  const extraEnv = new Set((values.server.extraEnv ?? []).map((e) => e.name));
-
-  function checkRestricted(d, spec) {
-    const psc = spec.securityContext ?? {};
-    if (spec.hostNetwork || spec.hostPID || spec.hostIPC) problem(d, "host namespaces used");
-    if ((spec.volumes ?? []).some((v) => v.hostPath)) problem(d, "hostPath volume (not allowed by restricted)");
-    const seccompPod = psc.seccompProfile?.type;
-    for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
-      const sc = c.securityContext ?? {};
-      const where = `container ${c.name}`;
-      if (sc.allowPrivilegeEscalation !== false) problem(d, `${where}: allowPrivilegeEscalation must be false`);
-      if (sc.privileged) problem(d, `${where}: privileged`);
-      if (!(sc.capabilities?.drop ?? []).includes("ALL")) problem(d, `${where}: capabilities must drop ALL`);
-      if ((sc.capabilities?.add ?? []).some((cap) => cap !== "NET_BIND_SERVICE")) problem(d, `${where}: adds capabilities`);
-      if ((sc.runAsNonRoot ?? psc.runAsNonRoot) !== true) problem(d, `${where}: runAsNonRoot must be true`);
-      if ((sc.runAsUser ?? psc.runAsUser) === 0) problem(d, `${where}: runs as uid 0`);
-      if (!["RuntimeDefault", "Localhost"].includes(sc.seccompProfile?.type ?? seccompPod)) problem(d, `${where}: seccomp must be RuntimeDefault`);
-      if (sc.readOnlyRootFilesystem !== true) problem(d, `${where}: root filesystem must be read-only`);
-      if ((c.ports ?? []).some((p) => p.hostPort)) problem(d, `${where}: hostPort`);
-    }
-  }
-
-  for (const d of deployments) {
-    const spec = d.spec.template.spec;
-    if (!matches(d.spec.selector.matchLabels, podLabels(d))) problem(d, "selector does not match its pod labels");
-    checkRestricted(d, spec);
-    const main = spec.containers.find((c) => c.name === "dsinfer");
-    if (!main) { problem(d, "no container named dsinfer"); continue; }
-    const env = Object.fromEntries((main.env ?? []).map((e) => [e.name, e]));
-    for (const name of Object.keys(env))
-      if (name.startsWith("DSINFER_") && !serverEnv.has(name) && !extraEnv.has(name)) problem(d, `env ${name} is not a dsinfer serve setting`);
-    const port = Number(env.DSINFER_PORT?.value);
-    if (port !== values.server.port) problem(d, `DSINFER_PORT ${env.DSINFER_PORT?.value} != server.port ${values.server.port}`);
-    const http = (main.ports ?? []).find((p) => p.name === "http");
-    if (!http || http.containerPort !== port) problem(d, "container port 'http' must be DSINFER_PORT");
-    // Probes: the server's routes, on its port.
-    const probe = (p, route, what) => {
-      if (!p?.httpGet) return problem(d, `${what} missing`);
-      if (p.httpGet.path !== route) problem(d, `${what} path ${p.httpGet.path}, expected ${route}`);
-      if (p.httpGet.port !== "http" && p.httpGet.port !== port) problem(d, `${what} port ${p.httpGet.port} is not the server's`);
+    const durationSeconds = (s) => {
+      const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(String(s));
+      if (!m) return NaN;
+      return Number(m[1]) * { ms: 0.001, s: 1, m: 60, h: 3600 }[m[2] ?? "s"];
     };
-    probe(main.startupProbe, "/health/ready", "startupProbe");
-    probe(main.readinessProbe, "/health/ready", "readinessProbe");
-    probe(main.livenessProbe, "/health/live", "livenessProbe");
-    const startupBudget = (main.startupProbe?.failureThreshold ?? 3) * (main.startupProbe?.periodSeconds ?? 10);
-    if (startupBudget < values.probes.startup.budgetSeconds) problem(d, `startup probe allows ${startupBudget}s < budget ${values.probes.startup.budgetSeconds}s`);
-    if (main.lifecycle?.preStop) problem(d, "preStop hook present: the server's --drain-delay does that job");
-    // Grace period: from the very values the server is configured with (its env).
-    const drain = durationSeconds(env.DSINFER_DRAIN_DELAY?.value);
-    const grace = durationSeconds(env.DSINFER_GRACE_PERIOD?.value);
-    const margin = values.server.terminationMarginSeconds;
-    if (!(drain >= 0) || !(grace >= 0)) problem(d, "DSINFER_DRAIN_DELAY / DSINFER_GRACE_PERIOD missing or not durations");
-    if (drain !== values.server.drainDelaySeconds || grace !== values.server.gracePeriodSeconds) problem(d, "drain/grace env differ from values");
-    if (!(spec.terminationGracePeriodSeconds >= drain + grace + margin))
-      problem(d, `terminationGracePeriodSeconds ${spec.terminationGracePeriodSeconds} < drain ${drain} + grace ${grace} + margin ${margin}`);
-    // The model file is on a mounted volume.
-    const model = env.DSINFER_MODEL?.value ?? "";
-    if (!(main.volumeMounts ?? []).some((m) => model.startsWith(m.mountPath + "/"))) problem(d, `DSINFER_MODEL ${model} is not on a mounted volume`);
-    if (values.apiKey.enabled && !env.DSINFER_API_KEY?.valueFrom?.secretKeyRef) problem(d, "API key must come from a Secret");
-    if (env.DSINFER_API_KEY?.value) problem(d, "API key as a literal env value");
-    // Pool placement and resources.
-    const pool = enabledPools.find((p) => p.name === podLabels(d)["dsinfer.io/pool"]);
-    if (!pool) { problem(d, "pod label dsinfer.io/pool names no enabled pool"); continue; }
-    const gpu = pool.resources?.limits?.["nvidia.com/gpu"];
-    if (gpu && String(main.resources?.limits?.["nvidia.com/gpu"]) !== String(gpu)) problem(d, "GPU limit not rendered");
-    const sorted = (m) => JSON.stringify(Object.entries(m ?? {}).sort());
-    if (sorted(spec.nodeSelector) !== sorted(pool.nodeSelector)) problem(d, "nodeSelector differs from the pool's");
-    if ((spec.tolerations ?? []).length !== (pool.tolerations ?? []).length) problem(d, "tolerations differ from the pool's");
-  }
+    // Flags of `dsinfer serve` the chart may set (issue 7's contract), as DSINFER_* env names.
+    const serverEnv = new Set(["DSINFER_MODEL", "DSINFER_HOST", "DSINFER_PORT", "DSINFER_MODEL_NAME",
+      "DSINFER_DRAIN_DELAY", "DSINFER_GRACE_PERIOD", "DSINFER_STALL_TIMEOUT", "DSINFER_API_KEY",
+      "DSINFER_MAX_BODY_BYTES", "DSINFER_WARMUP_REQUESTS"]);
+    const extraEnv = new Set((values.server.extraEnv ?? []).map((e) => e.name));
 
-  // Services: the API Service selects exactly the active colour; the metrics Service every pod.
-  const services = byKind("Service");
-  const api = services.find((s) => s.metadata.labels?.["dsinfer.io/service"] === "api");
-  const metricsSvc = services.find((s) => s.metadata.labels?.["dsinfer.io/service"] === "metrics");
-  if (!api) problem(null, "no API Service");
-  else {
-    if (api.spec.selector?.["dsinfer.io/color"] !== values.activeColor) problem(api, `selector colour ${api.spec.selector?.["dsinfer.io/color"]} != activeColor ${values.activeColor}`);
-    const selected = deployments.filter((d) => matches(api.spec.selector, podLabels(d)));
-    if (selected.length === 0) problem(api, "selects no Deployment");
-    for (const d of selected) if (colorOf(d) !== values.activeColor) problem(api, `selects ${d.metadata.name} of the idle colour`);
-    for (const d of deployments) if (colorOf(d) === values.activeColor && !selected.includes(d)) problem(api, `misses ${d.metadata.name}`);
-    if (!api.spec.ports.some((p) => p.targetPort === "http")) problem(api, "targetPort must be the 'http' port");
-  }
-  if (metricsSvc) {
-    for (const d of deployments) if (!matches(metricsSvc.spec.selector, podLabels(d))) problem(metricsSvc, `misses ${d.metadata.name}`);
-  }
-
-  // Autoscalers: one per Deployment, both metrics, the behaviour of the values.
-  const adapter = parse(fs.readFileSync(path.join(chartDir, "files/monitoring/prometheus-adapter-values.yaml"), "utf8"));
-  const adapterMetrics = new Set(adapter.rules.custom.map((r) => r.name.as));
-  const a = values.autoscaling;
-  const hpas = byKind("HorizontalPodAutoscaler");
-  const scaled = byKind("ScaledObject");
-  const expectHpa = a.enabled && a.engine === "hpa";
-  const expectKeda = a.enabled && a.engine === "keda";
-  if (hpas.length !== (expectHpa ? deployments.length : 0)) problem(null, `${hpas.length} HPAs for ${deployments.length} Deployments (engine ${a.engine}, enabled ${a.enabled})`);
-  if (scaled.length !== (expectKeda ? deployments.length : 0)) problem(null, `${scaled.length} ScaledObjects for ${deployments.length} Deployments`);
-  for (const h of hpas) {
-    if (h.apiVersion !== "autoscaling/v2") problem(h, "must be autoscaling/v2");
-    if (!deployments.some((d) => d.metadata.name === h.spec.scaleTargetRef.name && h.spec.scaleTargetRef.kind === "Deployment")) problem(h, "scaleTargetRef names no Deployment");
-    const cpu = h.spec.metrics.find((m) => m.type === "Resource" && m.resource.name === "cpu");
-    const lat = h.spec.metrics.find((m) => m.type === "Pods");
-    if (a.cpu.enabled && (cpu?.resource.target.type !== "Utilization" || cpu.resource.target.averageUtilization !== a.cpu.averageUtilization))
-      problem(h, `CPU metric must be Utilization ${a.cpu.averageUtilization}%`);
-    if (a.latency.enabled) {
-      if (lat?.pods.metric.name !== a.latency.metricName) problem(h, `Pods metric must be ${a.latency.metricName}`);
-      if (lat?.pods.target.type !== "AverageValue" || String(lat?.pods.target.averageValue) !== String(a.latency.targetAverageValue)) problem(h, `Pods target must be AverageValue ${a.latency.targetAverageValue}`);
-      if (!adapterMetrics.has(lat?.pods.metric.name)) problem(h, `metric ${lat?.pods.metric.name} is not served by the prometheus-adapter rules`);
-    }
-    if (h.spec.minReplicas < 1 || h.spec.maxReplicas < h.spec.minReplicas) problem(h, "bad replica bounds");
-    if (h.spec.behavior?.scaleDown?.stabilizationWindowSeconds !== a.behavior.scaleDown.stabilizationWindowSeconds) problem(h, "scale-down stabilisation differs from values");
-    if ((h.spec.behavior?.scaleUp?.stabilizationWindowSeconds ?? 0) > 60) problem(h, "scale-up is not fast");
-  }
-  for (const s of scaled) {
-    if (!deployments.some((d) => d.metadata.name === s.spec.scaleTargetRef.name)) problem(s, "scaleTargetRef names no Deployment");
-    const prom = s.spec.triggers.find((t) => t.type === "prometheus" && t.name === "latency-p95");
-    if (a.latency.enabled) {
-      if (!prom) problem(s, "no prometheus latency trigger");
-      else {
-        const q = prom.metadata.query;
-        if (!q.includes(`histogram_quantile(${a.latency.quantile},`) || !q.includes(a.latency.histogram)) problem(s, "latency query is not the adapter's p95");
-        if (prom.metricType !== "Value") problem(s, "latency trigger must use metricType Value");
+    function checkRestricted(d, spec) {
+      const psc = spec.securityContext ?? {};
+      if (spec.hostNetwork || spec.hostPID || spec.hostIPC) problem(d, "host namespaces used");
+      if ((spec.volumes ?? []).some((v) => v.hostPath)) problem(d, "hostPath volume (not allowed by restricted)");
+      const seccompPod = psc.seccompProfile?.type;
+      for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
+        const sc = c.securityContext ?? {};
+        const where = `container ${c.name}`;
+        if (sc.allowPrivilegeEscalation !== false) problem(d, `${where}: allowPrivilegeEscalation must be false`);
+        if (sc.privileged) problem(d, `${where}: privileged`);
+        if (!(sc.capabilities?.drop ?? []).includes("ALL")) problem(d, `${where}: capabilities must drop ALL`);
+        if ((sc.capabilities?.add ?? []).some((cap) => cap !== "NET_BIND_SERVICE")) problem(d, `${where}: adds capabilities`);
+        if ((sc.runAsNonRoot ?? psc.runAsNonRoot) !== true) problem(d, `${where}: runAsNonRoot must be true`);
+        if ((sc.runAsUser ?? psc.runAsUser) === 0) problem(d, `${where}: runs as uid 0`);
+        if (!["RuntimeDefault", "Localhost"].includes(sc.seccompProfile?.type ?? seccompPod)) problem(d, `${where}: seccomp must be RuntimeDefault`);
+        if (sc.readOnlyRootFilesystem !== true) problem(d, `${where}: root filesystem must be read-only`);
+        if ((c.ports ?? []).some((p) => p.hostPort)) problem(d, `${where}: hostPort`);
       }
     }
-    if (a.cpu.enabled && !s.spec.triggers.some((t) => t.type === "cpu")) problem(s, "no cpu trigger");
-  }
 
-  if (queriesPath) {
-    const rules = scaled.flatMap((s) => s.spec.triggers.filter((t) => t.type === "prometheus")
-      .map((t) => ({ record: `keda:${s.metadata.name}:${t.name}`.replace(/[^a-zA-Z0-9_:]/g, "_"), expr: t.metadata.query })));
-    fs.writeFileSync(queriesPath, rules.length ? stringify({ groups: [{ name: "keda-queries", rules }] }) : "");
-  }
+    for (const d of deployments) {
+      const spec = d.spec.template.spec;
+      if (!matches(d.spec.selector.matchLabels, podLabels(d))) problem(d, "selector does not match its pod labels");
+      checkRestricted(d, spec);
+      const main = spec.containers.find((c) => c.name === "dsinfer");
+      if (!main) { problem(d, "no container named dsinfer"); continue; }
+      const env = Object.fromEntries((main.env ?? []).map((e) => [e.name, e]));
+      for (const name of Object.keys(env))
+        if (name.startsWith("DSINFER_") && !serverEnv.has(name) && !extraEnv.has(name)) problem(d, `env ${name} is not a dsinfer serve setting`);
+      const port = Number(env.DSINFER_PORT?.value);
+      if (port !== values.server.port) problem(d, `DSINFER_PORT ${env.DSINFER_PORT?.value} != server.port ${values.server.port}`);
+      const http = (main.ports ?? []).find((p) => p.name === "http");
+      if (!http || http.containerPort !== port) problem(d, "container port 'http' must be DSINFER_PORT");
+      // Probes: the server's routes, on its port.
+      const probe = (p, route, what) => {
+        if (!p?.httpGet) return problem(d, `${what} missing`);
+        if (p.httpGet.path !== route) problem(d, `${what} path ${p.httpGet.path}, expected ${route}`);
+        if (p.httpGet.port !== "http" && p.httpGet.port !== port) problem(d, `${what} port ${p.httpGet.port} is not the server's`);
+      };
+      probe(main.startupProbe, "/health/ready", "startupProbe");
+      probe(main.readinessProbe, "/health/ready", "readinessProbe");
+      probe(main.livenessProbe, "/health/live", "livenessProbe");
+      const startupBudget = (main.startupProbe?.failureThreshold ?? 3) * (main.startupProbe?.periodSeconds ?? 10);
+      if (startupBudget < values.probes.startup.budgetSeconds) problem(d, `startup probe allows ${startupBudget}s < budget ${values.probes.startup.budgetSeconds}s`);
+      if (main.lifecycle?.preStop) problem(d, "preStop hook present: the server's --drain-delay does that job");
+      // Grace period: from the very values the server is configured with (its env).
+      const drain = durationSeconds(env.DSINFER_DRAIN_DELAY?.value);
+      const grace = durationSeconds(env.DSINFER_GRACE_PERIOD?.value);
+      const margin = values.server.terminationMarginSeconds;
+      if (!(drain >= 0) || !(grace >= 0)) problem(d, "DSINFER_DRAIN_DELAY / DSINFER_GRACE_PERIOD missing or not durations");
+      if (drain !== values.server.drainDelaySeconds || grace !== values.server.gracePeriodSeconds) problem(d, "drain/grace env differ from values");
+      if (!(spec.terminationGracePeriodSeconds >= drain + grace + margin))
+        problem(d, `terminationGracePeriodSeconds ${spec.terminationGracePeriodSeconds} < drain ${drain} + grace ${grace} + margin ${margin}`);
+      // The model file is on a mounted volume.
+      const model = env.DSINFER_MODEL?.value ?? "";
+      if (!(main.volumeMounts ?? []).some((m) => model.startsWith(m.mountPath + "/"))) problem(d, `DSINFER_MODEL ${model} is not on a mounted volume`);
+      if (values.apiKey.enabled && !env.DSINFER_API_KEY?.valueFrom?.secretKeyRef) problem(d, "API key must come from a Secret");
+      if (env.DSINFER_API_KEY?.value) problem(d, "API key as a literal env value");
+      // Pool placement and resources.
+      const pool = enabledPools.find((p) => p.name === podLabels(d)["dsinfer.io/pool"]);
+      if (!pool) { problem(d, "pod label dsinfer.io/pool names no enabled pool"); continue; }
+      const gpu = pool.resources?.limits?.["nvidia.com/gpu"];
+      if (gpu && String(main.resources?.limits?.["nvidia.com/gpu"]) !== String(gpu)) problem(d, "GPU limit not rendered");
+      const sorted = (m) => JSON.stringify(Object.entries(m ?? {}).sort());
+      if (sorted(spec.nodeSelector) !== sorted(pool.nodeSelector)) problem(d, "nodeSelector differs from the pool's");
+      if ((spec.tolerations ?? []).length !== (pool.tolerations ?? []).length) problem(d, "tolerations differ from the pool's");
+    }
 
-  // PDBs select their pool's pods.
-  for (const p of byKind("PodDisruptionBudget"))
-    if (!deployments.some((d) => matches(p.spec.selector.matchLabels, podLabels(d)))) problem(p, "selects no pods");
+    // Services: the API Service selects exactly the active colour; the metrics Service every pod.
+    const services = byKind("Service");
+    const api = services.find((s) => s.metadata.labels?.["dsinfer.io/service"] === "api");
+    const metricsSvc = services.find((s) => s.metadata.labels?.["dsinfer.io/service"] === "metrics");
+    if (!api) problem(null, "no API Service");
+    else {
+      if (api.spec.selector?.["dsinfer.io/color"] !== values.activeColor) problem(api, `selector colour ${api.spec.selector?.["dsinfer.io/color"]} != activeColor ${values.activeColor}`);
+      const selected = deployments.filter((d) => matches(api.spec.selector, podLabels(d)));
+      if (selected.length === 0) problem(api, "selects no Deployment");
+      for (const d of selected) if (colorOf(d) !== values.activeColor) problem(api, `selects ${d.metadata.name} of the idle colour`);
+      for (const d of deployments) if (colorOf(d) === values.activeColor && !selected.includes(d)) problem(api, `misses ${d.metadata.name}`);
+      if (!api.spec.ports.some((p) => p.targetPort === "http")) problem(api, "targetPort must be the 'http' port");
+    }
+    if (metricsSvc) {
+      for (const d of deployments) if (!matches(metricsSvc.spec.selector, podLabels(d))) problem(metricsSvc, `misses ${d.metadata.name}`);
+    }
 
-  // NetworkPolicy: ingress only, from the allowed places, including Prometheus.
-  for (const np of byKind("NetworkPolicy")) {
-    if (!deployments.every((d) => matches(np.spec.podSelector.matchLabels, podLabels(d)))) problem(np, "does not cover every dsinfer pod");
-    if (!np.spec.policyTypes.includes("Ingress")) problem(np, "must restrict ingress");
-    const peers = np.spec.ingress.flatMap((r) => r.from ?? []);
-    if (!peers.some((p) => p.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"] === values.networkPolicy.prometheus.namespace)) problem(np, "Prometheus cannot scrape");
-  }
+    // Autoscalers: one per Deployment, both metrics, the behaviour of the values.
+    const adapter = parse(fs.readFileSync(path.join(chartDir, "files/monitoring/prometheus-adapter-values.yaml"), "utf8"));
+    const adapterMetrics = new Set(adapter.rules.custom.map((r) => r.name.as));
+    const a = values.autoscaling;
+    const hpas = byKind("HorizontalPodAutoscaler");
+    const scaled = byKind("ScaledObject");
+    const expectHpa = a.enabled && a.engine === "hpa";
+    const expectKeda = a.enabled && a.engine === "keda";
+    if (hpas.length !== (expectHpa ? deployments.length : 0)) problem(null, `${hpas.length} HPAs for ${deployments.length} Deployments (engine ${a.engine}, enabled ${a.enabled})`);
+    if (scaled.length !== (expectKeda ? deployments.length : 0)) problem(null, `${scaled.length} ScaledObjects for ${deployments.length} Deployments`);
+    for (const h of hpas) {
+      if (h.apiVersion !== "autoscaling/v2") problem(h, "must be autoscaling/v2");
+      if (!deployments.some((d) => d.metadata.name === h.spec.scaleTargetRef.name && h.spec.scaleTargetRef.kind === "Deployment")) problem(h, "scaleTargetRef names no Deployment");
+      const cpu = h.spec.metrics.find((m) => m.type === "Resource" && m.resource.name === "cpu");
+      const lat = h.spec.metrics.find((m) => m.type === "Pods");
+      if (a.cpu.enabled && (cpu?.resource.target.type !== "Utilization" || cpu.resource.target.averageUtilization !== a.cpu.averageUtilization))
+        problem(h, `CPU metric must be Utilization ${a.cpu.averageUtilization}%`);
+      if (a.latency.enabled) {
+        if (lat?.pods.metric.name !== a.latency.metricName) problem(h, `Pods metric must be ${a.latency.metricName}`);
+        if (lat?.pods.target.type !== "AverageValue" || String(lat?.pods.target.averageValue) !== String(a.latency.targetAverageValue)) problem(h, `Pods target must be AverageValue ${a.latency.targetAverageValue}`);
+        if (!adapterMetrics.has(lat?.pods.metric.name)) problem(h, `metric ${lat?.pods.metric.name} is not served by the prometheus-adapter rules`);
+      }
+      if (h.spec.minReplicas < 1 || h.spec.maxReplicas < h.spec.minReplicas) problem(h, "bad replica bounds");
+      if (h.spec.behavior?.scaleDown?.stabilizationWindowSeconds !== a.behavior.scaleDown.stabilizationWindowSeconds) problem(h, "scale-down stabilisation differs from values");
+      if ((h.spec.behavior?.scaleUp?.stabilizationWindowSeconds ?? 0) > 60) problem(h, "scale-up is not fast");
+    }
+    for (const s of scaled) {
+      if (!deployments.some((d) => d.metadata.name === s.spec.scaleTargetRef.name)) problem(s, "scaleTargetRef names no Deployment");
+      const prom = s.spec.triggers.find((t) => t.type === "prometheus" && t.name === "latency-p95");
+      if (a.latency.enabled) {
+        if (!prom) problem(s, "no prometheus latency trigger");
+        else {
+          const q = prom.metadata.query;
+          if (!q.includes(`histogram_quantile(${a.latency.quantile},`) || !q.includes(a.latency.histogram)) problem(s, "latency query is not the adapter's p95");
+          if (prom.metricType !== "Value") problem(s, "latency trigger must use metricType Value");
+        }
+      }
+      if (a.cpu.enabled && !s.spec.triggers.some((t) => t.type === "cpu")) problem(s, "no cpu trigger");
+    }
 
-  // ServiceMonitor scrapes the metrics Service (both colours); PrometheusRule carries the alerts.
-  for (const sm of byKind("ServiceMonitor")) {
-    if (!metricsSvc || !matches(sm.spec.selector.matchLabels, metricsSvc.metadata.labels)) problem(sm, "does not select the metrics Service");
-    if (api && matches(sm.spec.selector.matchLabels, api.metadata.labels)) problem(sm, "selects the API Service (idle colour unscraped)");
-    if (!sm.spec.endpoints.some((e) => e.path === "/metrics" && e.port === "http")) problem(sm, "must scrape /metrics on port http");
-  }
-  for (const pr of byKind("PrometheusRule")) {
-    const alerts = pr.spec.groups.flatMap((g) => g.rules).filter((r) => r.alert);
-    if (alerts.length < 15) problem(pr, `${alerts.length} alerts < 15`);
-    for (const r of alerts) if (!r.annotations?.runbook_url) problem(pr, `alert ${r.alert} without runbook_url`);
-  }
+    if (queriesPath) {
+      const rules = scaled.flatMap((s) => s.spec.triggers.filter((t) => t.type === "prometheus")
+        .map((t) => ({ record: `keda:${s.metadata.name}:${t.name}`.replace(/[^a-zA-Z0-9_:]/g, "_"), expr: t.metadata.query })));
+      fs.writeFileSync(queriesPath, rules.length ? stringify({ groups: [{ name: "keda-queries", rules }] }) : "");
+    }
 
+    // PDBs select their pool's pods.
+    for (const p of byKind("PodDisruptionBudget"))
+      if (!deployments.some((d) => matches(p.spec.selector.matchLabels, podLabels(d)))) problem(p, "selects no pods");
+
+    // NetworkPolicy: ingress only, from the allowed places, including Prometheus.
+    for (const np of byKind("NetworkPolicy")) {
+      if (!deployments.every((d) => matches(np.spec.podSelector.matchLabels, podLabels(d)))) problem(np, "does not cover every dsinfer pod");
+      if (!np.spec.policyTypes.includes("Ingress")) problem(np, "must restrict ingress");
+      const peers = np.spec.ingress.flatMap((r) => r.from ?? []);
+      if (!peers.some((p) => p.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"] === values.networkPolicy.prometheus.namespace)) problem(np, "Prometheus cannot scrape");
+    }
+
+    // ServiceMonitor scrapes the metrics Service (both colours); PrometheusRule carries the alerts.
+    for (const sm of byKind("ServiceMonitor")) {
+      if (!metricsSvc || !matches(sm.spec.selector.matchLabels, metricsSvc.metadata.labels)) problem(sm, "does not select the metrics Service");
+      if (api && matches(sm.spec.selector.matchLabels, api.metadata.labels)) problem(sm, "selects the API Service (idle colour unscraped)");
+      if (!sm.spec.endpoints.some((e) => e.path === "/metrics" && e.port === "http")) problem(sm, "must scrape /metrics on port http");
+    }
+    for (const pr of byKind("PrometheusRule")) {
+      const alerts = pr.spec.groups.flatMap((g) => g.rules).filter((r) => r.alert);
+      if (alerts.length < 15) problem(pr, `${alerts.length} alerts < 15`);
+      for (const r of alerts) if (!r.annotations?.runbook_url) problem(pr, `alert ${r.alert} without runbook_url`);
+    }
+  } catch (e) {
+    problem(null, `wiring checks failed on a malformed object: ${e.message}`);
+  }
   return objects;
 }
 
@@ -275,4 +280,4 @@ if (problems.length) {
   console.error(`FAIL ${renderedPath}: ${problems.length} problem(s)\n  ${problems.join("\n  ")}`);
   process.exit(1);
 }
-console.log(`ok ${path.basename(valuesPath ?? "defaults")}: ${objects.length} objects valid (${summary}); wiring checked`);
+console.log(`ok ${path.basename(valuesPath ?? "defaults")}: ${objects.length} objects valid, no unknown fields (${summary}); wiring checked`);

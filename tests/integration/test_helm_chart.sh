@@ -85,6 +85,8 @@ mutations=(
   's#containerPort: 8080#containerPort: "8080"#'
   's#name: DSINFER_DRAIN_DELAY, value: "5s"#name: DSINFER_DRAIN_DELAY, value: "20s"#'
   's#^\( *\)- ALL$#\1- NET_RAW#'
+  's#livenessProbe:#livenesProbe:#'
+  's#scaleTargetRef:#scaleTarget:#'
 )
 mutants=()
 for i in "${!mutations[@]}"; do
