@@ -12,7 +12,10 @@
 #include "kernels/attention.h"
 #include "kernels/norm.h"
 #include "model/batch_plan.h"
+#include "model/embedding.h"
+#include "model/linear.h"
 #include "model/model_info.h"
+#include "model/output_head.h"
 #include "model/weight_binder.h"
 #include "tensor/quantize.h"
 

@@ -6,9 +6,9 @@
 #include <vector>
 
 #include "kernels/rope.h"
+#include "model/ffn.h"
 #include "model/hparams.h"
 #include "model/kv_block_pool.h"
-#include "model/linear.h"
 #include "model/model.h"
 
 namespace dsinfer::model {

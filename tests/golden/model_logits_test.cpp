@@ -191,14 +191,18 @@ TEST_F(ModelLogitsGolden, BatchOfSequencesEqualsEachAlone) {
   const auto manifest = load_manifest(fixtures);
   std::map<std::string, std::vector<std::vector<int32_t>>> prompts;  // model -> prompts
   for (const auto& c : manifest.at("cases")) {
-    if (is_dense_case(c)) prompts[c.at("model_file")].push_back(c.at("prompt_tokens"));
+    // Short prompts only (keeps the suite fast under the scalar ISA too).
+    auto& list = prompts[c.at("model_file")];
+    if (is_dense_case(c) && c.at("n_tokens").get<int64_t>() <= 100 && list.size() < 3) {
+      list.push_back(c.at("prompt_tokens"));
+    }
   }
   int models_checked = 0;
   for (const auto& [file, list] : prompts) {
     SCOPED_TRACE(file);
     Loaded& m = load(fixtures + "/golden/" + file);
     const int64_t n_vocab = m.model->info().n_vocab;
-    constexpr int kSteps = 4;
+    constexpr int kSteps = 3;
     // Alone.
     std::vector<std::vector<float>> alone;  // per prompt: last prompt row + kSteps decode rows
     std::vector<std::vector<int32_t>> next_tokens;
@@ -256,10 +260,11 @@ TEST_F(ModelLogitsGolden, BatchOfSequencesEqualsEachAlone) {
 TEST_F(ModelLogitsGolden, ChunkedPrefillEqualsWhole) {
   DSINFER_REQUIRE_FIXTURES(fixtures);
   const auto manifest = load_manifest(fixtures);
-  std::map<std::string, std::vector<int32_t>> longest;
+  std::map<std::string, std::vector<int32_t>> longest;  // per model: its longest short prompt
   for (const auto& c : manifest.at("cases")) {
     if (!is_dense_case(c)) continue;
     auto p = c.at("prompt_tokens").get<std::vector<int32_t>>();
+    if (p.size() > 100) continue;  // keeps the suite fast
     auto& cur = longest[c.at("model_file")];
     if (p.size() > cur.size()) cur = p;
   }
