@@ -10,6 +10,22 @@ set -euo pipefail
 src=${DSINFER_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 # shellcheck source=../../deploy/tests/tools.sh
 source "$src/deploy/tests/tools.sh"
+
+# Static checks, always (cheap): the build stages install every build package of
+# scripts/deps.sh (test-only libraries aside), and the build context leaves out build trees.
+build_pkgs=$(awk '/^build_pkgs=\(/,/\)/' "$src/scripts/deps.sh" | tr -d '()' | sed 's/build_pkgs=//' | tr ' ' '\n' \
+  | grep -vE '^$|^lib(gtest|gmock|benchmark)-dev$')
+for dockerfile in Dockerfile Dockerfile.cuda; do
+  words=$(tr -s ' \\\t' '\n' < "$src/deploy/docker/$dockerfile")
+  for pkg in $build_pkgs; do
+    grep -qxF -- "$pkg" <<< "$words" \
+      || { echo "FAIL: $dockerfile does not install $pkg (scripts/deps.sh build_pkgs)"; exit 1; }
+  done
+  grep -qx 'build' "$src/deploy/docker/$dockerfile.dockerignore" \
+    || { echo "FAIL: $dockerfile.dockerignore must exclude build/"; exit 1; }
+done
+echo "Dockerfiles: build packages match scripts/deps.sh; build trees excluded from the context"
+
 if [ "${CI:-}" != true ] && [ "${DSINFER_IMAGE_TEST:-0}" != 1 ]; then
   echo "SKIPPED: image test (slow, needs root + buildah); run with DSINFER_IMAGE_TEST=1 (CI=true runs it)"
   exit 0
