@@ -100,10 +100,11 @@ void BpeModel::encode_word(std::string_view word, std::vector<int32_t>& out) con
     merge_word(word, out);
     return;
   }
-  auto& shard = (*cache_)[std::hash<std::string_view>{}(word) % kCacheShards];
+  const size_t hash = std::hash<std::string_view>{}(word);
+  auto& shard = (*cache_)[(hash >> 7) % kCacheShards];
   {
     std::lock_guard<std::mutex> lock(shard.mutex);
-    const auto it = shard.words.find(std::string(word));
+    const auto it = shard.words.find(word);
     if (it != shard.words.end()) {
       out.insert(out.end(), it->second.begin(), it->second.end());
       return;

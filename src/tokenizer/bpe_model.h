@@ -49,10 +49,14 @@ class BpeModel {
 
   static constexpr size_t kCacheShards = 16;
   static constexpr size_t kCacheEntriesPerShard = 8192;
-  static constexpr size_t kCacheMaxWordBytes = 64;
+  static constexpr size_t kCacheMaxWordBytes = 256;
+  struct StringHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
   struct CacheShard {
     std::mutex mutex;
-    std::unordered_map<std::string, std::vector<int32_t>> words;
+    std::unordered_map<std::string, std::vector<int32_t>, StringHash, std::equal_to<>> words;
   };
 
   const Vocab& vocab_;

@@ -214,6 +214,12 @@ std::string ChatTemplate::render(const std::vector<ChatMessage>& messages,
                         eos_token_);
 }
 
+std::vector<int32_t> ChatTemplate::tokenize(const Tokenizer& tokenizer,
+                                            std::string_view rendered) const {
+  const bool add_bos = tokenizer.add_bos_default() && !emits_bos_;
+  return tokenizer.encode(rendered, add_bos, /*parse_special=*/true);
+}
+
 std::string ChatTemplate::render_json(std::string_view messages_json,
                                       bool add_generation_prompt) const {
   nlohmann::ordered_json j;

@@ -3,6 +3,7 @@
 // family (DeepSeek LLM/V2, DeepSeek V3, DeepSeek R1, Qwen2 ChatML).
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -55,6 +56,10 @@ class ChatTemplate {
   // Same, with the messages given as a JSON array of objects (any fields, kept in order).
   // Throws Error(kInvalidInput) for malformed JSON.
   std::string render_json(std::string_view messages_json, bool add_generation_prompt) const;
+
+  // Token ids of a rendered prompt: special parsing on, and BOS added only when the model wants
+  // one and the template did not already write it. Thread-safe.
+  std::vector<int32_t> tokenize(const Tokenizer& tokenizer, std::string_view rendered) const;
 
   // True when rendered prompts already start with the BOS text, so the caller must tokenize them
   // with parse_special on and add no BOS of its own.

@@ -91,6 +91,7 @@ class Parser {
   }
 
   NodePtr statement() {
+    const DepthGuard guard(*this);
     expect(TokenKind::kOpenStatement, "{%");
     if (!is(TokenKind::kIdentifier)) error("expected a statement name");
     const std::string name = tokens_[pos_++].value;
@@ -179,6 +180,7 @@ class Parser {
   }
 
   NodePtr expression() {
+    const DepthGuard guard(*this);
     auto value = logical_or();
     if (!is_name("if")) return value;
     ++pos_;
@@ -224,6 +226,7 @@ class Parser {
   }
 
   NodePtr logical_not() {
+    const DepthGuard guard(*this);
     if (is_name("not")) {
       ++pos_;
       auto n = node(NodeKind::kUnary);
@@ -314,6 +317,7 @@ class Parser {
   }
 
   NodePtr unary_sign() {
+    const DepthGuard guard(*this);
     if ((is(TokenKind::kUnary) || is(TokenKind::kAdditive)) &&
         (tokens_[pos_].value == "-" || tokens_[pos_].value == "+")) {
       auto n = node(NodeKind::kUnary);
@@ -455,8 +459,19 @@ class Parser {
     }
   }
 
+  // Bounds recursion on hostile input ("((((..." or "not not not ...").
+  struct DepthGuard {
+    explicit DepthGuard(Parser& p) : parser(p) {
+      if (++parser.depth_ > kMaxDepth) parser.error("expression nested too deeply");
+    }
+    ~DepthGuard() { --parser.depth_; }
+    Parser& parser;
+  };
+  static constexpr int kMaxDepth = 200;
+
   std::vector<Token> tokens_;
   size_t pos_ = 0;
+  int depth_ = 0;
 };
 
 }  // namespace
