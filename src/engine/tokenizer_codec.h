@@ -8,7 +8,7 @@
 
 namespace dsinfer::engine {
 
-// The tokenizer must outlive the codec and every decoder it makes. Prompts are encoded with
+// The codec and its decoders keep the tokenizer alive. Prompts are encoded with
 // special tokens parsed (chat templates put control tokens in the text).
 std::shared_ptr<const TextCodec> make_tokenizer_codec(
     std::shared_ptr<const tokenizer::Tokenizer> tokenizer);

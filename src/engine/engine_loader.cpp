@@ -1,0 +1,41 @@
+// One-call engine construction from a model file.
+#include "engine/engine_loader.h"
+
+#include <spdlog/spdlog.h>
+
+#include "engine/tokenizer_codec.h"
+
+namespace dsinfer::engine {
+
+std::unique_ptr<LoadedEngine> load_engine(const std::string& model_path, const EngineConfig& config,
+                                          int threads) {
+  validate_engine_config(config);
+  auto out = std::make_unique<LoadedEngine>();
+  out->file = gguf::GgufFile::open(model_path);
+  const auto& md = out->file->metadata();
+  const int64_t kv_per_token = estimate_kv_bytes_per_token(md);
+  const std::string arch = md.get_string("general.architecture");
+  const int64_t n_ctx_train = static_cast<int64_t>(
+      md.get_uint_opt(arch + ".context_length").value_or(static_cast<uint64_t>(4096)));
+  const int64_t kv_bytes = resolve_kv_cache_bytes(config.kv_cache_mem);
+  out->sizing = size_kv_pool(config, kv_bytes, kv_per_token, n_ctx_train);
+  out->tokenizer = tokenizer::Tokenizer::from_gguf(*out->file);
+  out->pool = std::make_unique<ThreadPool>(threads > 0 ? threads : usable_cpu_count());
+  model::ModelOptions options;
+  options.kv_block_size = out->sizing.block_size;
+  options.kv_blocks = out->sizing.block_count;
+  options.ctx_size = out->sizing.ctx_size;
+  out->model = model::load_model(out->file, options, *out->pool);
+  spdlog::info(
+      "engine: {} ({}), ctx-size {} tokens, KV pool {} blocks x {} tokens = {} MiB "
+      "({} bytes/token), {} threads, max-batched-tokens {}, max-running {}, prefix cache {}",
+      out->model->info().name, out->model->info().architecture, out->sizing.ctx_size,
+      out->sizing.block_count, out->sizing.block_size, out->sizing.pool_bytes >> 20, kv_per_token,
+      out->pool->size(), config.max_batched_tokens, config.max_running,
+      config.prefix_cache ? "on" : "off");
+  out->engine = std::make_unique<Engine>(*out->model, make_tokenizer_codec(out->tokenizer), config,
+                                         out->sizing.ctx_size);
+  return out;
+}
+
+}  // namespace dsinfer::engine
