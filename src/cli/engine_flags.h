@@ -1,0 +1,15 @@
+// Binds every EngineConfig field to a --flag and its DSINFER_<FLAG> env var (shared by the
+// subcommands that run an engine: generate, serve, bench).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "engine/engine_config.h"
+
+namespace dsinfer::cli {
+
+// Adds --ctx-size, --kv-cache-mem, --kv-block-size, --max-batched-tokens, --max-running,
+// --max-waiting and --no-prefix-cache to `cmd`, writing into `config` (which must outlive parsing).
+void add_engine_flags(CLI::App* cmd, engine::EngineConfig& config);
+
+}  // namespace dsinfer::cli
