@@ -343,10 +343,14 @@ void run_sweep(const BenchSettings& s, const SweepSettings& sweep) {
   const json curve = capacity_curve_json(ctx.run_meta, summaries, slo);
   write_file(sweep.out_prefix + ".json", curve.dump(2) + "\n");
   write_file(sweep.out_prefix + ".csv", capacity_curve_csv(summaries, slo));
-  const std::string title =
-      fmt::format("{} {} ({}), {} tokens out: latency and throughput vs load", s.url,
-                  api_name(ctx.runner.request.api), ctx.runner.request.model, s.max_tokens);
-  write_file(sweep.out_prefix + ".svg", capacity_curve_svg(summaries, slo, title));
+  const std::string title = fmt::format("Capacity curve: {} ({} API)", ctx.runner.request.model,
+                                        api_name(ctx.runner.request.api));
+  const std::string subtitle = fmt::format(
+      "{} | max_tokens {} | {} requests per level | {} | {}", s.url, s.max_tokens, s.requests,
+      s.prompts_file.empty() ? fmt::format("translation workload, prompt-len {}", s.prompt_len)
+                             : s.prompts_file,
+      ctx.run_meta["started_at"].get<std::string>());
+  write_file(sweep.out_prefix + ".svg", capacity_curve_svg(summaries, slo, title, subtitle));
 
   std::printf("%-12s %10s %12s %10s %10s %10s %8s %6s\n", mode.c_str(), "req/s", "out tok/s",
               "e2e p95", "ttft p95", "ttft p50", "errors", "SLO");

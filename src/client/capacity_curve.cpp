@@ -107,10 +107,12 @@ std::string capacity_curve_csv(const std::vector<LevelSummary>& levels,
 }
 
 std::string capacity_curve_svg(const std::vector<LevelSummary>& levels,
-                               const std::optional<SloSpec>& slo, const std::string& title) {
+                               const std::optional<SloSpec>& slo, const std::string& title,
+                               const std::string& subtitle) {
   const std::string mode = levels.empty() ? "concurrency" : levels.front().mode;
   ChartSpec spec;
   spec.title = title;
+  spec.subtitle = subtitle;
   spec.x_label = mode == "rate" ? "offered load (requests/s, Poisson arrivals)"
                                 : "offered load (concurrent requests)";
   ChartPanel latency;
@@ -137,6 +139,10 @@ std::string capacity_curve_svg(const std::vector<LevelSummary>& levels,
     latency.target_y = slo->p95_s;
     latency.target_label =
         fmt::format("SLO: {} p95 {:g} s", slo_metric_name(slo->metric), slo->p95_s);
+    if (const auto cap = slo_capacity_index(levels, *slo)) {
+      latency.marker_x = levels[*cap].offered_load;
+      latency.marker_label = fmt::format("SLO capacity: {:g}", levels[*cap].offered_load);
+    }
   }
   ChartPanel throughput;
   throughput.y_label = "output tokens/s";

@@ -45,8 +45,9 @@ std::string capacity_curve_csv(const std::vector<LevelSummary>& levels,
                                const std::optional<SloSpec>& slo);
 
 // The chart: latency percentiles (e2e p50/p95/p99, TTFT p95) vs offered load with the SLO
-// line, above throughput (output tok/s) vs offered load.
+// line and the SLO capacity marked, above throughput (output tok/s) vs offered load.
 std::string capacity_curve_svg(const std::vector<LevelSummary>& levels,
-                               const std::optional<SloSpec>& slo, const std::string& title);
+                               const std::optional<SloSpec>& slo, const std::string& title,
+                               const std::string& subtitle = {});
 
 }  // namespace dsinfer::client

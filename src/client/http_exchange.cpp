@@ -73,7 +73,11 @@ class BeastExchange : public HttpExchange, public std::enable_shared_from_this<B
 
   void on_header(beast::error_code ec) {
     if (ec) return end_with_error(ec, TransportEnd::kDropped, "read header");
-    handler_->on_status(static_cast<int>(parser_.get().result_int()), BenchClock::now());
+    const auto& header = parser_.get();
+    const auto content_type = header[http::field::content_type];
+    handler_->on_status(static_cast<int>(header.result_int()),
+                        std::string_view(content_type.data(), content_type.size()),
+                        BenchClock::now());
     if (parser_.is_done()) return end(TransportEnd::kComplete, {});
     read_some();
   }
@@ -131,7 +135,9 @@ class BeastExchange : public HttpExchange, public std::enable_shared_from_this<B
 // Collects a whole body (for http_get_text).
 class TextCollector : public ExchangeHandler {
  public:
-  void on_status(int status, BenchClock::time_point) override { status_ = status; }
+  void on_status(int status, std::string_view, BenchClock::time_point) override {
+    status_ = status;
+  }
   bool on_body(std::string_view bytes, BenchClock::time_point) override {
     body_.append(bytes);
     return body_.size() < kLimit;

@@ -36,8 +36,8 @@ enum class TransportEnd {
 class ExchangeHandler {
  public:
   virtual ~ExchangeHandler() = default;
-  // The status line and headers arrived.
-  virtual void on_status(int status, BenchClock::time_point at) = 0;
+  // The status line and headers arrived; `content_type` is the Content-Type header ("" if none).
+  virtual void on_status(int status, std::string_view content_type, BenchClock::time_point at) = 0;
   // The next piece of the (de-chunked) body arrived. Return false to stop reading (the
   // exchange then ends as kComplete and the connection is closed).
   virtual bool on_body(std::string_view bytes, BenchClock::time_point at) = 0;

@@ -32,7 +32,16 @@ class ApiResponseHandler : public ExchangeHandler {
         on_done_(std::move(on_done)),
         sse_([this](const SseEvent& e) { on_event(e); }) {}
 
-  void on_status(int status, BenchClock::time_point) override { record_.status = status; }
+  void on_status(int status, std::string_view content_type, BenchClock::time_point) override {
+    record_.status = status;
+    // A server that ignores "stream": true answers with one JSON body: read it whole (the
+    // request then has no TTFT/ITL, like a --no-stream one).
+    if (status == 200 && record_.streamed &&
+        content_type.find("event-stream") == std::string_view::npos &&
+        content_type.find("json") != std::string_view::npos) {
+      record_.streamed = false;
+    }
+  }
 
   bool on_body(std::string_view bytes, BenchClock::time_point at) override {
     if (record_.status != 200 || !record_.streamed) {

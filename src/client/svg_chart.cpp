@@ -13,7 +13,7 @@ namespace {
 
 constexpr int kMarginLeft = 80;
 constexpr int kMarginRight = 200;  // legend column
-constexpr int kMarginTop = 50;
+constexpr int kMarginTop = 64;
 constexpr int kPanelGap = 60;
 constexpr int kMarginBottom = 50;
 
@@ -105,8 +105,12 @@ std::string render_svg_chart(const ChartSpec& spec) {
       spec.width, height);
   out += fmt::format("<rect x=\"0\" y=\"0\" width=\"{}\" height=\"{}\" fill=\"white\"/>\n",
                      spec.width, height);
-  out += fmt::format("<text x=\"{}\" y=\"28\" font-size=\"16\" font-weight=\"bold\">{}</text>\n",
+  out += fmt::format("<text x=\"{}\" y=\"24\" font-size=\"16\" font-weight=\"bold\">{}</text>\n",
                      kMarginLeft, xml_escape(spec.title));
+  if (!spec.subtitle.empty()) {
+    out += fmt::format("<text x=\"{}\" y=\"44\" font-size=\"11\" fill=\"#555555\">{}</text>\n",
+                       kMarginLeft, xml_escape(spec.subtitle));
+  }
 
   // Shared x range over every panel.
   Range xr;
@@ -202,6 +206,16 @@ std::string render_svg_chart(const ChartSpec& spec) {
           legend_x, ly, legend_x + 24, ly);
       out += fmt::format("<text x=\"{}\" y=\"{}\">{}</text>\n", legend_x + 30, ly + 4,
                          xml_escape(panel.target_label));
+    }
+    if (panel.marker_x && std::isfinite(*panel.marker_x)) {
+      const double mx = sx(*panel.marker_x);
+      out += fmt::format(
+          "<line x1=\"{0:.1f}\" y1=\"{1}\" x2=\"{0:.1f}\" y2=\"{2}\" stroke=\"#555555\" "
+          "stroke-width=\"1\" stroke-dasharray=\"2,3\"/>\n",
+          mx, top, bottom);
+      out +=
+          fmt::format("<text x=\"{:.1f}\" y=\"{}\" font-size=\"11\" fill=\"#555555\">{}</text>\n",
+                      mx + 4, top + 12, xml_escape(panel.marker_label));
     }
     out += "</g>\n";
   }

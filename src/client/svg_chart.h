@@ -22,10 +22,13 @@ struct ChartPanel {
   std::vector<ChartSeries> series;
   std::optional<double> target_y;  // a horizontal dashed red line (e.g. the SLO)
   std::string target_label;
+  std::optional<double> marker_x;  // a vertical dotted line (e.g. the SLO capacity)
+  std::string marker_label;
 };
 
 struct ChartSpec {
   std::string title;
+  std::string subtitle;  // a smaller second line (may be empty)
   std::string x_label;
   std::vector<ChartPanel> panels;
   int width = 860;

@@ -84,6 +84,12 @@ bench --url "http://127.0.0.1:$port" --api chat --no-stream --concurrency 2 --re
 check "$tmp/nostream.json" 's["requests"]["ok"] == 4' 's["latency_s"]["ttft"] is None' \
   '0.049 <= s["latency_s"]["e2e"]["p50"] <= 0.150'
 
+start_stub nostreamsrv ttft_ms=20 itl_ms=2 tokens=7 ignore_stream=1
+bench --url "http://127.0.0.1:$port" --api chat --concurrency 2 --requests 4 --warmup 0 \
+  --json "$tmp/ignored_stream.json"
+check "$tmp/ignored_stream.json" 's["requests"]["ok"] == 4' 's["latency_s"]["ttft"] is None' \
+  's["throughput"]["output_tokens"] == 28'
+
 echo "== errors: every 3rd request 429, every 5th dropped mid-stream, refused connections"
 start_stub errors ttft_ms=20 itl_ms=2 tokens=6 status_every=3 drop_every=5 drop_after=2
 bench --url "http://127.0.0.1:$port" --api chat --concurrency 4 --requests 30 --warmup 0 \

@@ -12,13 +12,14 @@
 //   status_code=429
 //   drop_every=0      every Nth request: stream drop_after chunks, then destroy the socket
 //   drop_after=2
+//   ignore_stream=0   1: always answer with one JSON body, as servers without streaming do
 //   slots=0           > 0: emulated capacity; each request's delays are multiplied by
 //                     max(1, in_flight / slots) measured when it arrives
 import http from 'node:http';
 
 const cfg = {
   port: 0, ttft_ms: 100, itl_ms: 10, tokens: 0, usage: 1, status_every: 0, status_code: 429,
-  drop_every: 0, drop_after: 2, slots: 0,
+  drop_every: 0, drop_after: 2, slots: 0, ignore_stream: 0,
 };
 for (const arg of process.argv.slice(2)) {
   const eq = arg.indexOf('=');
@@ -96,7 +97,7 @@ async function generate(req, res, route) {
   const dropAt = cfg.drop_every > 0 && n % cfg.drop_every === 0 ? cfg.drop_after : -1;
   const at = (ms) => new Promise((r) => setTimeout(r, Math.max(0, arrival + ms - nowMs())));
 
-  if (request.stream === false) {
+  if (request.stream === false || cfg.ignore_stream) {
     await at(ttft + (tokens - 1) * itl);
     if (dropAt >= 0) { req.socket.destroy(); return; }
     res.writeHead(200, { 'content-type': 'application/json' });

@@ -78,6 +78,7 @@ TEST(SvgChart, StructureAndEscaping) {
   EXPECT_NE(svg.find("<svg xmlns=\"http://www.w3.org/2000/svg\""), std::string::npos);
   EXPECT_NE(svg.find("a&lt;b &amp; &quot;c&quot;"), std::string::npos);
   EXPECT_NE(svg.find("SLO: e2e p95 0.5 s"), std::string::npos);
+  EXPECT_NE(svg.find("SLO capacity: 2"), std::string::npos);  // 1 and 2 meet, 4 misses
   EXPECT_NE(svg.find("e2e p95"), std::string::npos);
   EXPECT_EQ(svg.find("nan"), std::string::npos);
   EXPECT_EQ(svg.substr(svg.size() - 7), "</svg>\n");
