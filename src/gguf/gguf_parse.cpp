@@ -209,17 +209,24 @@ void read_tensor_table(Cursor& c, uint64_t n_tensors, int file_index, ParsedImag
     if (n_dims > kMaxDims) {
       c.fail_at(dims_at, "tensor '{}' has {} dimensions (at most {})", t.name, n_dims, kMaxDims);
     }
-    int64_t n_elements = 1;
+    // The product of the non-zero dimensions must fit in int64 even when another dimension is
+    // 0, so that any sub-product (rows(), strides) computed later cannot overflow either.
+    int64_t magnitude = 1;
+    bool has_zero = false;
     for (uint32_t d = 0; d < n_dims; ++d) {
       const size_t dim_at = c.pos();
       const auto dim = c.read<int64_t>("tensor dimension");
       if (dim < 0) c.fail_at(dim_at, "tensor '{}' has a negative dimension {}", t.name, dim);
-      if (dim != 0 && n_elements > std::numeric_limits<int64_t>::max() / dim) {
+      if (dim == 0) {
+        has_zero = true;
+      } else if (magnitude > std::numeric_limits<int64_t>::max() / dim) {
         c.fail_at(dim_at, "tensor '{}': dimension product overflow (int64)", t.name);
+      } else {
+        magnitude *= dim;
       }
-      n_elements *= dim;
       t.shape.push_back(dim);
     }
+    const int64_t n_elements = has_zero ? 0 : magnitude;
     const size_t type_at = c.pos();
     const auto type_id = c.read<uint32_t>("tensor type");
     const tensor::DTypeInfo* info = tensor::dtype_info(type_id);

@@ -16,6 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     uint64_t sum = summary.tensor_count;
     for (const auto& t : file->tensors()) {
       if (t.n_bytes > 0) sum += t.data[0] + t.data[t.n_bytes - 1];
+      sum += static_cast<uint64_t>(t.rows());
     }
     for (const auto& [key, value] : file->metadata().entries()) sum += key.size();
     volatile uint64_t sink = sum;

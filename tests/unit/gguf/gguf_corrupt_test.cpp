@@ -208,6 +208,14 @@ TEST(GgufCorrupt, DimensionProductOverflow) {
   expect_bad(b, at, "dimension product overflow");
 }
 
+TEST(GgufCorrupt, DimensionProductOverflowBesideAZeroDimension) {
+  GgufBytes b;
+  b.header(1, 0).str("w").u32(3).i64(0).i64(int64_t{1} << 40);
+  const size_t at = b.size();
+  b.i64(int64_t{1} << 40).u32(kF32).u64(0).pad();
+  expect_bad(b, at, "dimension product overflow");
+}
+
 TEST(GgufCorrupt, ByteSizeOverflow) {
   GgufBytes b;
   b.header(1, 0).str("w");

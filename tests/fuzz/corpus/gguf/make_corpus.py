@@ -115,6 +115,7 @@ def cases():
     yield 'bad_too_many_dims', g.u32(F32).u64(0).pad().zeros(32)
     yield 'bad_negative_dim', G().header(1, 0).tensor('w', [4, -4], F32, 0).pad().zeros(64)
     yield 'bad_dim_overflow', G().header(1, 0).tensor('w', [1 << 32, 1 << 30, 4], F32, 0).pad()
+    yield 'bad_dim_overflow_zero', G().header(1, 0).tensor('w', [0, 1 << 40, 1 << 40], F32, 0).pad()
     yield 'bad_byte_overflow', G().header(1, 0).tensor('w', [1 << 62], F32, 0).pad()
     yield 'bad_unknown_type', G().header(1, 0).tensor('w', [8], 4, 0).pad().zeros(32)
     yield 'bad_type_far', G().header(1, 0).tensor('w', [8], 0xffffffff, 0).pad().zeros(32)
