@@ -22,6 +22,7 @@ class Out {
     if (f_ == nullptr) {
       fail(ErrorKind::kInvalidInput, "{}: cannot create: {}", path, std::strerror(errno));
     }
+    std::setvbuf(f_, nullptr, _IOFBF, size_t{1} << 20);  // metadata is many small writes
   }
   ~Out() {
     if (f_ != nullptr) std::fclose(f_);
