@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "base/error.h"
+#include "tokenizer/chat_template.h"
 
 namespace dsinfer::cli {
 namespace {
@@ -79,51 +80,18 @@ struct Specials {
   std::string chat_template;
 };
 
-// Chat templates in each family's conversation format (Jinja, rendered by tokenizer/).
-constexpr std::string_view kTemplateDeepseekLlm =
-    "{% if not add_generation_prompt is defined %}{% set add_generation_prompt = false %}{% endif "
-    "%}"
-    "{{ bos_token }}{% for message in messages %}"
-    "{% if message['role'] == 'user' %}{{ 'User: ' + message['content'] + '\n\n' }}"
-    "{% elif message['role'] == 'assistant' %}{{ 'Assistant: ' + message['content'] + eos_token }}"
-    "{% elif message['role'] == 'system' %}{{ message['content'] + '\n\n' }}{% endif %}"
-    "{% endfor %}{% if add_generation_prompt %}{{ 'Assistant:' }}{% endif %}";
-
-constexpr std::string_view kTemplateDeepseekV3 =
-    "{% if not add_generation_prompt is defined %}{% set add_generation_prompt = false %}{% endif "
-    "%}"
-    "{{ bos_token }}{% for message in messages %}{% if message['role'] == 'system' %}"
-    "{{ message['content'] }}{% endif %}{% endfor %}"
-    "{% for message in messages %}{% if message['role'] == 'user' %}"
-    "{{ '<｜User｜>' + message['content'] }}"
-    "{% elif message['role'] == 'assistant' %}"
-    "{{ '<｜Assistant｜>' + message['content'] + '<｜end▁of▁sentence｜>' }}{% endif %}{% endfor %}"
-    "{% if add_generation_prompt %}{{ '<｜Assistant｜>' }}{% endif %}";
-
-constexpr std::string_view kTemplateR1 =
-    "{% if not add_generation_prompt is defined %}{% set add_generation_prompt = false %}{% endif "
-    "%}"
-    "{{ bos_token }}{% for message in messages %}{% if message['role'] == 'system' %}"
-    "{{ message['content'] }}{% endif %}{% endfor %}"
-    "{% for message in messages %}{% if message['role'] == 'user' %}"
-    "{{ '<｜User｜>' + message['content'] }}"
-    "{% elif message['role'] == 'assistant' %}{% set content = message['content'] %}"
-    "{% if '</think>' in content %}{% set content = content.split('</think>')[-1] %}{% endif %}"
-    "{{ '<｜Assistant｜>' + content + '<｜end▁of▁sentence｜>' }}{% endif %}{% endfor %}"
-    "{% if add_generation_prompt %}{{ '<｜Assistant｜><think>\n' }}{% endif %}";
-
-constexpr std::string_view kTemplateChatMl =
-    "{% for message in messages %}{% if loop.first and message['role'] != 'system' %}"
-    "{{ '<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n' }}{% endif %}"
-    "{{ '<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n' }}"
-    "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}";
-
 Specials specials_for(const std::string& pre) {
   const std::string bos = "<｜begin▁of▁sentence｜>";
   const std::string eos = "<｜end▁of▁sentence｜>";
   const std::string pad = "<｜▁pad▁｜>";
   if (pre == "deepseek-llm" || pre == "deepseek-coder") {
-    return {{bos, eos, pad}, bos, eos, "", pad, true, std::string(kTemplateDeepseekLlm)};
+    return {{bos, eos, pad},
+            bos,
+            eos,
+            "",
+            pad,
+            true,
+            std::string(tokenizer::builtin_chat_template(tokenizer::ChatFamily::kDeepseekLlm))};
   }
   if (pre == "deepseek-v3") {
     return {{bos, eos, pad, "<｜User｜>", "<｜Assistant｜>", "<think>", "</think>"},
@@ -132,7 +100,7 @@ Specials specials_for(const std::string& pre) {
             "",
             pad,
             true,
-            std::string(kTemplateDeepseekV3)};
+            std::string(tokenizer::builtin_chat_template(tokenizer::ChatFamily::kDeepseekV3))};
   }
   if (pre == "deepseek-r1-qwen") {
     return {{"<|endoftext|>", "<|im_start|>", "<|im_end|>", bos, eos, pad, "<｜User｜>",
@@ -142,7 +110,7 @@ Specials specials_for(const std::string& pre) {
             "",
             pad,
             true,
-            std::string(kTemplateR1)};
+            std::string(tokenizer::builtin_chat_template(tokenizer::ChatFamily::kDeepseekR1))};
   }
   if (pre == "qwen2") {
     return {{"<|endoftext|>", "<|im_start|>", "<|im_end|>"},
@@ -151,7 +119,7 @@ Specials specials_for(const std::string& pre) {
             "<|im_end|>",
             "<|endoftext|>",
             false,
-            std::string(kTemplateChatMl)};
+            std::string(tokenizer::builtin_chat_template(tokenizer::ChatFamily::kChatml))};
   }
   fail(ErrorKind::kInvalidInput,
        "no built-in vocabulary for pre-tokenizer '{}' (deepseek-llm, deepseek-v3, "

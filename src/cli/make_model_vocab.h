@@ -1,6 +1,6 @@
 // The tokenizer `make-model` writes when no --vocab file is given: a small byte-level BPE
 // vocabulary learned from a built-in bilingual text, the family's special tokens and a chat
-// template in the family's format.
+// template (the tokenizer layer's built-in one for the family).
 #pragma once
 
 #include <cstdint>

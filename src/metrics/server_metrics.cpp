@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -134,6 +135,16 @@ void ServerMetrics::add_tokens(int64_t prompt, int64_t generated) {
 void ServerMetrics::add_prefix_cache(int64_t hit_tokens, int64_t query_tokens) {
   prefix_hits_->Increment(static_cast<double>(hit_tokens));
   prefix_queries_->Increment(static_cast<double>(query_tokens));
+}
+
+void ServerMetrics::set_prefix_cache_totals(int64_t hit_tokens, int64_t query_tokens) {
+  std::lock_guard lock(totals_mu_);
+  if (hit_tokens > last_hits_) prefix_hits_->Increment(static_cast<double>(hit_tokens - last_hits_));
+  if (query_tokens > last_queries_) {
+    prefix_queries_->Increment(static_cast<double>(query_tokens - last_queries_));
+  }
+  last_hits_ = std::max(last_hits_, hit_tokens);
+  last_queries_ = std::max(last_queries_, query_tokens);
 }
 
 void ServerMetrics::add_translation_cache_hits(int64_t n) {

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,9 @@ class ServerMetrics {
   void count_request(const std::string& route, int status_code);
   void add_tokens(int64_t prompt, int64_t generated);
   void add_prefix_cache(int64_t hit_tokens, int64_t query_tokens);
+  // Sets the prefix-cache counters from the engine's cumulative totals (adds the increase since
+  // the last call; counters never go down).
+  void set_prefix_cache_totals(int64_t hit_tokens, int64_t query_tokens);
   void add_translation_cache_hits(int64_t n);
 
   void set_engine_load(int64_t running, int64_t waiting, double kv_usage_ratio);
@@ -60,6 +64,9 @@ class ServerMetrics {
   prometheus::Counter* prefix_hits_;
   prometheus::Counter* prefix_queries_;
   prometheus::Counter* translation_hits_;
+  std::mutex totals_mu_;
+  int64_t last_hits_ = 0;
+  int64_t last_queries_ = 0;
   prometheus::Gauge* running_;
   prometheus::Gauge* waiting_;
   prometheus::Gauge* kv_usage_;

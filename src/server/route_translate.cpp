@@ -1,0 +1,178 @@
+// POST /v1/translate: one text (split into segments) or a batch of segments, translated in
+// parallel, answered as JSON or streamed as SSE pieces in order.
+#include <mutex>
+
+#include <fmt/format.h>
+
+#include "server/api_error.h"
+#include "server/json_fields.h"
+#include "server/server_context.h"
+
+namespace dsinfer::server {
+namespace {
+
+std::string dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
+struct TranslateState {
+  std::mutex mu;
+  std::shared_ptr<Exchange> ex;
+  bool batch = false;
+  bool stream = false;
+  std::vector<std::string> results;
+  std::string model;
+  size_t piece_index = 0;
+};
+
+}  // namespace
+
+void handle_translate(ServerContext& ctx, const std::shared_ptr<Exchange>& ex) {
+  const Json body = parse_json_object(ex->request().body());
+  auto st = std::make_shared<TranslateState>();
+  st->ex = ex;
+  st->model = ctx.model_name;
+  std::vector<std::string> texts;
+  const auto text = opt_string(body, "text");
+  if (const auto it = body.find("segments"); it != body.end() && !it->is_null()) {
+    if (text) throw FieldError("segments", "give either 'text' or 'segments', not both");
+    if (!it->is_array() || it->empty() || it->size() > 1024) {
+      throw FieldError("segments", "'segments' must be an array of 1..1024 strings");
+    }
+    for (const auto& s : *it) {
+      if (!s.is_string()) throw FieldError("segments", "'segments' items must be strings");
+      texts.push_back(s.get<std::string>());
+    }
+    st->batch = true;
+  } else if (text) {
+    if (text->empty()) throw FieldError("text", "'text' must not be empty");
+    texts.push_back(*text);
+  } else {
+    throw FieldError("text", "'text' (a string) or 'segments' (an array of strings) is required");
+  }
+  translate::TranslationTask task;
+  task.target_lang = opt_string(body, "target_lang").value_or("");
+  if (task.target_lang.empty()) throw FieldError("target_lang", "'target_lang' is required");
+  task.source_lang = opt_string(body, "source_lang").value_or("");
+  try {
+    translate::language_name(task.target_lang);
+  } catch (const Error& e) {
+    throw FieldError("target_lang", e.what());
+  }
+  if (!task.source_lang.empty()) {
+    try {
+      translate::language_name(task.source_lang);
+    } catch (const Error& e) {
+      throw FieldError("source_lang", e.what());
+    }
+  }
+  if (const auto it = body.find("glossary"); it != body.end() && !it->is_null()) {
+    if (!it->is_object() || it->size() > 256) {
+      throw FieldError("glossary", "'glossary' must be an object of at most 256 string pairs");
+    }
+    for (const auto& [k, v] : it->items()) {
+      if (!v.is_string() || k.empty()) {
+        throw FieldError("glossary", "'glossary' values must be strings");
+      }
+      task.glossary[k] = v.get<std::string>();
+    }
+  }
+  translate::TranslateOptions opts;
+  opts.max_tokens = opt_int(body, "max_tokens", 1, 1 << 20);
+  opts.temperature = static_cast<float>(opt_number(body, "temperature", 0, 2).value_or(0));
+  if (const auto seed = opt_int(body, "seed", INT64_MIN, INT64_MAX)) {
+    opts.seed = static_cast<uint64_t>(*seed);
+  }
+  opts.deadline = std::chrono::steady_clock::now() +
+                  std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                      std::chrono::duration<double>(ctx.config.request_timeout_s));
+  st->stream = opt_bool(body, "stream").value_or(false);
+  st->results.resize(texts.size());
+
+  translate::TranslationCallbacks cb;
+  if (st->stream) {
+    cb.on_piece = [st](size_t i, const std::string& piece) {
+      // Batch: one event per segment; single text: one event per finished piece of it.
+      if (st->batch) return;
+      st->ex->send("data: " + dump({{"index", st->piece_index++}, {"translation", piece}}) +
+                   "\n\n");
+    };
+  }
+  cb.on_text = [st](size_t i, std::string translation) {
+    if (st->stream && st->batch) {
+      st->ex->send("data: " + dump({{"index", i}, {"translation", translation}}) + "\n\n");
+    }
+    std::lock_guard lock(st->mu);
+    st->results[i] = std::move(translation);
+  };
+  cb.on_done = [st](const translate::TranslationUsage& u) {
+    {
+      std::lock_guard lock(st->ex->stats_mutex());
+      auto& s = st->ex->stats();
+      s.admitted = u.segments > u.cached_segments;
+      s.prompt_tokens = u.prompt_tokens;
+      s.completion_tokens = u.completion_tokens;
+      s.cached_tokens = u.cached_prompt_tokens;
+      s.cached_segments = u.cached_segments;
+    }
+    const Json usage = {{"prompt_tokens", u.prompt_tokens},
+                        {"completion_tokens", u.completion_tokens}};
+    if (st->stream) {
+      st->ex->send("data: " + dump({{"usage", usage}, {"cached_segments", u.cached_segments}}) +
+                   "\n\n");
+      st->ex->send("data: [DONE]\n\n");
+      st->ex->finish_stream();
+      return;
+    }
+    std::lock_guard lock(st->mu);
+    Json out = {{"model", st->model}, {"usage", usage}, {"cached_segments", u.cached_segments}};
+    if (st->batch) {
+      out["translations"] = st->results;
+    } else {
+      out["translation"] = st->results[0];
+    }
+    st->ex->respond(200, dump(out));
+  };
+  cb.on_error = [st](ErrorKind kind, const std::string& message) {
+    if (st->stream) {
+      st->ex->send("data: " + error_body(kind, message) + "\n\n");
+      st->ex->finish_stream();
+    } else {
+      st->ex->respond_error(http_status_for(kind), error_body(kind, message));
+    }
+  };
+  if (st->stream) {
+    ex->start_stream();
+    ctx.streams.add(ex);
+  }
+  std::shared_ptr<translate::TranslationJob> job;
+  try {
+    job = ctx.translator->start(task, texts, opts, std::move(cb));
+  } catch (const engine::OverloadedError& e) {
+    const auto retry = std::max<int64_t>(1, (e.retry_after().count() + 999) / 1000);
+    if (st->stream) {
+      ex->send("data: " + error_body(ErrorKind::kOverloaded, e.what()) + "\n\n");
+      ex->finish_stream();
+    } else {
+      ex->respond_error(429, error_body(ErrorKind::kOverloaded, e.what()),
+                        {{"Retry-After", std::to_string(retry)}});
+    }
+    return;
+  } catch (const Error& e) {
+    if (st->stream) {
+      ex->send("data: " + error_body(e.kind(), e.what()) + "\n\n");
+      ex->finish_stream();
+      return;
+    }
+    throw;
+  }
+  translate::Translator* translator = ctx.translator.get();
+  ex->set_on_disconnect([translator, job, st] {
+    translator->cancel(job);  // no further callbacks: complete the exchange here
+    if (st->stream) {
+      st->ex->finish_stream();
+    } else {
+      st->ex->respond_error(499, error_body_for_status(499, "client closed the request"));
+    }
+  });
+}
+
+}  // namespace dsinfer::server

@@ -1,0 +1,80 @@
+// State shared by the server's routes: settings, the loaded engine (once ready), translation,
+// metrics, lifecycle phase and API keys.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "engine/engine_loader.h"
+#include "metrics/server_metrics.h"
+#include "server/http_exchange.h"
+#include "server/server_config.h"
+#include "tokenizer/chat_template.h"
+#include "translate/translation_cache.h"
+#include "translate/translator.h"
+
+namespace dsinfer::server {
+
+enum class Phase { kLoading, kWarmingUp, kReady, kDraining, kFailed };
+const char* phase_name(Phase phase);
+
+// Streams that may need SSE keep-alive comments while they wait for their first token.
+class StreamRegistry {
+ public:
+  void add(const std::shared_ptr<Exchange>& ex);
+  // Sends a comment to every live stream that has sent nothing for `idle`; prunes finished ones.
+  void keep_alive(std::chrono::steady_clock::duration idle);
+  void touch(const Exchange* ex);
+
+ private:
+  struct Entry {
+    std::weak_ptr<Exchange> ex;
+    std::chrono::steady_clock::time_point last;
+  };
+  std::mutex mu_;
+  std::vector<Entry> entries_;
+};
+
+struct ServerContext {
+  ServerConfig config;
+  std::vector<std::string> api_keys;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  std::atomic<Phase> phase{Phase::kLoading};
+  std::atomic<bool> engine_stalled{false};
+  std::string failure;  // set before phase becomes kFailed
+
+  // Set once by the loader thread before phase leaves kLoading; read-only afterwards.
+  std::unique_ptr<engine::LoadedEngine> loaded;
+  std::shared_ptr<const tokenizer::ChatTemplate> chat_template;
+  bool opens_think = false;  // the generation prompt opens "<think>" (R1-style reasoning)
+  std::string model_name;
+  std::unique_ptr<translate::TranslationCache> translation_cache;
+  std::unique_ptr<translate::Translator> translator;
+
+  std::unique_ptr<metrics::ServerMetrics> metrics;
+  StreamRegistry streams;
+
+  bool ready() const { return phase.load() == Phase::kReady; }
+  // True once the engine exists and the server is not past draining.
+  bool accepting_work() const {
+    const Phase p = phase.load();
+    return p == Phase::kReady || p == Phase::kDraining || p == Phase::kWarmingUp;
+  }
+};
+
+// Route handlers (each in its own file).
+void handle_health(ServerContext& ctx, const std::shared_ptr<Exchange>& ex);
+void handle_live(ServerContext& ctx, const std::shared_ptr<Exchange>& ex);
+void handle_ready(ServerContext& ctx, const std::shared_ptr<Exchange>& ex);
+void handle_metrics(ServerContext& ctx, const std::shared_ptr<Exchange>& ex);
+void handle_models(ServerContext& ctx, const std::shared_ptr<Exchange>& ex);
+void handle_chat_completions(ServerContext& ctx, const std::shared_ptr<Exchange>& ex);
+void handle_completions(ServerContext& ctx, const std::shared_ptr<Exchange>& ex);
+void handle_translate(ServerContext& ctx, const std::shared_ptr<Exchange>& ex);
+void handle_debug_block_engine(ServerContext& ctx, const std::shared_ptr<Exchange>& ex);
+
+}  // namespace dsinfer::server

@@ -1,0 +1,220 @@
+// Fan-out of segments to the engine and in-order reassembly.
+#include "translate/translator.h"
+
+#include <atomic>
+
+#include "translate/repetition_guard.h"
+
+namespace dsinfer::translate {
+namespace {
+
+std::string trim(const std::string& s) {
+  const auto b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos) return "";
+  const auto e = s.find_last_not_of(" \t\r\n");
+  return s.substr(b, e - b + 1);
+}
+
+}  // namespace
+
+std::string strip_reasoning(const std::string& answer, bool prompt_opened_think) {
+  const auto close = answer.find("</think>");
+  if (close != std::string::npos) return trim(answer.substr(close + 8));
+  const bool opened = prompt_opened_think || trim(answer).rfind("<think>", 0) == 0;
+  return opened ? "" : trim(answer);
+}
+
+// State of one job; guarded by mu_. Segment slots are filled in any order and released to the
+// caller in order.
+class TranslationJob {
+ public:
+  struct Slot {
+    std::string key;   // translation cache key ("" = not cacheable)
+    std::string text;  // generated so far / final translation
+    bool done = false;
+    engine::RequestId request = 0;
+    RepetitionGuard guard;
+  };
+
+  std::mutex mu;
+  std::vector<SegmentedText> docs;
+  std::vector<size_t> first_slot;  // per doc: index of its first slot
+  std::vector<Slot> slots;
+  size_t next_doc = 0;   // next doc to release
+  size_t next_seg = 0;   // next segment of next_doc to release
+  std::string doc_text;  // released pieces of next_doc
+  size_t remaining = 0;
+  bool closed = false;  // finished, failed or cancelled: no further callbacks
+  bool opened_think = false;
+  bool default_max_tokens = true;
+  TranslationUsage usage;
+  TranslationCallbacks callbacks;
+  std::vector<engine::RequestId> requests;
+
+  // Releases finished segments in order (as pieces), and each text once all of its segments are
+  // done; call with mu held.
+  void release_ready() {
+    while (next_doc < docs.size()) {
+      const auto& doc = docs[next_doc];
+      const size_t n = doc.segments.size();
+      while (next_seg < n && slots[first_slot[next_doc] + next_seg].done) {
+        std::string piece = next_seg == 0 ? doc.leading : "";
+        piece += slots[first_slot[next_doc] + next_seg].text;
+        piece += doc.segments[next_seg].separator;
+        doc_text += piece;
+        if (callbacks.on_piece) callbacks.on_piece(next_doc, piece);
+        ++next_seg;
+      }
+      if (next_seg < n) return;
+      if (n == 0) doc_text = doc.leading;  // whitespace-only text
+      callbacks.on_text(next_doc, std::move(doc_text));
+      doc_text.clear();
+      next_seg = 0;
+      ++next_doc;
+    }
+    if (remaining == 0 && !closed) {
+      closed = true;
+      callbacks.on_done(usage);
+    }
+  }
+};
+
+Translator::Translator(engine::Engine& engine,
+                       std::shared_ptr<const tokenizer::Tokenizer> tokenizer,
+                       std::shared_ptr<const tokenizer::ChatTemplate> chat_template,
+                       TranslationCache& cache, std::string model_name, TranslatorConfig config)
+    : engine_(engine),
+      tokenizer_(std::move(tokenizer)),
+      template_(std::move(chat_template)),
+      cache_(cache),
+      model_name_(std::move(model_name)),
+      config_(config) {}
+
+int64_t Translator::count_tokens(std::string_view text) const {
+  return static_cast<int64_t>(tokenizer_->encode(text, false, false).size());
+}
+
+std::shared_ptr<TranslationJob> Translator::start(const TranslationTask& task,
+                                                  const std::vector<std::string>& texts,
+                                                  const TranslateOptions& options,
+                                                  TranslationCallbacks callbacks) {
+  language_name(task.target_lang);  // validates
+  if (!task.source_lang.empty()) language_name(task.source_lang);
+  auto job = std::make_shared<TranslationJob>();
+  job->callbacks = std::move(callbacks);
+  const auto counter = [this](std::string_view t) { return count_tokens(t); };
+  for (const auto& text : texts) {
+    job->first_slot.push_back(job->slots.size());
+    job->docs.push_back(segment_text(text, config_.max_segment_tokens, counter));
+    job->slots.resize(job->slots.size() + job->docs.back().segments.size());
+  }
+  const bool cacheable = options.temperature <= 0.0f;
+  const std::string probe = template_->render({{"user", "x"}}, true);
+  const std::string_view think_open = "<think>\n";
+  job->opened_think =
+      config_.strip_reasoning && probe.size() >= think_open.size() &&
+      probe.compare(probe.size() - think_open.size(), think_open.size(), think_open) == 0;
+
+  // Build every engine request first (validation errors surface before anything is submitted).
+  struct Pending {
+    size_t slot;
+    engine::Request request;
+  };
+  std::vector<Pending> pending;
+  size_t slot = 0;
+  for (const auto& doc : job->docs) {
+    for (const auto& seg : doc.segments) {
+      auto& s = job->slots[slot];
+      ++job->usage.segments;
+      if (cacheable) {
+        s.key = TranslationCache::key(model_name_, task, seg.text);
+        if (auto hit = cache_.get(s.key)) {
+          s.text = std::move(*hit);
+          s.done = true;
+          ++job->usage.cached_segments;
+          ++slot;
+          continue;
+        }
+      }
+      std::vector<tokenizer::ChatMessage> messages;
+      for (const auto& turn : translation_messages(task, seg.text)) {
+        messages.push_back({turn.role, turn.content});
+      }
+      engine::Request req;
+      const std::string rendered = template_->render(messages, true);
+      for (int32_t id : template_->tokenize(*tokenizer_, rendered)) req.prompt_tokens.push_back(id);
+      req.max_tokens = options.max_tokens.value_or(2 * count_tokens(seg.text) + 32);
+      req.sampling.temperature = options.temperature;
+      req.sampling.seed = options.seed;
+      req.deadline = options.deadline;
+      pending.push_back({slot, std::move(req)});
+      ++slot;
+    }
+  }
+  job->remaining = pending.size();
+  job->default_max_tokens = !options.max_tokens.has_value();
+
+  std::unique_lock lock(job->mu);
+  for (auto& p : pending) {
+    const size_t i = p.slot;
+    std::weak_ptr<TranslationJob> weak = job;
+    auto sink = [this, weak, i](engine::Event&& ev) {
+      auto j = weak.lock();
+      if (!j) return;
+      std::lock_guard guard(j->mu);
+      if (j->closed) return;
+      auto& s = j->slots[i];
+      s.text += ev.text;
+      if (ev.type == engine::EventType::kTokens) {
+        if (s.guard.push(ev.text)) engine_.cancel(s.request);  // runaway loop: stop it
+        return;
+      }
+      if (ev.type == engine::EventType::kError) {
+        j->closed = true;
+        for (auto id : j->requests) engine_.cancel(id);
+        j->callbacks.on_error(ev.error_kind, ev.error_message);
+        return;
+      }
+      if (ev.finish_reason == engine::FinishReason::kTimeout) {
+        j->closed = true;
+        for (auto id : j->requests) engine_.cancel(id);
+        j->callbacks.on_error(ErrorKind::kTimeout, "translation deadline passed");
+        return;
+      }
+      j->usage.prompt_tokens += ev.usage.prompt_tokens;
+      j->usage.completion_tokens += ev.usage.completion_tokens;
+      j->usage.cached_prompt_tokens += ev.usage.cached_prompt_tokens;
+      s.text = strip_reasoning(s.text, j->opened_think);
+      s.done = true;
+      --j->remaining;
+      // Deterministic results only: a natural stop, or the default (text-derived) length limit.
+      if (!s.key.empty() &&
+          (ev.finish_reason == engine::FinishReason::kStop ||
+           (ev.finish_reason == engine::FinishReason::kLength && j->default_max_tokens))) {
+        cache_.put(s.key, s.text);
+      }
+      j->release_ready();
+    };
+    try {
+      // The engine never calls a sink inside submit(), so holding mu here cannot deadlock.
+      const engine::RequestId id = engine_.submit(std::move(p.request), std::move(sink));
+      job->slots[i].request = id;
+      job->requests.push_back(id);
+    } catch (...) {
+      job->closed = true;
+      for (auto id : job->requests) engine_.cancel(id);
+      throw;
+    }
+  }
+  job->release_ready();
+  return job;
+}
+
+void Translator::cancel(const std::shared_ptr<TranslationJob>& job) {
+  std::lock_guard lock(job->mu);
+  if (job->closed) return;
+  job->closed = true;
+  for (auto id : job->requests) engine_.cancel(id);
+}
+
+}  // namespace dsinfer::translate
