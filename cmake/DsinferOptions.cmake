@@ -14,3 +14,7 @@ if(DSINFER_SANITIZE)
                          -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
   target_link_options(dsinfer_options INTERFACE -fsanitize=${DSINFER_SANITIZE})
 endif()
+if(DSINFER_FUZZ)
+  # Coverage instrumentation for the libraries too, so the fuzzer sees the parsers' branches.
+  target_compile_options(dsinfer_options INTERFACE -fsanitize=fuzzer-no-link)
+endif()

@@ -144,7 +144,7 @@ BuiltVocab build_vocab(const std::string& pre, int64_t n_vocab) {
   v.tokens = sym;
 
   // NOTE: plain BPE training: repeatedly merge the most frequent adjacent pair (ties broken by
-  // the pair's text, for determinism) until pairs occur only once or the vocabulary is full.
+  // the pair's text, for determinism) until every word is one token or the vocabulary is full.
   const int64_t n_normal_max = n_vocab - static_cast<int64_t>(sp.tokens.size());
   auto words = corpus_words(sym);
   while (static_cast<int64_t>(v.tokens.size()) < n_normal_max) {
@@ -153,7 +153,7 @@ BuiltVocab build_vocab(const std::string& pre, int64_t n_vocab) {
       for (size_t i = 0; i + 1 < w.size(); ++i) ++counts[{w[i], w[i + 1]}];
     }
     const std::pair<std::string, std::string>* best = nullptr;
-    int best_count = 1;
+    int best_count = 0;  // pairs seen once still merge: the corpus is small
     for (const auto& [pair, c] : counts) {
       if (c > best_count) {
         best = &pair;
