@@ -1,22 +1,34 @@
 #!/usr/bin/env bash
-# Runs every test of dsinfer: static checks, the release build's suites (unit, golden,
-# integration, fuzz corpora), then the sanitizer builds (ASan+UBSan, TSan) of the suites that
-# need them. Installs what it needs. Ends with CTest's summary; non-zero exit on any failure.
+# Runs every test of dsinfer: static checks (layers, format), the release build's suites (unit,
+# golden — once per CPU kernel variant —, integration, fuzz corpora), then the sanitizer builds
+# of the suites that need them (ASan+UBSan for parsers of untrusted input, TSan for the engine).
+# Installs what it needs. Non-zero exit on any failure; ends with CTest's summary.
+# Environment: DSINFER_SKIP_SANITIZERS=1 skips the sanitizer builds (local quick runs);
+#              DSINFER_CTEST_ARGS adds ctest arguments (e.g. "-L unit").
 set -euo pipefail
 cd "$(dirname "$0")/.."
+start=$(date +%s)
 bash scripts/deps.sh test
 bash scripts/check_layers.sh
 bash scripts/check_format.sh
 
 export DSINFER_JOBS=${DSINFER_JOBS:-2}
 bash scripts/build.sh release
+# shellcheck disable=SC2086
 ctest --test-dir build/release --output-on-failure -j 2 --timeout 900 ${DSINFER_CTEST_ARGS:-}
 
-# Sanitizer builds compile only the targets their suites need (nothing else is built twice).
+# The golden suite again with the scalar reference kernels (the run above used the best ISA).
+DSINFER_CPU_ISA=scalar ctest --test-dir build/release --output-on-failure -j 2 -L golden \
+  -R 'golden\.(Model|Dense|Golden|Llama|Qwen|DeepSeek|Deepseek)'
+
 if [ "${DSINFER_SKIP_SANITIZERS:-0}" != 1 ]; then
-  # ASan+UBSan: code that parses untrusted input (model files, text, requests).
-  asan_targets=(unit_base)
-  asan_tests='^(base)\.'
-  bash scripts/build.sh asan "${asan_targets[@]}"
-  ctest --test-dir build/asan --output-on-failure -j 2 -R "$asan_tests"
+  # ASan+UBSan: code that parses untrusted input (model files, text).
+  bash scripts/build.sh asan unit_base unit_gguf corpus_gguf unit_tokenizer corpus_tokenizer \
+    unit_translate
+  ctest --test-dir build/asan --output-on-failure -j 2 \
+    -R '^(base|gguf|tokenizer|translate)\.|^fuzz\.corpus_(gguf|tokenizer)'
+  # TSan: the engine thread, submitters and event sinks.
+  bash scripts/build.sh tsan unit_engine
+  ctest --test-dir build/tsan --output-on-failure -j 2 -R '^engine\.'
 fi
+echo "all tests passed in $(( $(date +%s) - start )) s"
