@@ -25,7 +25,7 @@ deploy_tools
 model=${DSINFER_TEST_MODEL:-}
 if [ -z "$model" ]; then
   fixtures=${DSINFER_FIXTURES:-$src/../shared/fixtures}
-  model=$(ls "$fixtures"/golden/models/tiny-r1qwen-qwen2-*q8_0*.gguf 2> /dev/null | head -1 || true)
+  model=$(ls "$fixtures"/golden/models/tiny-r1qwen-qwen2-Q8_0.gguf 2> /dev/null | head -1 || true)
 fi
 [ -n "$model" ] && [ -f "$model" ] || skip_or_fail "no model: set DSINFER_TEST_MODEL or DSINFER_FIXTURES"
 

@@ -40,6 +40,31 @@ grep -qx 'dsinfer/files/monitoring/alerts.yaml' "$tmp/pkg/list" \
 node "$src/deploy/tests/validate_rendered.mjs" "$tmp/packaged.yaml" "$chart"
 grep -q '^kind: PrometheusRule$' "$tmp/packaged.yaml" || { echo "FAIL: packaged chart renders no PrometheusRule"; exit 1; }
 
+# The real server accepts the configuration each values file renders: the container's env,
+# given to `dsinfer serve --print-config`, parses, and the drain/grace it reports are the values
+# the grace period was computed from.
+bin=${DSINFER_BIN:-$src/build/release/src/cli/dsinfer}
+if [ -x "$bin" ] && "$bin" serve --help 2>&1 | grep -q -- '--print-config'; then
+  for values in "${cases[@]}"; do
+    name=$(basename "$values" -values.yaml)
+    mapfile -t envs < <(node "$src/deploy/tests/print_query.mjs" env "$tmp/$name.yaml")
+    env -i PATH="$PATH" "${envs[@]}" "$bin" serve --print-config > "$tmp/$name.config" 2>&1 \
+      || { cat "$tmp/$name.config"; echo "FAIL: dsinfer serve refuses the env rendered from $name"; exit 1; }
+    for key in drain-delay grace-period stall-timeout port; do
+      var=DSINFER_$(echo "$key" | tr 'a-z-' 'A-Z_')
+      want=$(printf '%s\n' "${envs[@]}" | sed -n "s/^$var=//p")
+      got=$(sed -n "s/^$key: //p" "$tmp/$name.config")
+      awk -v a="$want" -v b="$got" 'BEGIN { exit !(a + 0 == b + 0) }' \
+        || { echo "FAIL: $name: server reads $key=$got, chart rendered $var=$want"; exit 1; }
+    done
+  done
+  echo "dsinfer serve --print-config accepts the env of all ${#cases[@]} values files"
+else
+  echo "================================================================"
+  echo "SKIPPED (server part only): 'dsinfer serve --print-config' not in $bin"
+  echo "================================================================"
+fi
+
 # Without the prometheus-operator CRDs, no ServiceMonitor / PrometheusRule is rendered.
 "$HELM" template plain "$chart" 2> >(quiet >&2) > "$tmp/plain.yaml"
 if grep -qE '^kind: (ServiceMonitor|PrometheusRule)$' "$tmp/plain.yaml"; then
@@ -83,7 +108,7 @@ mutations=(
   's#apiVersion: policy/v1#apiVersion: policy/v1beta1#'
   's#apiVersion: autoscaling/v2#apiVersion: autoscaling/v2beta2#'
   's#containerPort: 8080#containerPort: "8080"#'
-  's#name: DSINFER_DRAIN_DELAY, value: "5s"#name: DSINFER_DRAIN_DELAY, value: "20s"#'
+  's#name: DSINFER_DRAIN_DELAY, value: "5"#name: DSINFER_DRAIN_DELAY, value: "20"#'
   's#^\( *\)- ALL$#\1- NET_RAW#'
   's#livenessProbe:#livenesProbe:#'
   's#scaleTargetRef:#scaleTarget:#'
