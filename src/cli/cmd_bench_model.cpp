@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include <sys/resource.h>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -42,6 +44,14 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+// CPU seconds (user + system) this process has used so far, all threads.
+double cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
 double median(std::vector<double> v) {
@@ -159,12 +169,18 @@ void run_bench_model(const BenchModelArgs& args) {
   Bench bench(*m, args.batch, blocks_per_seq);
   bench.prefill(std::min<int64_t>(args.prompt_len, 16));  // warm-up (page in the weights)
   bench.decode(1);
-  std::vector<double> prefill_runs, decode_runs;
+  // Tokens per wall second, and per CPU second (all threads): on a shared machine the second
+  // shows what the code does when other processes take cores away.
+  std::vector<double> prefill_runs, decode_runs, prefill_cpu_runs, decode_cpu_runs;
   for (int r = 0; r < args.reps; ++r) {
-    prefill_runs.push_back(static_cast<double>(args.batch * args.prompt_len) /
-                           bench.prefill(args.prompt_len));
-    decode_runs.push_back(static_cast<double>(args.batch * args.gen_len) /
-                          bench.decode(args.gen_len));
+    const auto prefill_tokens = static_cast<double>(args.batch * args.prompt_len);
+    const double c0 = cpu_seconds();
+    prefill_runs.push_back(prefill_tokens / bench.prefill(args.prompt_len));
+    const double c1 = cpu_seconds();
+    prefill_cpu_runs.push_back(prefill_tokens / (c1 - c0));
+    const auto decode_tokens = static_cast<double>(args.batch * args.gen_len);
+    decode_runs.push_back(decode_tokens / bench.decode(args.gen_len));
+    decode_cpu_runs.push_back(decode_tokens / (cpu_seconds() - c1));
   }
   const auto& info = m->info();
   nlohmann::ordered_json j;
@@ -180,8 +196,16 @@ void run_bench_model(const BenchModelArgs& args) {
   j["decode_tok_s"] = median(decode_runs);
   j["prefill_tok_s_runs"] = prefill_runs;
   j["decode_tok_s_runs"] = decode_runs;
+  j["prefill_tok_per_cpu_s"] = median(prefill_cpu_runs);
+  j["decode_tok_per_cpu_s"] = median(decode_cpu_runs);
   j["weight_bytes"] = info.weight_bytes_per_token;
   j["file_bytes"] = file->file_bytes();
+  j["kv_pool_bytes"] = info.kv_bytes_per_token * m->kv_block_count() * m->kv_block_size();
+  {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    j["max_rss_bytes"] = static_cast<int64_t>(u.ru_maxrss) * 1024;  // peak resident memory
+  }
   if (args.measure_bandwidth) {
     const double bw = measure_bandwidth_gb_s(pool);
     j["bandwidth_gb_s_ceiling"] = bw;
@@ -197,6 +221,8 @@ void run_bench_model(const BenchModelArgs& args) {
   std::printf("prefill pp%lld: %.2f tok/s   decode tg%lld: %.2f tok/s (median of %d)\n",
               static_cast<long long>(args.prompt_len), median(prefill_runs),
               static_cast<long long>(args.gen_len), median(decode_runs), args.reps);
+  std::printf("per CPU-second (all threads): prefill %.2f tok, decode %.2f tok\n",
+              median(prefill_cpu_runs), median(decode_cpu_runs));
   std::printf("weights read per decode step: %.3f GB\n",
               static_cast<double>(info.weight_bytes_per_token) / 1e9);
   if (args.measure_bandwidth) {
