@@ -26,6 +26,16 @@ CLI::Option* add_setting(CLI::App* cmd, const std::string& name, T& field,
   return cmd->add_option("--" + name, field, help)->envname(env)->capture_default_str();
 }
 
+// Booleans are flags: --name / --no-name, env DSINFER_<NAME>=true|false.
+inline CLI::Option* add_setting(CLI::App* cmd, const std::string& name, bool& field,
+                                const std::string& help) {
+  std::string env = "DSINFER_";
+  for (char c : name) env += c == '-' ? '_' : static_cast<char>(std::toupper(c));
+  return cmd->add_flag("--" + name + ",!--no-" + name, field, help)
+      ->envname(env)
+      ->capture_default_str();
+}
+
 // Prints the effective values of `cmd`'s options as YAML; options whose name contains "key" or
 // "secret" are redacted.
 std::string effective_config_yaml(const CLI::App& cmd);

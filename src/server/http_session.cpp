@@ -80,6 +80,10 @@ void HttpSession::read_header() {
 }
 
 void HttpSession::on_header(beast::error_code ec) {
+  if (ec == http::error::body_limit) {
+    reject(413, fmt::format("request body exceeds --max-body-bytes {}", limits_.max_body_bytes));
+    return;
+  }
   if (ec == http::error::header_limit) {
     reject(431, "request header fields too large (limit 16 KiB)");
     return;

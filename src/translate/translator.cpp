@@ -34,6 +34,7 @@ class TranslationJob {
     bool done = false;
     engine::RequestId request = 0;
     RepetitionGuard guard;
+    bool looped = false;  // stopped by the repetition guard
   };
 
   std::mutex mu;
@@ -166,7 +167,10 @@ std::shared_ptr<TranslationJob> Translator::start(const TranslationTask& task,
       auto& s = j->slots[i];
       s.text += ev.text;
       if (ev.type == engine::EventType::kTokens) {
-        if (s.guard.push(ev.text)) engine_.cancel(s.request);  // runaway loop: stop it
+        if (!s.looped && s.guard.push(ev.text)) {
+          s.looped = true;  // runaway loop: stop it (still a deterministic, cacheable result)
+          engine_.cancel(s.request);
+        }
         return;
       }
       if (ev.type == engine::EventType::kError) {
@@ -187,9 +191,10 @@ std::shared_ptr<TranslationJob> Translator::start(const TranslationTask& task,
       s.text = strip_reasoning(s.text, j->opened_think);
       s.done = true;
       --j->remaining;
-      // Deterministic results only: a natural stop, or the default (text-derived) length limit.
+      // Deterministic results only: a natural stop, a loop the guard cut, or the default
+      // (text-derived) length limit.
       if (!s.key.empty() &&
-          (ev.finish_reason == engine::FinishReason::kStop ||
+          (ev.finish_reason == engine::FinishReason::kStop || s.looped ||
            (ev.finish_reason == engine::FinishReason::kLength && j->default_max_tokens))) {
         cache_.put(s.key, s.text);
       }
