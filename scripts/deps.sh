@@ -5,9 +5,14 @@ set -euo pipefail
 build_pkgs=(cmake ninja-build g++ git pkg-config libboost-dev libasio-dev nlohmann-json3-dev
   libpcre2-dev libicu-dev libcli11-dev libspdlog-dev libfmt-dev libyaml-cpp-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev)
-test_pkgs=(clang clang-format libclang-rt-14-dev curl python3 nodejs npm prometheus buildah debootstrap unzip jq)
+test_pkgs=(clang clang-format libclang-rt-14-dev curl python3 prometheus buildah debootstrap unzip jq)
 pkgs=("${build_pkgs[@]}")
-[ "${1:-build}" = test ] && pkgs+=("${test_pkgs[@]}")
+if [ "${1:-build}" = test ]; then
+  pkgs+=("${test_pkgs[@]}")
+  # Node.js + npm: any installation will do (some machines carry a newer nodejs that bundles
+  # npm, which Debian's separate npm package conflicts with).
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then pkgs+=(nodejs npm); fi
+fi
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
