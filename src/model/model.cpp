@@ -2,6 +2,7 @@
 #include "model/model.h"
 
 #include "base/error.h"
+#include "model/deepseek2_model.h"
 #include "model/llama_model.h"
 
 namespace dsinfer::model {
@@ -16,8 +17,10 @@ std::unique_ptr<Model> load_model(std::shared_ptr<const gguf::GgufFile> file,
   if (*arch == "llama" || *arch == "qwen2") {
     return std::make_unique<LlamaModel>(std::move(file), *arch, options, pool);
   }
-  fail(ErrorKind::kUnsupported, "{}: architecture '{}' is not supported (supported: llama, qwen2)",
-       file->path(), *arch);
+  if (*arch == "deepseek2") return std::make_unique<Deepseek2Model>(std::move(file), options, pool);
+  fail(ErrorKind::kUnsupported,
+       "{}: architecture '{}' is not supported (supported: llama, qwen2, deepseek2)", file->path(),
+       *arch);
 }
 
 }  // namespace dsinfer::model
