@@ -110,7 +110,8 @@ TEST(Engine, CancelMidPrefillReturnsEveryBlock) {
   RequestStream other_stream;
   engine.submit(greedy_request(make_prompt(30, 9, kVocab), 30), other_stream.sink());
   RequestStream stream;
-  target = engine.submit(greedy_request(make_prompt(200, 7, kVocab), 10), stream.sink());
+  target = 2;  // ids are handed out in order from 1; set before the engine can run it
+  EXPECT_EQ(engine.submit(greedy_request(make_prompt(200, 7, kVocab), 10), stream.sink()), 2u);
   const auto out = collect(stream);
   EXPECT_EQ(out.last.type, EventType::kFinished);
   EXPECT_EQ(out.last.finish_reason, FinishReason::kCancelled);
@@ -127,7 +128,8 @@ TEST(Engine, CancelMidDecodeReturnsEveryBlock) {
   std::atomic<RequestId> target{0};
   cancel_when(model, ptr, target, [](const model::BatchSequence& s) { return s.start_pos >= 53; });
   RequestStream stream;
-  target = engine.submit(greedy_request(make_prompt(50, 7, kVocab), 100), stream.sink());
+  target = 1;  // ids are handed out in order from 1; set before the engine can run it
+  EXPECT_EQ(engine.submit(greedy_request(make_prompt(50, 7, kVocab), 100), stream.sink()), 1u);
   const auto out = collect(stream);
   EXPECT_EQ(out.last.finish_reason, FinishReason::kCancelled);
   EXPECT_GE(out.tokens.size(), 3u);
@@ -142,9 +144,12 @@ TEST(Engine, CancelWhileWaiting) {
   FakeModel model(kVocab, 16, 64, 1024);
   auto cfg = config();
   cfg.max_running = 1;
+  model.on_forward = [](const model::Batch&) {  // a runs >= 400 ms: b is still waiting
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  };
   Engine engine(model, nullptr, cfg, 512);
   RequestStream a, b;
-  engine.submit(greedy_request(make_prompt(20, 1, kVocab), 200), a.sink());
+  engine.submit(greedy_request(make_prompt(20, 1, kVocab), 400), a.sink());
   const RequestId id_b = engine.submit(greedy_request(make_prompt(20, 2, kVocab), 5), b.sink());
   engine.cancel(id_b);
   EXPECT_EQ(collect(b).last.finish_reason, FinishReason::kCancelled);
