@@ -14,6 +14,11 @@ Deepseek2Hparams read_deepseek2_hparams(const gguf::GgufFile& file) {
   hp.base = read_transformer_hparams(file, arch);
   const TransformerHparams& b = hp.base;
   hp.q_lora_rank = md.int_opt("attention.q_lora_rank").value_or(0);
+  // The low-rank query path is there when the file has attn_q_a (its width is the rank).
+  if (const auto* qa = file.find_tensor("blk.0.attn_q_a.weight");
+      hp.q_lora_rank == 0 && qa != nullptr && qa->shape.size() == 2) {
+    hp.q_lora_rank = qa->shape[1];
+  }
   hp.kv_lora_rank = md.positive_int("attention.kv_lora_rank");
   hp.head_dim_rope = b.rope.n_rot;
   const int64_t k_len = md.int_opt("attention.key_length_mla").value_or(b.head_dim_k);
