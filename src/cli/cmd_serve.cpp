@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "cli/config_yaml.h"
+#include "cli/engine_flags.h"
 #include "server/server.h"
 
 namespace dsinfer::cli {
@@ -39,13 +40,7 @@ void add_serve(CLI::App& app) {
   add_setting(cmd, "api-key", c.api_keys, "API key required on /v1/* (repeatable)")->delimiter(',');
   add_setting(cmd, "api-key-file", c.api_key_file, "File with one API key per line");
   add_setting(cmd, "log-requests", c.log_requests, "One JSON log line per request");
-  add_setting(cmd, "ctx-size", e.ctx_size, "Max tokens per sequence (0 = model's, capped)");
-  add_setting(cmd, "kv-cache-mem", e.kv_cache_mem, "KV cache size: bytes (2GiB) or percent (20%)");
-  add_setting(cmd, "kv-block-size", e.kv_block_size, "Tokens per KV block");
-  add_setting(cmd, "max-batched-tokens", e.max_batched_tokens, "Tokens per engine step");
-  add_setting(cmd, "max-running", e.max_running, "Sequences decoding at once");
-  add_setting(cmd, "max-waiting", e.max_waiting, "Queued requests before 429");
-  add_setting(cmd, "prefix-cache", e.prefix_cache, "Reuse KV blocks of shared prompt prefixes");
+  add_engine_flags(cmd, e);
   add_setting(cmd, "test-startup-delay", c.test_startup_delay_s, "Tests only: delay loading")
       ->group("");
   add_setting(cmd, "test-hooks", c.test_hooks, "Tests only: enable /debug routes")->group("");

@@ -139,7 +139,8 @@ void ServerMetrics::add_prefix_cache(int64_t hit_tokens, int64_t query_tokens) {
 
 void ServerMetrics::set_prefix_cache_totals(int64_t hit_tokens, int64_t query_tokens) {
   std::lock_guard lock(totals_mu_);
-  if (hit_tokens > last_hits_) prefix_hits_->Increment(static_cast<double>(hit_tokens - last_hits_));
+  if (hit_tokens > last_hits_)
+    prefix_hits_->Increment(static_cast<double>(hit_tokens - last_hits_));
   if (query_tokens > last_queries_) {
     prefix_queries_->Increment(static_cast<double>(query_tokens - last_queries_));
   }
