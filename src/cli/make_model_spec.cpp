@@ -114,7 +114,7 @@ ModelSpec preset_spec(const std::string& arch, const std::string& preset) {
     // a second on 2 cores; random weights, so its output is not meaningful.
     s = tiny_dense("qwen2");
     s.tokenizer_pre = "qwen2";
-    s.n_vocab = 4096;
+    s.n_vocab = 1024;  // all learned tokens: the built-in corpus does not fill more
     s.n_embd = 512;
     s.n_layer = 4;
     s.n_head = 8;

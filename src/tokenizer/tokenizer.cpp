@@ -32,9 +32,9 @@ Tokenizer::Tokenizer(VocabSpec spec, std::string origin)
     std::string& piece = pieces_[static_cast<size_t>(id)];
     if (t == TokenType::kNormal || t == TokenType::kByte) {
       codec.decode(vocab_.text(id), piece);
-    } else {
-      piece = vocab_.text(id);  // control / user-defined / unused: their text as written
-    }
+    } else if (t != TokenType::kUnused) {
+      piece = vocab_.text(id);  // control / user-defined: their text as written
+    }  // unused (reserved, padding) tokens render as nothing, as the reference does
   }
 }
 
