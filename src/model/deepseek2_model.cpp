@@ -44,6 +44,7 @@ Deepseek2Model::Deepseek2Model(std::shared_ptr<const gguf::GgufFile> file,
       scales_(make_deepseek2_scales(hp_)),
       routing_(make_moe_routing(hp_)) {
   bind_weights();
+  for (int t = 0; t < pool_.size(); ++t) solo_pools_.push_back(std::make_unique<ThreadPool>(1));
   if (options.kv_block_size <= 0) {
     fail(ErrorKind::kInvalidInput, "KV block size {} must be > 0", options.kv_block_size);
   }
@@ -169,6 +170,12 @@ void Deepseek2Model::bind_kv_up_projections(int64_t i, Deepseek2LayerWeights& l)
   }
 }
 
+void Deepseek2Model::for_each_head(const std::function<void(int64_t, ThreadPool&)>& fn) {
+  pool_.parallel_for(hp_.base.n_head, 1, [&](int64_t h0, int64_t h1, int thread) {
+    for (int64_t h = h0; h < h1; ++h) fn(h, *solo_pools_[static_cast<size_t>(thread)]);
+  });
+}
+
 // NOTE: MLA in its absorbed form, for prefill and decode alike (as the reference does for files
 // with split k_b/v_b): per head, q_nope is multiplied by attn_k_b into the latent space, so each
 // query head is [kv_lora + rope] and attends (one shared KV head, F16 cache) over the cached rows
@@ -213,14 +220,14 @@ void Deepseek2Model::attention(const Deepseek2LayerWeights& l, int64_t il, int64
         kv_->k_row(il, kv_block[static_cast<size_t>(r)], kv_slot[static_cast<size_t>(r)]), kvw);
   }
   // Absorb attn_k_b into the queries; append the rotated query RoPE parts.
-  for (int64_t h = 0; h < n_head; ++h) {
+  for_each_head([&](int64_t h, ThreadPool& solo) {
     kernels::matmul(l.wk_b[static_cast<size_t>(h)], q_.data() + h * hk, q_dim, n,
-                    q_abs_.data() + h * kvw, qa_dim, pool_);
+                    q_abs_.data() + h * kvw, qa_dim, solo);
     for (int64_t r = 0; r < n; ++r) {
       const float* src = q_.data() + r * q_dim + h * hk + nope;
       std::copy(src, src + rope, q_abs_.data() + r * qa_dim + h * kvw + lora);
     }
-  }
+  });
   kernels::AttentionDims dims;
   dims.n_head = n_head;
   dims.n_head_kv = 1;
@@ -233,10 +240,10 @@ void Deepseek2Model::attention(const Deepseek2LayerWeights& l, int64_t il, int64
   view.v_row_stride = view.k_row_stride;
   kernels::attention_paged(dims, view, tasks.data(), tasks.size(), pool_);
   // Latent attention output -> value heads.
-  for (int64_t h = 0; h < n_head; ++h) {
+  for_each_head([&](int64_t h, ThreadPool& solo) {
     kernels::matmul(l.wv_b[static_cast<size_t>(h)], attn_lat_.data() + h * lora, lat_dim, n,
-                    attn_v_.data() + h * hp_.head_dim_v, v_dim, pool_);
-  }
+                    attn_v_.data() + h * hp_.head_dim_v, v_dim, solo);
+  });
   kernels::matmul(l.wo, attn_v_.data(), v_dim, n, proj_.data(), n_embd, pool_);
 }
 

@@ -2,6 +2,7 @@
 // cache of compressed latents + RoPE keys, and mixture-of-experts FFNs after leading dense layers.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -53,6 +54,8 @@ class Deepseek2Model final : public Model {
  private:
   void bind_weights();
   void bind_kv_up_projections(int64_t layer, Deepseek2LayerWeights& l);
+  // Runs fn(head, solo pool) for every head, heads spread over pool_.
+  void for_each_head(const std::function<void(int64_t head, ThreadPool& solo)>& fn);
   void attention(const Deepseek2LayerWeights& l, int64_t layer, int64_t n,
                  const std::vector<int64_t>& positions, const std::vector<int64_t>& kv_block,
                  const std::vector<int64_t>& kv_slot, std::vector<kernels::AttentionTask>& tasks);
@@ -70,6 +73,9 @@ class Deepseek2Model final : public Model {
   std::vector<float> output_norm_;
   std::vector<Deepseek2LayerWeights> layers_;
   std::unique_ptr<KvBlockPool> kv_;
+  // One single-thread pool per thread of pool_: the small per-head up-projections run one head
+  // per thread (one hand-off for all heads instead of one per head).
+  std::vector<std::unique_ptr<ThreadPool>> solo_pools_;
 
   // Activation buffers reused across forward() calls.
   std::vector<float> x_, cur_, qa_, q_, kv_lat_, q_abs_, attn_lat_, attn_v_, proj_, gathered_;
