@@ -27,6 +27,18 @@ CapacityModel::CapacityModel(std::vector<CapacityPoint> points, bool has_cpu,
   for (const auto& p : points) {
     if (points_.empty() || p.rps > points_.back().rps) points_.push_back(p);
   }
+  // NOTE: latency never falls as load rises; a lower percentile at a higher level is measurement
+  // noise, so each percentile is made non-decreasing in throughput (running maximum).
+  for (std::size_t i = 1; i < points_.size(); ++i) {
+    auto& p = points_[i];
+    const auto& q = points_[i - 1];
+    p.min_s = std::max(p.min_s, q.min_s);
+    p.p50_s = std::max(p.p50_s, q.p50_s);
+    p.p90_s = std::max(p.p90_s, q.p90_s);
+    p.p95_s = std::max(p.p95_s, q.p95_s);
+    p.p99_s = std::max(p.p99_s, q.p99_s);
+    p.max_s = std::max(p.max_s, q.max_s);
+  }
   for (auto& p : points_) {  // percentiles non-decreasing within a level
     p.p50_s = std::max(p.p50_s, p.min_s);
     p.p90_s = std::max(p.p90_s, p.p50_s);

@@ -17,7 +17,8 @@ struct CapacityPoint {
 
 class CapacityModel {
  public:
-  // Points in any order, sorted by throughput (a repeated throughput keeps the first). Throws
+  // Points in any order, sorted by throughput (a repeated throughput keeps the first); latency
+  // percentiles are made non-decreasing in throughput (noise). Throws
   // Error(kInvalidInput) when no point has rps > 0.
   CapacityModel(std::vector<CapacityPoint> points, bool has_cpu,
                 std::optional<double> slo_target_s);

@@ -156,7 +156,7 @@ std::string timeline_svg(const SimulationResult& r, const PlanSpec& plan,
   s += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"11\">— offered load</text>\n", lx,
                    top.y + 14);
   for (std::size_t p = 0; p < pools; ++p) {
-    lx += 110;
+    lx += p == 0 ? 110 : 150;
     s += fmt::format(
         "<rect x=\"{}\" y=\"{}\" width=\"10\" height=\"10\" fill=\"{}\" fill-opacity=\"0.5\"/>"
         "<text x=\"{}\" y=\"{}\" font-size=\"11\">{} ({})</text>\n",

@@ -86,6 +86,12 @@ TEST(CapacityModel, ParsesBenchSweepJson) {
   EXPECT_THROW(CapacityModel::from_json("not json", "x"), Error);
 }
 
+TEST(CapacityModel, LatencyNeverFallsWithLoad) {
+  const CapacityModel curve({point(1, 0.3, 1), point(2, 0.1, 2), point(3, 0.6, 3)}, true, 0.5);
+  EXPECT_DOUBLE_EQ(curve.at(2).p95_s, 0.3);  // the noisy 0.1 s is raised to 0.3 s
+  EXPECT_DOUBLE_EQ(curve.at(2.5).p95_s, 0.45);
+}
+
 TEST(CapacityModel, ShareOverSlo) {
   const auto p = point(1, 0.4, 1);  // min .1, p50 .2, p90 .36, p95 .4, p99 .48, max .6
   EXPECT_DOUBLE_EQ(share_over(p, 0, 0.7), 0.0);
