@@ -139,12 +139,18 @@ int64_t estimate_kv_bytes_per_token(const gguf::Metadata& md) {
     fail(ErrorKind::kBadFile, "{}: implausible attention sizes (layers {}, embd {}, heads {}/{})",
          md.get_string_opt("general.name").value_or(arch), layers, n_embd, n_head, n_head_kv);
   }
+  constexpr int64_t kF16Bytes = 2;
+  if (arch == "deepseek2" && md.has(key("attention.kv_lora_rank"))) {
+    // MLA caches the compressed latent plus the shared RoPE key per token and layer.
+    const int64_t rope =
+        md.has(key("rope.dimension_count")) ? md.get_int(key("rope.dimension_count")) : 0;
+    return layers * (md.get_int(key("attention.kv_lora_rank")) + rope) * kF16Bytes;
+  }
   const int64_t head_dim = n_embd / n_head;
   const int64_t k_dim =
       md.has(key("attention.key_length")) ? md.get_int(key("attention.key_length")) : head_dim;
   const int64_t v_dim =
       md.has(key("attention.value_length")) ? md.get_int(key("attention.value_length")) : head_dim;
-  constexpr int64_t kF16Bytes = 2;
   return layers * n_head_kv * (k_dim + v_dim) * kF16Bytes;
 }
 

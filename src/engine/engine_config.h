@@ -32,8 +32,8 @@ int64_t process_memory_limit_bytes();
 // --kv-cache-mem resolved to bytes ("N%" of process_memory_limit_bytes()).
 int64_t resolve_kv_cache_bytes(const std::string& kv_cache_mem);
 
-// KV bytes per token as the model's metadata implies (K and V in F16 over all layers). For
-// deepseek2 (MLA) it assumes the expanded per-head K/V. Throws Error(kBadFile) naming the key.
+// KV bytes per token as the model's metadata implies (K and V in F16 over all layers; for
+// deepseek2, the MLA latent plus the RoPE key). Throws Error(kBadFile) naming the key.
 int64_t estimate_kv_bytes_per_token(const gguf::Metadata& metadata);
 
 struct KvSizing {
