@@ -371,11 +371,17 @@ std::string helm_values_yaml(const PlanSpec& plan) {
   root["pools"] = pools;
   YAML::Emitter e;
   e << root;
+  // the chart's schema types the KEDA threshold as a string; yaml-cpp writes "1" as a plain 1
+  std::string text = e.c_str();
+  for (std::size_t at = 0; (at = text.find("activationThreshold: 1\n", at)) != std::string::npos;) {
+    text.replace(at, 22, "activationThreshold: \"1\"");
+    at += 24;
+  }
   return fmt::format(
       "# Helm values for deploy/helm/dsinfer, written by `dsinfer plan --emit-values` from plan "
       "'{}'.\n# Pools replace the chart's pool list (resources: one GPU, 48Gi; edit to "
       "taste).\n{}\n",
-      plan.name, e.c_str());
+      plan.name, text);
 }
 
 }  // namespace dsinfer::plan

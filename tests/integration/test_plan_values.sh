@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# `dsinfer plan --emit-values` renders with the real chart: helm lint --strict and helm template
+# (pinned helm of deploy/tests/tools.sh) with the emitted values, the rendered HPAs carry the
+# plan's targets, bounds and behaviour, and the offline validator of the chart accepts them.
+# Skips loudly when helm cannot be obtained; fails under CI=true.
+set -euo pipefail
+src=${DSINFER_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+# shellcheck source=../../deploy/tests/tools.sh
+source "$src/deploy/tests/tools.sh"
+bin=${DSINFER_BIN:-$src/build/release/src/cli/dsinfer}
+[ -x "$bin" ] || skip_or_fail "dsinfer binary not found at $bin"
+deploy_tools
+chart="$src/deploy/helm/dsinfer"
+tmp=$(mktemp -d "${DSINFER_TEST_TMP:-/tmp}/plan_values.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+quiet() { grep -v 'found symbolic link in path' || true; }
+curve="$src/deploy/plan/capacity-tiny-qwen2.json"
+
+"$bin" plan --curve "$curve" --trace ramp:peak=60,base=5,hours=1 --plan "$src/deploy/plan/core-spot.yaml" \
+  --emit-values "$tmp/values.yaml" > "$tmp/out.txt"
+grep -q 'total cost' "$tmp/out.txt" || { cat "$tmp/out.txt"; echo "FAIL: no summary"; exit 1; }
+"$HELM" lint --strict "$chart" -f "$tmp/values.yaml" 2> >(quiet >&2) | grep -v '^$'
+"$HELM" template plan "$chart" -n plan -f "$tmp/values.yaml" > "$tmp/rendered.yaml" 2> >(quiet >&2)
+node "$src/deploy/tests/validate_rendered.mjs" "$tmp/rendered.yaml" "$chart" "$tmp/values.yaml" "$tmp/q.yaml"
+
+# two HPAs (core, edge), with the plan's bounds, targets and behaviour
+[ "$(grep -c '^kind: HorizontalPodAutoscaler$' "$tmp/rendered.yaml")" = 2 ] \
+  || { echo "FAIL: expected 2 HPAs"; exit 1; }
+hpa() { awk -v name="$1" '/^---/{keep=0} /^kind: HorizontalPodAutoscaler$/{buf=""; inhpa=1} inhpa{buf=buf $0 "\n"} /^  name: /{ if (inhpa && $2 ~ name) keep=1 } /^---/{ if (keep) printf "%s", buf; inhpa=0 } END{ if (keep) printf "%s", buf }' "$tmp/rendered.yaml"; }
+expect() { grep -qE -- "$2" <<<"$1" || { echo "FAIL: $3: missing /$2/"; echo "$1"; exit 1; }; }
+core=$(hpa 'core$'); edge=$(hpa 'edge$')
+expect "$core" 'minReplicas: 3' core; expect "$core" 'maxReplicas: 8' core
+expect "$edge" 'minReplicas: 1' edge; expect "$edge" 'maxReplicas: 40' edge
+expect "$core" 'averageUtilization: 70' core
+expect "$core" 'averageValue: 500m' core
+expect "$core" 'stabilizationWindowSeconds: 300' core
+expect "$edge" 'type: Percent' edge
+# the spot pool tolerates the spot taint
+grep -q 'dsinfer.io/spot' "$tmp/rendered.yaml" || { echo "FAIL: no spot toleration"; exit 1; }
+
+# a plan the chart cannot express is refused with a message, not rendered
+if "$bin" plan --curve "$curve" --trace ramp:hours=1 --plan "$src/deploy/plan/queue.yaml" \
+  --emit-values "$tmp/q.yaml" > "$tmp/err.txt" 2>&1; then
+  echo "FAIL: queue plan emitted values"; exit 1
+fi
+grep -q 'queue' "$tmp/err.txt" || { cat "$tmp/err.txt"; echo "FAIL: unclear refusal"; exit 1; }
+echo "PASS: emitted values render (helm lint --strict, template, validator)"
