@@ -26,9 +26,10 @@ node "$src/deploy/tests/validate_rendered.mjs" "$tmp/rendered.yaml" "$chart" "$t
 # two HPAs (core, edge), with the plan's bounds, targets and behaviour
 [ "$(grep -c '^kind: HorizontalPodAutoscaler$' "$tmp/rendered.yaml")" = 2 ] \
   || { echo "FAIL: expected 2 HPAs"; exit 1; }
-hpa() { awk -v name="$1" '/^---/{keep=0} /^kind: HorizontalPodAutoscaler$/{buf=""; inhpa=1} inhpa{buf=buf $0 "\n"} /^  name: /{ if (inhpa && $2 ~ name) keep=1 } /^---/{ if (keep) printf "%s", buf; inhpa=0 } END{ if (keep) printf "%s", buf }' "$tmp/rendered.yaml"; }
+# the HPA document of one pool (documents split at ---)
+hpa() { awk -v pool="$1" 'BEGIN { RS = "\n---\n" } /kind: HorizontalPodAutoscaler/ && index($0, "dsinfer.io/pool: " pool "\n") { print }' "$tmp/rendered.yaml"; }
 expect() { grep -qE -- "$2" <<<"$1" || { echo "FAIL: $3: missing /$2/"; echo "$1"; exit 1; }; }
-core=$(hpa 'core$'); edge=$(hpa 'edge$')
+core=$(hpa core); edge=$(hpa edge)
 expect "$core" 'minReplicas: 3' core; expect "$core" 'maxReplicas: 8' core
 expect "$edge" 'minReplicas: 1' edge; expect "$edge" 'maxReplicas: 40' edge
 expect "$core" 'averageUtilization: 70' core
