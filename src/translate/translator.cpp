@@ -158,10 +158,9 @@ std::shared_ptr<TranslationJob> Translator::start(const TranslationTask& task,
   std::unique_lock lock(job->mu);
   for (auto& p : pending) {
     const size_t i = p.slot;
-    std::weak_ptr<TranslationJob> weak = job;
-    auto sink = [this, weak, i](engine::Event&& ev) {
-      auto j = weak.lock();
-      if (!j) return;
+    // The sinks own the job: it lives until its last engine request has finished, whether or
+    // not the caller keeps the handle.
+    auto sink = [this, j = job, i](engine::Event&& ev) {
       std::lock_guard guard(j->mu);
       if (j->closed) return;
       auto& s = j->slots[i];
