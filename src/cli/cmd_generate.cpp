@@ -13,6 +13,7 @@
 #include "base/error.h"
 #include "cli/commands.h"
 #include "cli/engine_flags.h"
+#include "cli/token_ids.h"
 #include "engine/engine_loader.h"
 #include "engine/request_stream.h"
 
@@ -38,27 +39,6 @@ struct GenerateArgs {
   engine::EngineConfig engine;
 };
 
-std::vector<int32_t> parse_ids(const std::string& text) {
-  std::vector<int32_t> ids;
-  size_t i = 0;
-  while (i <= text.size()) {
-    size_t end = text.find(',', i);
-    if (end == std::string::npos) end = text.size();
-    size_t b = i, e = end;
-    while (b < e && text[b] == ' ') ++b;
-    while (e > b && text[e - 1] == ' ') --e;
-    int32_t v = 0;
-    const auto [ptr, ec] = std::from_chars(text.data() + b, text.data() + e, v);
-    if (b == e || ec != std::errc() || ptr != text.data() + e || v < 0) {
-      fail(ErrorKind::kInvalidInput,
-           "--prompt-tokens: '{}' is not a token id (expected e.g. 1,2,3)", text.substr(b, e - b));
-    }
-    ids.push_back(v);
-    i = end + 1;
-  }
-  return ids;
-}
-
 void run_generate(const GenerateArgs& args) {
   if (args.prompt.empty() == args.prompt_tokens.empty()) {
     fail(ErrorKind::kInvalidInput, "give exactly one of --prompt TEXT or --prompt-tokens IDS");
@@ -74,7 +54,7 @@ void run_generate(const GenerateArgs& args) {
 
   engine::Request base;
   if (!args.prompt_tokens.empty()) {
-    base.prompt_tokens = parse_ids(args.prompt_tokens);
+    base.prompt_tokens = parse_token_ids(args.prompt_tokens, "--prompt-tokens");
   } else {
     base.prompt_text = args.prompt;  // BOS as the model's metadata says
   }

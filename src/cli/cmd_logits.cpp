@@ -13,6 +13,7 @@
 #include "base/error.h"
 #include "base/thread_pool.h"
 #include "cli/commands.h"
+#include "cli/token_ids.h"
 #include "gguf/gguf_file.h"
 #include "model/model.h"
 
@@ -27,29 +28,6 @@ struct LogitsArgs {
   int threads = 0;
 };
 
-// Parses "1,2,3" (spaces allowed around ids) into token ids; throws Error(kInvalidInput).
-std::vector<int32_t> parse_token_ids(const std::string& text) {
-  std::vector<int32_t> ids;
-  size_t i = 0;
-  while (i <= text.size()) {
-    size_t end = text.find(',', i);
-    if (end == std::string::npos) end = text.size();
-    size_t b = i;
-    size_t e = end;
-    while (b < e && text[b] == ' ') ++b;
-    while (e > b && text[e - 1] == ' ') --e;
-    int32_t v = 0;
-    const auto [ptr, ec] = std::from_chars(text.data() + b, text.data() + e, v);
-    if (b == e || ec != std::errc() || ptr != text.data() + e || v < 0) {
-      fail(ErrorKind::kInvalidInput,
-           "--prompt-tokens: '{}' is not a token id (expected e.g. 1,2,3)", text.substr(b, e - b));
-    }
-    ids.push_back(v);
-    i = end + 1;
-  }
-  return ids;
-}
-
 void write_floats(const std::string& path, const float* data, size_t n) {
   static_assert(std::endian::native == std::endian::little, "logits are written little-endian");
   std::FILE* f = std::fopen(path.c_str(), "wb");
@@ -60,7 +38,7 @@ void write_floats(const std::string& path, const float* data, size_t n) {
 }
 
 void run_logits(const LogitsArgs& args) {
-  const std::vector<int32_t> tokens = parse_token_ids(args.prompt_tokens);
+  const std::vector<int32_t> tokens = parse_token_ids(args.prompt_tokens, "--prompt-tokens");
   const int threads = args.threads > 0 ? args.threads : usable_cpu_count();
   ThreadPool pool(threads);
   std::shared_ptr<gguf::GgufFile> file = gguf::GgufFile::open(args.model);

@@ -10,6 +10,7 @@
 
 #include "base/error.h"
 #include "cli/commands.h"
+#include "cli/token_ids.h"
 #include "gguf/gguf_file.h"
 #include "tokenizer/tokenizer.h"
 
@@ -61,31 +62,6 @@ void run_tokenize(const TokenizeArgs& args, bool text_given, bool file_given) {
   std::printf("%s\n", line.c_str());
 }
 
-std::vector<int32_t> parse_ids(const std::string& text) {
-  std::vector<int32_t> ids;
-  size_t pos = 0;
-  while (pos <= text.size()) {
-    size_t end = text.find_first_of(", ", pos);
-    if (end == std::string::npos) end = text.size();
-    const std::string item = text.substr(pos, end - pos);
-    if (!item.empty()) {
-      size_t used = 0;
-      long long v = 0;
-      try {
-        v = std::stoll(item, &used);
-      } catch (const std::exception&) {
-        used = 0;
-      }
-      if (used != item.size() || v < 0 || v > INT32_MAX) {
-        fail(ErrorKind::kInvalidInput, "--ids: '{}' is not a token id", item);
-      }
-      ids.push_back(static_cast<int32_t>(v));
-    }
-    pos = end + 1;
-  }
-  return ids;
-}
-
 }  // namespace
 
 void add_tokenize(CLI::App& app) {
@@ -108,7 +84,7 @@ void add_tokenize(CLI::App& app) {
   detok->add_option("--model", *model, "GGUF model (or vocab-only) file")->required();
   detok->add_option("--ids", *ids_text, "Token ids, comma separated (e.g. 1,2,3)")->required();
   detok->callback([ids_text, model] {
-    const auto ids = parse_ids(*ids_text);
+    const auto ids = parse_token_ids(*ids_text, "--ids");
     const auto gguf = gguf::GgufFile::open(*model);
     const auto tok = tokenizer::Tokenizer::from_gguf(*gguf);
     const std::string text = tok->decode(ids);
