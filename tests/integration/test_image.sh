@@ -142,7 +142,9 @@ else
   [ -n "$ready" ] || { tail -30 "$tmp/serve.log"; echo "FAIL: /health/ready never answered 200 inside the image"; exit 1; }
   echo "/health/ready inside the image: $(cat "$tmp/ready.json")"
   curl -fsS "http://127.0.0.1:$port/health/live" > /dev/null || { echo "FAIL: /health/live"; exit 1; }
-  curl -fsS "http://127.0.0.1:$port/metrics" | grep -q '^inference_build_info' || { echo "FAIL: /metrics lacks inference_build_info"; exit 1; }
+  # Read the whole body first: `curl | grep -q` fails under pipefail when grep exits early.
+  metrics=$(curl -fsS "http://127.0.0.1:$port/metrics") || { echo "FAIL: /metrics"; exit 1; }
+  grep -q '^inference_build_info' <<< "$metrics" || { echo "FAIL: /metrics lacks inference_build_info"; exit 1; }
   kill "$server_pid"; wait "$server_pid" 2> /dev/null || true; server_pid=
 fi
 t4=$(date +%s)
