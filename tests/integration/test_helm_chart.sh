@@ -44,7 +44,8 @@ grep -q '^kind: PrometheusRule$' "$tmp/packaged.yaml" || { echo "FAIL: packaged 
 # given to `dsinfer serve --print-config`, parses, and the drain/grace it reports are the values
 # the grace period was computed from.
 bin=${DSINFER_BIN:-$src/build/release/src/cli/dsinfer}
-if [ -x "$bin" ] && "$bin" serve --help 2>&1 | grep -q -- '--print-config'; then
+serve_help=$([ -x "$bin" ] && "$bin" serve --help 2>&1 || true)  # whole text first (pipefail)
+if [ -x "$bin" ] && grep -q -- '--print-config' <<< "$serve_help"; then
   for values in "${cases[@]}"; do
     name=$(basename "$values" -values.yaml)
     mapfile -t envs < <(node "$src/deploy/tests/print_query.mjs" env "$tmp/$name.yaml")

@@ -118,7 +118,8 @@ echo "model-prefetch initContainer: copy + sha256 verified in the image; wrong d
 t3=$(date +%s)
 
 # 6. Smoke test of `dsinfer serve` inside the image (same network namespace with chroot isolation).
-if ! "$bin" serve --help 2>&1 | grep -q -- '--model'; then
+serve_help=$("$bin" serve --help 2>&1 || true)  # whole text first: `| grep -q` races pipefail
+if ! grep -q -- '--model' <<< "$serve_help"; then
   echo "================================================================"
   echo "SKIPPED (image smoke test only): 'dsinfer serve' is not implemented in this build"
   echo "================================================================"
