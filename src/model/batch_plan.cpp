@@ -47,6 +47,9 @@ BatchPlan plan_batch(const Batch& batch, const BatchLimits& limits) {
       plan.tokens.push_back(tok);
       plan.positions.push_back(seq.start_pos + i);
       plan.sequence.push_back(static_cast<int32_t>(s));
+      const int64_t pos = seq.start_pos + i;
+      plan.kv_block.push_back(seq.block_table[static_cast<size_t>(pos / limits.block_size)]);
+      plan.kv_slot.push_back(pos % limits.block_size);
       if (seq.want_all_logits || i == n - 1) plan.logit_rows.push_back(plan.n_tokens);
       ++plan.n_tokens;
     }

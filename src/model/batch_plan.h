@@ -21,6 +21,8 @@ struct BatchPlan {
   std::vector<int32_t> tokens;       // [n_tokens]
   std::vector<int64_t> positions;    // [n_tokens]
   std::vector<int32_t> sequence;     // [n_tokens] index into batch.sequences
+  std::vector<int64_t> kv_block;     // [n_tokens] KV block its K/V row is stored in
+  std::vector<int64_t> kv_slot;      // [n_tokens] slot within that block
   std::vector<int64_t> first_token;  // per sequence: its first row
   std::vector<int64_t> logit_rows;   // token rows whose logits are returned, in output order
 };

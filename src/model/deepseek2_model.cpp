@@ -265,15 +265,6 @@ Logits Deepseek2Model::forward(const Batch& batch) {
 
   embed_tokens(token_embd_, plan.tokens.data(), n, x_.data(), n_embd, pool_);
 
-  std::vector<int64_t> kv_block(static_cast<size_t>(n));
-  std::vector<int64_t> kv_slot(static_cast<size_t>(n));
-  for (int64_t r = 0; r < n; ++r) {
-    const auto& seq = batch.sequences[static_cast<size_t>(plan.sequence[static_cast<size_t>(r)])];
-    const int64_t pos = plan.positions[static_cast<size_t>(r)];
-    kv_block[static_cast<size_t>(r)] =
-        seq.block_table[static_cast<size_t>(pos / kv_->block_size())];
-    kv_slot[static_cast<size_t>(r)] = pos % kv_->block_size();
-  }
   std::vector<kernels::AttentionTask> tasks(batch.sequences.size());
   for (size_t s = 0; s < batch.sequences.size(); ++s) {
     const auto& seq = batch.sequences[s];
@@ -292,7 +283,7 @@ Logits Deepseek2Model::forward(const Batch& batch) {
     const Deepseek2LayerWeights& l = layers_[static_cast<size_t>(il)];
     kernels::rms_norm(x_.data(), n_embd, n, n_embd, l.attn_norm.data(), hp_.base.rms_eps,
                       cur_.data(), n_embd);
-    attention(l, il, n, plan.positions, kv_block, kv_slot, tasks);
+    attention(l, il, n, plan.positions, plan.kv_block, plan.kv_slot, tasks);
     kernels::add_inplace(x_.data(), proj_.data(), n * n_embd);
 
     kernels::rms_norm(x_.data(), n_embd, n, n_embd, l.ffn_norm.data(), hp_.base.rms_eps,

@@ -133,17 +133,6 @@ Logits LlamaModel::forward(const Batch& batch) {
 
   embed_tokens(token_embd_, plan.tokens.data(), n, x_.data(), n_embd, pool_);
 
-  // Where each token's K/V row goes: (block, slot).
-  std::vector<int64_t> kv_block(static_cast<size_t>(n));
-  std::vector<int64_t> kv_slot(static_cast<size_t>(n));
-  for (int64_t r = 0; r < n; ++r) {
-    const auto& seq = batch.sequences[static_cast<size_t>(plan.sequence[static_cast<size_t>(r)])];
-    const int64_t pos = plan.positions[static_cast<size_t>(r)];
-    kv_block[static_cast<size_t>(r)] =
-        seq.block_table[static_cast<size_t>(pos / kv_->block_size())];
-    kv_slot[static_cast<size_t>(r)] = pos % kv_->block_size();
-  }
-
   std::vector<kernels::AttentionTask> tasks(batch.sequences.size());
   for (size_t s = 0; s < batch.sequences.size(); ++s) {
     const auto& seq = batch.sequences[s];
@@ -177,8 +166,8 @@ Logits LlamaModel::forward(const Batch& batch) {
     kernels::rope_rows(rope_, k_.data(), k_dim, n, plan.positions.data(), hp_.n_head_kv,
                        hp_.head_dim_k, pool_);
     for (int64_t r = 0; r < n; ++r) {
-      const auto b = kv_block[static_cast<size_t>(r)];
-      const auto s = kv_slot[static_cast<size_t>(r)];
+      const auto b = plan.kv_block[static_cast<size_t>(r)];
+      const auto s = plan.kv_slot[static_cast<size_t>(r)];
       tensor::float_to_fp16_row(k_.data() + r * k_dim, kv_->k_row(il, b, s), k_dim);
       tensor::float_to_fp16_row(v_.data() + r * v_dim, kv_->v_row(il, b, s), v_dim);
     }
