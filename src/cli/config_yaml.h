@@ -18,21 +18,26 @@ class YamlConfig : public CLI::Config {
 };
 
 // Adds `--name` bound to `field` with env DSINFER_<NAME> (dashes → underscores, upper case).
+// DSINFER_<NAME>: dashes become underscores, letters upper case.
+inline std::string setting_env_name(const std::string& name) {
+  std::string env = "DSINFER_";
+  for (char c : name) env += c == '-' ? '_' : static_cast<char>(std::toupper(c));
+  return env;
+}
+
 template <typename T>
 CLI::Option* add_setting(CLI::App* cmd, const std::string& name, T& field,
                          const std::string& help) {
-  std::string env = "DSINFER_";
-  for (char c : name) env += c == '-' ? '_' : static_cast<char>(std::toupper(c));
-  return cmd->add_option("--" + name, field, help)->envname(env)->capture_default_str();
+  return cmd->add_option("--" + name, field, help)
+      ->envname(setting_env_name(name))
+      ->capture_default_str();
 }
 
 // Booleans are flags: --name / --no-name, env DSINFER_<NAME>=true|false.
 inline CLI::Option* add_setting(CLI::App* cmd, const std::string& name, bool& field,
                                 const std::string& help) {
-  std::string env = "DSINFER_";
-  for (char c : name) env += c == '-' ? '_' : static_cast<char>(std::toupper(c));
   return cmd->add_flag("--" + name + ",!--no-" + name, field, help)
-      ->envname(env)
+      ->envname(setting_env_name(name))
       ->capture_default_str();
 }
 

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "engine/engine.h"
+#include "server/answer_error.h"
 #include "server/api_error.h"
 #include "server/json_fields.h"
 #include "server/reasoning_splitter.h"
@@ -189,12 +190,7 @@ void on_event(const std::shared_ptr<GenerationState>& st, engine::Event&& ev) {
     const std::string msg = ev.type == engine::EventType::kError
                                 ? ev.error_message
                                 : "the request did not finish within --request-timeout";
-    if (st->spec.stream) {
-      st->ex->send("data: " + error_body(kind, msg) + "\n\n");
-      st->ex->finish_stream();
-    } else {
-      st->ex->respond_error(http_status_for(kind), error_body(kind, msg));
-    }
+    answer_error(*st->ex, kind, msg);
     return;
   }
   if (ev.finish_reason == engine::FinishReason::kCancelled) {
@@ -264,22 +260,10 @@ void run_generation(ServerContext& ctx, const std::shared_ptr<Exchange>& ex, Gen
     id = engine.submit(std::move(request),
                        [st](engine::Event&& ev) { on_event(st, std::move(ev)); });
   } catch (const engine::OverloadedError& e) {
-    const auto retry = std::max<int64_t>(1, (e.retry_after().count() + 999) / 1000);
-    if (st->spec.stream) {
-      ex->send("data: " + error_body(ErrorKind::kOverloaded, e.what()) + "\n\n");
-      ex->finish_stream();
-    } else {
-      ex->respond_error(429, error_body(ErrorKind::kOverloaded, e.what()),
-                        {{"Retry-After", std::to_string(retry)}});
-    }
+    answer_overloaded(*ex, e);
     return;
   } catch (const Error& e) {
-    if (st->spec.stream) {
-      ex->send("data: " + error_body(e.kind(), e.what()) + "\n\n");
-      ex->finish_stream();
-    } else {
-      ex->respond_error(http_status_for(e.kind()), error_body(e.kind(), e.what()));
-    }
+    answer_error(*ex, e.kind(), e.what());
     return;
   }
   ex->set_on_disconnect([&engine, id] { engine.cancel(id); });

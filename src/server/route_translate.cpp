@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "server/answer_error.h"
 #include "server/api_error.h"
 #include "server/json_fields.h"
 #include "server/server_context.h"
@@ -132,12 +133,7 @@ void handle_translate(ServerContext& ctx, const std::shared_ptr<Exchange>& ex) {
     st->ex->respond(200, dump(out));
   };
   cb.on_error = [st](ErrorKind kind, const std::string& message) {
-    if (st->stream) {
-      st->ex->send("data: " + error_body(kind, message) + "\n\n");
-      st->ex->finish_stream();
-    } else {
-      st->ex->respond_error(http_status_for(kind), error_body(kind, message));
-    }
+    answer_error(*st->ex, kind, message);
   };
   if (st->stream) {
     ex->start_stream();
@@ -147,22 +143,11 @@ void handle_translate(ServerContext& ctx, const std::shared_ptr<Exchange>& ex) {
   try {
     job = ctx.translator->start(task, texts, opts, std::move(cb));
   } catch (const engine::OverloadedError& e) {
-    const auto retry = std::max<int64_t>(1, (e.retry_after().count() + 999) / 1000);
-    if (st->stream) {
-      ex->send("data: " + error_body(ErrorKind::kOverloaded, e.what()) + "\n\n");
-      ex->finish_stream();
-    } else {
-      ex->respond_error(429, error_body(ErrorKind::kOverloaded, e.what()),
-                        {{"Retry-After", std::to_string(retry)}});
-    }
+    answer_overloaded(*ex, e);
     return;
   } catch (const Error& e) {
-    if (st->stream) {
-      ex->send("data: " + error_body(e.kind(), e.what()) + "\n\n");
-      ex->finish_stream();
-      return;
-    }
-    throw;
+    answer_error(*ex, e.kind(), e.what());
+    return;
   }
   translate::Translator* translator = ctx.translator.get();
   ex->set_on_disconnect([translator, job, st] {
