@@ -13,6 +13,7 @@
 #include "base/thread_pool.h"
 #include "kernels/isa.h"
 #include "kernels/matmul.h"
+#include "kernels/weight_pack.h"
 #include "tensor/dtype.h"
 
 namespace {
@@ -83,15 +84,20 @@ std::vector<uint8_t> random_weights(DType type, int64_t n_in, int64_t n_out) {
 }
 
 void bm_matmul(benchmark::State& state, DType type, Isa isa, Shape shape, int64_t n_rows,
-               int threads) {
+               int threads, bool packed) {
   const auto weights = random_weights(type, shape.n_in, shape.n_out);
-  const WeightView w{type, weights.data(), shape.n_in, shape.n_out, 0};
+  ThreadPool pool(threads);
+  WeightView w{type, weights.data(), shape.n_in, shape.n_out, 0};
+  dsinfer::kernels::PackedWeight repacked;
+  if (packed) {
+    repacked = dsinfer::kernels::pack_rows8(w, pool);
+    w = repacked.view();
+  }
   std::vector<float> x(static_cast<size_t>(n_rows * shape.n_in));
   std::mt19937 rng(7);
   std::normal_distribution<float> dist(0.0f, 1.0f);
   for (auto& v : x) v = dist(rng);
   std::vector<float> y(static_cast<size_t>(n_rows * shape.n_out));
-  ThreadPool pool(threads);
   for (auto _ : state) {
     dsinfer::kernels::matmul_with_isa(isa, w, x.data(), shape.n_in, n_rows, y.data(), shape.n_out,
                                       pool);
@@ -112,23 +118,31 @@ void register_all() {
                          DType::kF16,  DType::kBF16, DType::kF32};
   for (Isa isa : dsinfer::kernels::available_isas()) {
     for (DType type : types) {
-      for (int threads : {1, 2}) {
-        for (const Shape& shape : kShapes) {
-          for (int64_t rows : {int64_t{1}, int64_t{512}}) {
-            // The scalar reference is slow: prefill only on the smallest square shape.
-            if (isa == Isa::kScalar && rows > 1 && std::strcmp(shape.name, "attn_q") != 0) continue;
-            if (rows > 1 && std::strcmp(shape.name, "stream_x8") == 0) continue;
-            const std::string name = std::string("matmul/") + dsinfer::tensor::dtype_name(type) +
-                                     "/" + dsinfer::kernels::isa_name(isa) + "/" + shape.name +
-                                     "/rows:" + std::to_string(rows) +
-                                     "/threads:" + std::to_string(threads);
-            benchmark::RegisterBenchmark(name.c_str(), bm_matmul, type, isa, shape, rows, threads)
-                ->Unit(benchmark::kMillisecond)
-                ->UseRealTime()
-                ->MinTime(rows > 1 ? 0.5 : 0.2)
-                ->ComputeStatistics("min", [](const std::vector<double>& v) {
-                  return *std::min_element(v.begin(), v.end());
-                });
+      // Q4_K and Q6_K also in the interleaved layout the model repacks them into ("Q4_K.x8").
+      const bool can_pack = type == DType::kQ4_K || type == DType::kQ6_K;
+      for (const bool packed : {false, true}) {
+        if (packed && !can_pack) continue;
+        for (int threads : {1, 2}) {
+          for (const Shape& shape : kShapes) {
+            for (int64_t rows : {int64_t{1}, int64_t{512}}) {
+              // The scalar reference is slow: prefill only on the smallest square shape.
+              if (isa == Isa::kScalar && rows > 1 && std::strcmp(shape.name, "attn_q") != 0) {
+                continue;
+              }
+              if (rows > 1 && std::strcmp(shape.name, "stream_x8") == 0) continue;
+              const std::string name =
+                  std::string("matmul/") + dsinfer::tensor::dtype_name(type) +
+                  (packed ? ".x8" : "") + "/" + dsinfer::kernels::isa_name(isa) + "/" + shape.name +
+                  "/rows:" + std::to_string(rows) + "/threads:" + std::to_string(threads);
+              benchmark::RegisterBenchmark(name.c_str(), bm_matmul, type, isa, shape, rows, threads,
+                                           packed)
+                  ->Unit(benchmark::kMillisecond)
+                  ->UseRealTime()
+                  ->MinTime(rows > 1 ? 0.5 : 0.2)
+                  ->ComputeStatistics("min", [](const std::vector<double>& v) {
+                    return *std::min_element(v.begin(), v.end());
+                  });
+            }
           }
         }
       }

@@ -63,6 +63,15 @@ void MappedFile::release() {
   }
 }
 
+void release_mapped_pages(const void* p, size_t n) {
+  const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const auto begin = reinterpret_cast<uintptr_t>(p);
+  const uintptr_t first = (begin + page - 1) / page * page;
+  const uintptr_t last = (begin + n) / page * page;
+  if (p == nullptr || last <= first) return;
+  ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+}
+
 void MappedFile::advise_willneed() const {
   if (data_ != nullptr) {
     ::madvise(const_cast<uint8_t*>(data_), size_, MADV_WILLNEED);

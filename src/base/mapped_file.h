@@ -33,4 +33,9 @@ class MappedFile {
   size_t size_ = 0;
 };
 
+// Drops this process's mapping of the whole pages inside [p, p + n) of a read-only file mapping
+// (madvise DONTNEED): resident memory shrinks, and a later read faults the bytes back in from the
+// file. For bytes that have been copied elsewhere (repacked weights). No-op for partial pages.
+void release_mapped_pages(const void* p, size_t n);
+
 }  // namespace dsinfer

@@ -35,6 +35,7 @@ struct BenchModelArgs {
   int reps = 3;
   bool json = false;
   bool measure_bandwidth = false;
+  bool no_repack = false;
 };
 
 constexpr int64_t kBlock = 16;
@@ -164,7 +165,10 @@ void run_bench_model(const BenchModelArgs& args) {
   options.kv_block_size = kBlock;
   options.ctx_size = ctx;
   options.kv_blocks = blocks_per_seq * args.batch;
+  options.repack_weights = !args.no_repack;
+  const auto load_start = Clock::now();
   auto m = model::load_model(file, options, pool);
+  const double load_s = seconds_since(load_start);
 
   Bench bench(*m, args.batch, blocks_per_seq);
   bench.prefill(std::min<int64_t>(args.prompt_len, 16));  // warm-up (page in the weights)
@@ -192,6 +196,8 @@ void run_bench_model(const BenchModelArgs& args) {
   j["batch"] = args.batch;
   j["prompt_len"] = args.prompt_len;
   j["gen_len"] = args.gen_len;
+  j["weight_repack"] = !args.no_repack;
+  j["load_s"] = load_s;
   j["prefill_tok_s"] = median(prefill_runs);
   j["decode_tok_s"] = median(decode_runs);
   j["prefill_tok_s_runs"] = prefill_runs;
@@ -251,6 +257,9 @@ void add_bench_model(CLI::App& app) {
   cmd->add_flag("--json", args->json, "Print one JSON object");
   cmd->add_flag("--measure-bandwidth", args->measure_bandwidth,
                 "Also measure memory bandwidth (triad) and the decode ceiling it implies");
+  cmd->add_flag("--no-repack", args->no_repack,
+                "Use Q4_K/Q6_K weights in the file's layout instead of the kernels' 8-row groups "
+                "(A/B comparisons)");
   cmd->callback([args] { run_bench_model(*args); });
 }
 

@@ -57,6 +57,8 @@ class GgufFile {
 
   // Asks the kernel to read every split ahead (pre-loading into the page cache).
   void advise_willneed() const;
+  // True when the tensor bytes live in read-only file mappings (open()), false for open_memory().
+  bool is_file_mapped() const { return !files_.empty(); }
 
  private:
   GgufFile() = default;

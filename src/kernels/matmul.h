@@ -11,14 +11,21 @@
 
 namespace dsinfer::kernels {
 
-// A 2-D weight as stored in GGUF: n_out rows of n_in elements, each row contiguous in `type`
-// (GGUF shape [n_in, n_out]). `data` points into the mapped file (or a one-time repack).
+// How a weight's bytes are arranged.
+enum class WeightLayout {
+  kRows,   // GGUF: n_out rows, each row contiguous (row_stride apart)
+  kRows8,  // groups of 8 rows interleaved (kernels/weight_pack.h; Q4_K and Q6_K only)
+};
+
+// A 2-D weight: n_out rows of n_in elements in `type` (GGUF shape [n_in, n_out]). `data` points
+// into the mapped file, or at a one-time repack (weight_pack.h).
 struct WeightView {
   tensor::DType type = tensor::DType::kF32;
   const void* data = nullptr;
   int64_t n_in = 0;
   int64_t n_out = 0;
-  size_t row_stride = 0;  // bytes between rows; 0 = tightly packed
+  size_t row_stride = 0;  // kRows: bytes between rows, 0 = tightly packed; kRows8: row size
+  WeightLayout layout = WeightLayout::kRows;
 };
 
 // y[r][o] = sum_i w[o][i] * x[r][i]   for r < n_rows, o < w.n_out.

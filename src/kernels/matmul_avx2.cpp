@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "kernels/matmul_internal.h"
+#include "kernels/weight_pack.h"
 #include "tensor/quant_blocks.h"
 
 // Shared x86 tile driver and micro-kernels (also compiled into matmul_avx512.cpp).

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "kernels/matmul_internal.h"
+#include "kernels/weight_pack.h"
 #include "tensor/quant_blocks.h"
 
 #define DSINFER_MATMUL_X86_NS avx512_impl

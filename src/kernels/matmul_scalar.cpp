@@ -2,8 +2,10 @@
 // row), integer sums per block as the reference defines them. Compiled without auto-vectorisation
 // (src/kernels/CMakeLists.txt) so it stays the baseline the SIMD variants are tested against.
 #include <cstring>
+#include <vector>
 
 #include "kernels/matmul_internal.h"
+#include "kernels/weight_pack.h"
 #include "tensor/quant_blocks.h"
 
 namespace dsinfer::kernels::matmul_detail {
@@ -188,8 +190,8 @@ float dot_k(DType type, const uint8_t* row, const ActBatch& a, int64_t r) {
   return sumf;
 }
 
-void tile_scalar(const WeightView& w, size_t row_bytes, const ActBatch& a, int64_t o0, int64_t o1,
-                 float* y, int64_t ldy) {
+void tile_rows(const WeightView& w, size_t row_bytes, const ActBatch& a, int64_t o0, int64_t o1,
+               float* y, int64_t ldy) {
   for (int64_t o = o0; o < o1; ++o) {
     const uint8_t* row = weight_row(w, row_bytes, o);
     for (int64_t r = 0; r < a.n_rows; ++r) {
@@ -215,6 +217,23 @@ void tile_scalar(const WeightView& w, size_t row_bytes, const ActBatch& a, int64
       }
       y[r * ldy + o] = v;
     }
+  }
+}
+
+// Packed groups of 8 rows: each group is unpacked to the GGUF layout and computed as above,
+// so the scalar variant stays the reference for the packed kernels too.
+void tile_scalar(const WeightView& w, size_t row_bytes, const ActBatch& a, int64_t o0, int64_t o1,
+                 float* y, int64_t ldy) {
+  if (w.layout == WeightLayout::kRows) return tile_rows(w, row_bytes, a, o0, o1, y, ldy);
+  std::vector<uint8_t> rows(8 * row_bytes);
+  WeightView group = w;
+  group.layout = WeightLayout::kRows;
+  group.row_stride = row_bytes;
+  group.data = rows.data();
+  group.n_out = 8;
+  for (int64_t g = o0 / 8; g < o1 / 8; ++g) {
+    unpack_rows8(w, g, rows.data());
+    tile_rows(group, row_bytes, a, 0, 8, y + g * 8, ldy);
   }
 }
 

@@ -40,10 +40,12 @@ Deepseek2Model::Deepseek2Model(std::shared_ptr<const gguf::GgufFile> file,
                                const ModelOptions& options, ThreadPool& pool)
     : file_(std::move(file)),
       pool_(pool),
+      repacker_(options.repack_weights, file_->is_file_mapped(), pool),
       hp_(read_deepseek2_hparams(*file_)),
       scales_(make_deepseek2_scales(hp_)),
       routing_(make_moe_routing(hp_)) {
   bind_weights();
+  repack_weights();
   for (int t = 0; t < pool_.size(); ++t) solo_pools_.push_back(std::make_unique<ThreadPool>(1));
   if (options.kv_block_size <= 0) {
     fail(ErrorKind::kInvalidInput, "KV block size {} must be > 0", options.kv_block_size);
@@ -126,6 +128,23 @@ void Deepseek2Model::bind_weights() {
       l.dense.down = b.matrix(blk(i, "ffn_down.weight"), hp_.base.n_ff, n_embd);
     }
   }
+}
+
+void Deepseek2Model::repack_weights() {
+  for (auto& l : layers_) {
+    for (auto* w : {&l.wq, &l.wq_a, &l.wq_b, &l.wkv_a, &l.wo, &l.dense.gate, &l.dense.up,
+                    &l.dense.down, &l.moe.shared.gate, &l.moe.shared.up, &l.moe.shared.down}) {
+      repacker_.repack(*w);
+    }
+    for (auto& w : l.wk_b) repacker_.repack(w);
+    for (auto& w : l.wv_b) repacker_.repack(w);
+    for (auto& e : l.moe.experts) {
+      for (auto* w : {&e.gate, &e.up, &e.down}) repacker_.repack(*w);
+    }
+  }
+  repacker_.repack(output_);  // a copy when tied: token_embd_ keeps reading the file
+  spdlog::debug("model: {} weights repacked into 8-row groups ({} bytes)", repacker_.packed_count(),
+                repacker_.packed_bytes());
 }
 
 // NOTE: two layouts of the KV up-projection. Current files split it per head: attn_k_b

@@ -12,6 +12,7 @@
 #include "model/ffn.h"
 #include "model/kv_block_pool.h"
 #include "model/model.h"
+#include "model/weight_repack.h"
 
 namespace dsinfer::model {
 
@@ -53,6 +54,7 @@ class Deepseek2Model final : public Model {
 
  private:
   void bind_weights();
+  void repack_weights();
   void bind_kv_up_projections(int64_t layer, Deepseek2LayerWeights& l);
   // Runs fn(head, solo pool) for every head, heads spread over pool_.
   void for_each_head(const std::function<void(int64_t head, ThreadPool& solo)>& fn);
@@ -62,6 +64,7 @@ class Deepseek2Model final : public Model {
 
   std::shared_ptr<const gguf::GgufFile> file_;
   ThreadPool& pool_;
+  WeightRepacker repacker_;
   Deepseek2Hparams hp_;
   Deepseek2Scales scales_;
   MoeRouting routing_;

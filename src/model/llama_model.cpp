@@ -31,11 +31,15 @@ std::string blk(int64_t layer, const char* name) {
 
 LlamaModel::LlamaModel(std::shared_ptr<const gguf::GgufFile> file, const std::string& arch,
                        const ModelOptions& options, ThreadPool& pool)
-    : file_(std::move(file)), pool_(pool), hp_(read_transformer_hparams(*file_, arch)) {
+    : file_(std::move(file)),
+      pool_(pool),
+      repacker_(options.repack_weights, file_->is_file_mapped(), pool),
+      hp_(read_transformer_hparams(*file_, arch)) {
   // The reference rotates adjacent pairs for llama and halves (NeoX) for qwen2.
   rope_ = make_rope_config(
       hp_.rope, arch == "qwen2" ? kernels::RopeLayout::kNeox : kernels::RopeLayout::kNormal);
   bind_weights();
+  repack_weights();
 
   if (options.kv_block_size <= 0) {
     fail(ErrorKind::kInvalidInput, "KV block size {} must be > 0", options.kv_block_size);
@@ -105,6 +109,17 @@ void LlamaModel::bind_weights() {
     l.ffn.up = b.matrix(blk(i, "ffn_up.weight"), n_embd, hp_.n_ff);
     l.ffn.down = b.matrix(blk(i, "ffn_down.weight"), hp_.n_ff, n_embd);
   }
+}
+
+void LlamaModel::repack_weights() {
+  for (auto& l : layers_) {
+    for (auto* w : {&l.wq, &l.wk, &l.wv, &l.wo, &l.ffn.gate, &l.ffn.up, &l.ffn.down}) {
+      repacker_.repack(*w);
+    }
+  }
+  repacker_.repack(output_);  // a copy when tied: token_embd_ keeps reading the file
+  spdlog::debug("model: {} weights repacked into 8-row groups ({} bytes)", repacker_.packed_count(),
+                repacker_.packed_bytes());
 }
 
 // NOTE: one pass over the whole batch per layer: every projection is one matmul over all token

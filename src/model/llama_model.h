@@ -10,6 +10,7 @@
 #include "model/hparams.h"
 #include "model/kv_block_pool.h"
 #include "model/model.h"
+#include "model/weight_repack.h"
 
 namespace dsinfer::model {
 
@@ -37,9 +38,11 @@ class LlamaModel final : public Model {
 
  private:
   void bind_weights();
+  void repack_weights();
 
   std::shared_ptr<const gguf::GgufFile> file_;
   ThreadPool& pool_;
+  WeightRepacker repacker_;
   TransformerHparams hp_;
   kernels::RopeConfig rope_;
   ModelInfo info_;

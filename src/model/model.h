@@ -15,6 +15,7 @@ struct ModelOptions {
   int64_t kv_block_size = 16;  // tokens per KV block
   int64_t kv_blocks = 0;       // blocks in the pool (0 = enough for one ctx_size sequence)
   int64_t ctx_size = 0;        // max tokens per sequence (0 = the model's context length)
+  bool repack_weights = true;  // Q4_K/Q6_K weights into the kernels' 8-row layout (weight_pack.h)
 };
 
 // Facts the engine and server need about a model.

@@ -1,0 +1,254 @@
+// Repack of Q4_K / Q6_K rows into interleaved groups of 8 (layouts in weight_pack.h) and back.
+#include "kernels/weight_pack.h"
+
+#include <algorithm>
+#include <cstring>
+#include <new>
+
+#include "base/error.h"
+#include "base/mapped_file.h"
+#include "kernels/matmul_internal.h"
+#include "tensor/quant_blocks.h"
+
+namespace dsinfer::kernels {
+
+namespace {
+
+using tensor::BlockQ4_K;
+using tensor::BlockQ6_K;
+using tensor::DType;
+
+constexpr int kRows = 8;
+constexpr int kSteps = 32;
+
+// Row element of byte p of step t: lo (low nibble) and hi (high nibble).
+constexpr int lo_element(int t, int p) { return 64 * (t / 8) + 4 * (t % 8) + p; }
+constexpr int hi_element(int t, int p) { return lo_element(t, p) + 32; }
+
+// Inverse of matmul_detail::unpack_k_scales: 8 scales and 8 mins (6-bit) into 12 bytes.
+void pack_k_scales(const uint8_t* sc, const uint8_t* mn, uint8_t* out) {
+  for (int j = 0; j < 4; ++j) {
+    out[j] = static_cast<uint8_t>((sc[j] & 63) | ((sc[j + 4] >> 4) << 6));
+    out[j + 4] = static_cast<uint8_t>((mn[j] & 63) | ((mn[j + 4] >> 4) << 6));
+    out[j + 8] = static_cast<uint8_t>((sc[j + 4] & 0xF) | ((mn[j + 4] & 0xF) << 4));
+  }
+}
+
+void pack_q4_k(const BlockQ4_K* const* rows, BlockQ4_Kx8& out) {
+  for (int r = 0; r < kRows; ++r) {
+    const BlockQ4_K& b = *rows[r];
+    out.d[r] = b.d;
+    out.dmin[r] = b.dmin;
+    uint8_t sm[16];
+    matmul_detail::unpack_k_scales(b.scales, sm);
+    for (int s = 0; s < 8; ++s) out.scales[s][r] = sm[s];
+    for (int t = 0; t < 4; ++t) {
+      out.mins[t][r][0] = sm[8 + 2 * t];
+      out.mins[t][r][1] = sm[8 + 2 * t + 1];
+    }
+    // In Q4_K, byte 32j + l holds element 64j + l (low nibble) and 64j + 32 + l (high nibble),
+    // which is exactly the lo/hi pairing of a packed step.
+    for (int t = 0; t < kSteps; ++t) {
+      std::memcpy(&out.qs[t][4 * r], b.qs + 32 * (t / 8) + 4 * (t % 8), 4);
+    }
+  }
+}
+
+void unpack_q4_k(const BlockQ4_Kx8& in, BlockQ4_K* const* rows) {
+  for (int r = 0; r < kRows; ++r) {
+    BlockQ4_K& b = *rows[r];
+    b.d = in.d[r];
+    b.dmin = in.dmin[r];
+    uint8_t sc[8], mn[8];
+    for (int s = 0; s < 8; ++s) sc[s] = in.scales[s][r];
+    for (int t = 0; t < 4; ++t) {
+      mn[2 * t] = in.mins[t][r][0];
+      mn[2 * t + 1] = in.mins[t][r][1];
+    }
+    pack_k_scales(sc, mn, b.scales);
+    for (int t = 0; t < kSteps; ++t) {
+      std::memcpy(b.qs + 32 * (t / 8) + 4 * (t % 8), &in.qs[t][4 * r], 4);
+    }
+  }
+}
+
+// The 256 six-bit values (0..63, before the -32 offset) of a Q6_K block.
+void q6_values(const BlockQ6_K& b, uint8_t* v) {
+  for (int half = 0; half < 2; ++half) {
+    const uint8_t* ql = b.ql + 64 * half;
+    const uint8_t* qh = b.qh + 32 * half;
+    uint8_t* out = v + 128 * half;
+    for (int l = 0; l < 32; ++l) {
+      out[l] = static_cast<uint8_t>((ql[l] & 0xF) | (((qh[l] >> 0) & 3) << 4));
+      out[l + 32] = static_cast<uint8_t>((ql[l + 32] & 0xF) | (((qh[l] >> 2) & 3) << 4));
+      out[l + 64] = static_cast<uint8_t>((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4));
+      out[l + 96] = static_cast<uint8_t>((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4));
+    }
+  }
+}
+
+void set_q6_values(const uint8_t* v, BlockQ6_K& b) {
+  std::memset(b.ql, 0, sizeof(b.ql));
+  std::memset(b.qh, 0, sizeof(b.qh));
+  for (int half = 0; half < 2; ++half) {
+    uint8_t* ql = b.ql + 64 * half;
+    uint8_t* qh = b.qh + 32 * half;
+    const uint8_t* in = v + 128 * half;
+    for (int l = 0; l < 32; ++l) {
+      ql[l] = static_cast<uint8_t>((in[l] & 0xF) | ((in[l + 64] & 0xF) << 4));
+      ql[l + 32] = static_cast<uint8_t>((in[l + 32] & 0xF) | ((in[l + 96] & 0xF) << 4));
+      qh[l] = static_cast<uint8_t>((in[l] >> 4) | ((in[l + 32] >> 4) << 2) |
+                                   ((in[l + 64] >> 4) << 4) | ((in[l + 96] >> 4) << 6));
+    }
+  }
+}
+
+void pack_q6_k(const BlockQ6_K* const* rows, BlockQ6_Kx8& out) {
+  for (auto& quad : out.quads) std::memset(quad.qh, 0, sizeof(quad.qh));
+  for (int r = 0; r < kRows; ++r) {
+    const BlockQ6_K& b = *rows[r];
+    out.d[r] = b.d;
+    for (int t = 0; t < 8; ++t) {
+      out.scales[t][r][0] = b.scales[2 * t];
+      out.scales[t][r][1] = b.scales[2 * t + 1];
+    }
+    uint8_t v[256];
+    q6_values(b, v);
+    for (int t = 0; t < kSteps; ++t) {
+      for (int p = 0; p < 4; ++p) {
+        const uint8_t lo = v[lo_element(t, p)], hi = v[hi_element(t, p)];
+        BlockQ6_Kx8::Quad& quad = out.quads[t / 4];
+        quad.ql[t % 4][4 * r + p] = static_cast<uint8_t>((lo & 0xF) | ((hi & 0xF) << 4));
+        const int shift = 2 * (t % 4);
+        quad.qh[0][4 * r + p] |= static_cast<uint8_t>((lo >> 4) << shift);
+        quad.qh[1][4 * r + p] |= static_cast<uint8_t>((hi >> 4) << shift);
+      }
+    }
+  }
+}
+
+void unpack_q6_k(const BlockQ6_Kx8& in, BlockQ6_K* const* rows) {
+  for (int r = 0; r < kRows; ++r) {
+    BlockQ6_K& b = *rows[r];
+    b.d = in.d[r];
+    for (int t = 0; t < 8; ++t) {
+      b.scales[2 * t] = in.scales[t][r][0];
+      b.scales[2 * t + 1] = in.scales[t][r][1];
+    }
+    uint8_t v[256];
+    for (int t = 0; t < kSteps; ++t) {
+      for (int p = 0; p < 4; ++p) {
+        const BlockQ6_Kx8::Quad& quad = in.quads[t / 4];
+        const uint8_t q = quad.ql[t % 4][4 * r + p];
+        const int shift = 2 * (t % 4);
+        const int h_lo = (quad.qh[0][4 * r + p] >> shift) & 3;
+        const int h_hi = (quad.qh[1][4 * r + p] >> shift) & 3;
+        v[lo_element(t, p)] = static_cast<uint8_t>((q & 0xF) | (h_lo << 4));
+        v[hi_element(t, p)] = static_cast<uint8_t>((q >> 4) | (h_hi << 4));
+      }
+    }
+    set_q6_values(v, b);
+  }
+}
+
+size_t packed_block_bytes(DType type) {
+  return type == DType::kQ4_K ? sizeof(BlockQ4_Kx8) : sizeof(BlockQ6_Kx8);
+}
+
+void pack_group(DType type, const uint8_t* src, size_t stride, int64_t nb, int64_t g,
+                uint8_t* out) {
+  for (int64_t b = 0; b < nb; ++b) {
+    uint8_t* blk = out + static_cast<size_t>(b) * packed_block_bytes(type);
+    if (type == DType::kQ4_K) {
+      const BlockQ4_K* rows[kRows];
+      for (int r = 0; r < kRows; ++r) {
+        rows[r] = reinterpret_cast<const BlockQ4_K*>(src + (g * kRows + r) * stride) + b;
+      }
+      pack_q4_k(rows, *reinterpret_cast<BlockQ4_Kx8*>(blk));
+    } else {
+      const BlockQ6_K* rows[kRows];
+      for (int r = 0; r < kRows; ++r) {
+        rows[r] = reinterpret_cast<const BlockQ6_K*>(src + (g * kRows + r) * stride) + b;
+      }
+      pack_q6_k(rows, *reinterpret_cast<BlockQ6_Kx8*>(blk));
+    }
+  }
+}
+
+}  // namespace
+
+bool packable_rows8(const WeightView& w) {
+  return w.layout == WeightLayout::kRows && (w.type == DType::kQ4_K || w.type == DType::kQ6_K) &&
+         w.n_in > 0 && w.n_in % 256 == 0 && w.n_out > 0 && w.n_out % kRows == 0 &&
+         w.data != nullptr;
+}
+
+void PackedWeight::Free::operator()(uint8_t* p) const {
+  ::operator delete[](p, std::align_val_t{64});
+}
+
+size_t packed_group_bytes(const WeightView& packed) {
+  return packed_block_bytes(packed.type) * static_cast<size_t>(packed.n_in / 256);
+}
+
+PackedWeight pack_rows8(const WeightView& w, ThreadPool& pool, bool release_source) {
+  if (!packable_rows8(w)) {
+    fail(ErrorKind::kInvalidInput,
+         "pack_rows8: needs a row-major Q4_K or Q6_K weight with rows of a multiple of 256 and a "
+         "multiple of 8 rows (got {} [{}, {}])",
+         tensor::dtype_name(w.type), w.n_in, w.n_out);
+  }
+  const size_t row_bytes = tensor::row_bytes(tensor::dtype_info(w.type), w.n_in);
+  const size_t stride = w.row_stride != 0 ? w.row_stride : row_bytes;
+  const int64_t nb = w.n_in / 256;
+  PackedWeight out;
+  out.view_ = w;
+  out.view_.layout = WeightLayout::kRows8;
+  out.view_.row_stride = row_bytes;
+  const size_t group_bytes = packed_group_bytes(out.view_);
+  const int64_t n_groups = w.n_out / kRows;
+  out.bytes_ = group_bytes * static_cast<size_t>(n_groups);
+  out.data_.reset(static_cast<uint8_t*>(::operator new[](out.bytes_, std::align_val_t{64})));
+  out.view_.data = out.data_.get();
+  const auto* src = static_cast<const uint8_t*>(w.data);
+  uint8_t* dst = out.data_.get();
+  // Stretches of ~16 MiB of source rows: packed in parallel, then (release_source) dropped.
+  const int64_t stretch =
+      std::max<int64_t>(1, static_cast<int64_t>((size_t{16} << 20) / (kRows * stride)));
+  for (int64_t s0 = 0; s0 < n_groups; s0 += stretch) {
+    const int64_t s1 = std::min(n_groups, s0 + stretch);
+    pool.parallel_for(s1 - s0, 8, [&](int64_t g0, int64_t g1, int) {
+      for (int64_t g = s0 + g0; g < s0 + g1; ++g)
+        pack_group(w.type, src, stride, nb, g, dst + static_cast<size_t>(g) * group_bytes);
+    });
+    if (release_source) {
+      release_mapped_pages(src + static_cast<size_t>(s0) * kRows * stride,
+                           static_cast<size_t>(s1 - s0) * kRows * stride);
+    }
+  }
+  return out;
+}
+
+void unpack_rows8(const WeightView& packed, int64_t group, uint8_t* out) {
+  const size_t row_bytes = tensor::row_bytes(tensor::dtype_info(packed.type), packed.n_in);
+  const size_t group_bytes = packed_group_bytes(packed);
+  const int64_t nb = packed.n_in / 256;
+  const auto* src =
+      static_cast<const uint8_t*>(packed.data) + static_cast<size_t>(group) * group_bytes;
+  for (int64_t b = 0; b < nb; ++b) {
+    const uint8_t* blk = src + static_cast<size_t>(b) * packed_block_bytes(packed.type);
+    if (packed.type == DType::kQ4_K) {
+      BlockQ4_K* rows[kRows];
+      for (int r = 0; r < kRows; ++r)
+        rows[r] = reinterpret_cast<BlockQ4_K*>(out + r * row_bytes) + b;
+      unpack_q4_k(*reinterpret_cast<const BlockQ4_Kx8*>(blk), rows);
+    } else {
+      BlockQ6_K* rows[kRows];
+      for (int r = 0; r < kRows; ++r)
+        rows[r] = reinterpret_cast<BlockQ6_K*>(out + r * row_bytes) + b;
+      unpack_q6_k(*reinterpret_cast<const BlockQ6_Kx8*>(blk), rows);
+    }
+  }
+}
+
+}  // namespace dsinfer::kernels

@@ -1,0 +1,74 @@
+// One-time repack of Q4_K / Q6_K weights into row-interleaved groups of 8 rows, the layout the
+// SIMD matmul kernels read fastest: one 32-byte load carries 4 bytes of each of 8 weight rows
+// (one row per 32-bit lane), so a kernel computes 8 outputs at once with no horizontal sums and
+// decodes each super-block's scales once for 8 rows. The values are those of the GGUF blocks,
+// bit for bit (unpack_rows8 gives back the original bytes); the matmul result is the same integer
+// arithmetic as on the original layout.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "base/thread_pool.h"
+#include "kernels/matmul.h"
+
+namespace dsinfer::kernels {
+
+// Step t (0..31) of a packed super-block covers, in each row, elements 64*(t/8) + 4*(t%8) + p
+// (p = 0..3) in the low nibbles ("lo" elements) and the same + 32 in the high nibbles ("hi").
+// Byte 4*r + p of step t belongs to row r.
+#pragma pack(push, 1)
+struct BlockQ4_Kx8 {      // 8 rows x 256 elements of Q4_K
+  uint16_t d[8];          // fp16 super-block scale of each row
+  uint16_t dmin[8];       // fp16 super-block min scale of each row
+  uint8_t scales[8][8];   // [sub-block of 32][row], 6-bit
+  uint8_t mins[4][8][2];  // [pair t][row][sub-block 2t, 2t+1], 6-bit
+  uint8_t qs[32][32];     // [step][4 * row + p]: lo element in the low nibble
+};
+struct BlockQ6_Kx8 {       // 8 rows x 256 elements of Q6_K
+  uint16_t d[8];           // fp16 super-block scale of each row
+  int8_t scales[8][8][2];  // [pair t][row][sub-block of 16: 2t, 2t+1]
+  struct Quad {            // steps 4u..4u+3, stored in the order the kernel reads them
+    uint8_t ql[4][32];     // [step][4 * row + p]: low 4 bits (lo element in the low nibble)
+    uint8_t qh[2][32];     // [lo, hi][4 * row + p]: bits 2k, 2k+1 = top 2 bits of step k
+  } quads[8];
+};
+#pragma pack(pop)
+static_assert(sizeof(BlockQ4_Kx8) == 8 * 144 + 32, "Q4_K x8: 8 blocks plus unpacked scales");
+static_assert(sizeof(BlockQ6_Kx8) == 8 * 210, "Q6_K x8: exactly 8 blocks");
+
+// True when pack_rows8 accepts `w`: row-major Q4_K or Q6_K with n_out a multiple of 8.
+bool packable_rows8(const WeightView& w);
+
+// Owns the packed bytes of one weight; view() is what matmul takes.
+class PackedWeight {
+ public:
+  PackedWeight() = default;
+  const WeightView& view() const { return view_; }
+  size_t bytes() const { return bytes_; }
+
+ private:
+  friend PackedWeight pack_rows8(const WeightView& w, ThreadPool& pool, bool release_source);
+  struct Free {
+    void operator()(uint8_t* p) const;
+  };
+  std::unique_ptr<uint8_t[], Free> data_;
+  size_t bytes_ = 0;
+  WeightView view_;
+};
+
+// Packs `w` (packable_rows8 must hold; Error(kInvalidInput) otherwise). The result's view has
+// layout kRows8 and the same type, n_in, n_out and row_stride (the stored-type row size) as `w`.
+// release_source: `w` is in a read-only file mapping, and its pages are dropped as soon as a
+// stretch of rows is packed (base/mapped_file.h), so the peak resident memory stays ~ one copy.
+PackedWeight pack_rows8(const WeightView& w, ThreadPool& pool, bool release_source = false);
+
+// Bytes of one packed group of 8 rows (all super-blocks of a row).
+size_t packed_group_bytes(const WeightView& packed);
+
+// Writes rows 8*group .. 8*group+7 of a kRows8 weight back in the GGUF block layout, tightly
+// packed (8 * row bytes) at `out`.
+void unpack_rows8(const WeightView& packed, int64_t group, uint8_t* out);
+
+}  // namespace dsinfer::kernels

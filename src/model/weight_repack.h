@@ -1,0 +1,37 @@
+// Owner of a model's repacked weights: swaps a bound WeightView for a copy in the layout the
+// matmul kernels read fastest (kernels/weight_pack.h) and hands the original file pages back.
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+#include "base/thread_pool.h"
+#include "kernels/weight_pack.h"
+
+namespace dsinfer::model {
+
+class WeightRepacker {
+ public:
+  // enabled = false makes repack() a no-op (weights are used in place). release_pages: the
+  // weights live in a read-only file mapping whose pages may be dropped once copied.
+  WeightRepacker(bool enabled, bool release_pages, ThreadPool& pool)
+      : enabled_(enabled), release_pages_(release_pages), pool_(pool) {}
+
+  // Replaces `w` by a packed copy when the kernels have a packed layout for it (Q4_K / Q6_K with
+  // whole groups of 8 rows); otherwise leaves it unchanged. With release_pages the original
+  // bytes' pages are dropped from this process (re-read from the file if something else reads
+  // them, e.g. embedding rows of a tied output matrix), so resident memory stays ~ the file size.
+  void repack(kernels::WeightView& w);
+
+  size_t packed_bytes() const { return bytes_; }
+  size_t packed_count() const { return packed_.size(); }
+
+ private:
+  bool enabled_;
+  bool release_pages_;
+  ThreadPool& pool_;
+  std::vector<kernels::PackedWeight> packed_;
+  size_t bytes_ = 0;
+};
+
+}  // namespace dsinfer::model
