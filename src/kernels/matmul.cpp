@@ -8,6 +8,7 @@
 #include <mutex>
 #include <new>
 #include <unordered_map>
+#include <vector>
 
 #include "base/error.h"
 #include "kernels/matmul_internal.h"
@@ -168,43 +169,117 @@ ActFormat act_format_for(tensor::DType type) {
 
 }  // namespace matmul_detail
 
-Isa matmul_with_isa(Isa isa, const WeightView& w, const float* x, int64_t ldx, int64_t n_rows,
-                    float* y, int64_t ldy, ThreadPool& pool) {
-  check_args(w, x, ldx, n_rows, y, ldy);
+namespace {
+
+// The activations of one call, prepared once per format and shared by the targets needing it.
+struct PreparedActs {
+  ActBatch batch;
+  AlignedBuffer buffer;
+};
+
+const ActBatch& prepare_acts(const matmul_detail::IsaOps& ops, tensor::DType type, const float* x,
+                             int64_t ldx, int64_t n_rows, int64_t n_in,
+                             std::vector<PreparedActs>& prepared, ThreadPool& pool) {
+  const ActFormat format = matmul_detail::act_format_for(type);
+  for (const auto& p : prepared) {
+    if (p.batch.format == format && p.batch.n_in == n_in) return p.batch;
+  }
+  PreparedActs& p = prepared.emplace_back();
+  ActBatch& a = p.batch;
+  a.format = format;
+  a.n_rows = n_rows;
+  a.n_in = n_in;
+  a.n_blocks = format == ActFormat::kQ8_K ? n_in / 256 : n_in / 32;
+  if (format == ActFormat::kF32) {
+    a.f = const_cast<float*>(x);  // read only: kF32 activations are used in place
+    a.ldf = ldx;
+    return a;
+  }
+  p.buffer = allocate_acts(a);
+  // NOTE: rows are quantised in parallel only when there is enough work to pay the wake-up.
+  const int64_t grain = std::max<int64_t>(1, 16384 / n_in);
+  pool.parallel_for(n_rows, grain,
+                    [&](int64_t r0, int64_t r1, int) { ops.prepare(a, x, ldx, r0, r1); });
+  return a;
+}
+
+}  // namespace
+
+Isa matmul_multi_with_isa(Isa isa, std::span<const MatmulTarget> targets, const float* x,
+                          int64_t ldx, int64_t n_rows, ThreadPool& pool) {
+  for (const MatmulTarget& t : targets) check_args(t.w, x, ldx, n_rows, t.y, t.ldy);
   const auto& ops = ops_for(isa);
   CallCounter& counter = call_counter();
   if (counter.on.load(std::memory_order_relaxed)) {
     std::lock_guard<std::mutex> lock(counter.mu);
-    ++counter.counts[w.data];
+    for (const MatmulTarget& t : targets) ++counter.counts[t.w.data];
   }
-  if (n_rows == 0 || w.n_out == 0) return ops.isa;
+  if (n_rows == 0) return ops.isa;
 
-  const auto& info = tensor::dtype_info(w.type);
-  const size_t row_bytes = tensor::row_bytes(info, w.n_in);
-  ActBatch a;
-  a.format = matmul_detail::act_format_for(w.type);
-  a.n_rows = n_rows;
-  a.n_in = w.n_in;
-  a.n_blocks = a.format == ActFormat::kQ8_K ? w.n_in / 256 : w.n_in / 32;
-  if (a.format == ActFormat::kF32) {
-    a.f = const_cast<float*>(x);  // read only: kF32 activations are used in place
-    a.ldf = ldx;
-  } else if ((a.format == ActFormat::kQ8_0 || a.format == ActFormat::kQ8_1) && w.n_in % 32 != 0) {
-    fail(ErrorKind::kInvalidInput, "matmul: n_in {} is not a multiple of 32", w.n_in);
-  } else if (a.format == ActFormat::kQ8_K && w.n_in % 256 != 0) {
-    fail(ErrorKind::kInvalidInput, "matmul: n_in {} is not a multiple of 256", w.n_in);
+  // Per target: its prepared activations, its row size, and its share of the work measured in
+  // weight bytes (what a thread streams), so that threads finish together.
+  std::vector<PreparedActs> prepared;
+  prepared.reserve(targets.size());
+  struct Part {
+    const ActBatch* acts;
+    size_t row_bytes;
+    size_t cost_begin;  // bytes of the targets before this one
+  };
+  std::vector<Part> parts(targets.size());
+  size_t total_cost = 0;
+  for (size_t i = 0; i < targets.size(); ++i) {
+    const WeightView& w = targets[i].w;
+    const size_t row_bytes = tensor::row_bytes(tensor::dtype_info(w.type), w.n_in);
+    parts[i] = {&prepare_acts(ops, w.type, x, ldx, n_rows, w.n_in, prepared, pool), row_bytes,
+                total_cost};
+    total_cost += row_bytes * static_cast<size_t>(w.n_out);
   }
-  const AlignedBuffer buffer = allocate_acts(a);
-  if (a.format != ActFormat::kF32) {
-    // NOTE: rows are quantised in parallel only when there is enough work to pay the wake-up.
-    const int64_t grain = std::max<int64_t>(1, 16384 / w.n_in);
-    pool.parallel_for(n_rows, grain,
-                      [&](int64_t r0, int64_t r1, int) { ops.prepare(a, x, ldx, r0, r1); });
+  if (total_cost == 0) return ops.isa;
+
+  // Output rows are handed out in chunks of 16 (a multiple of every micro-kernel's row count and
+  // of the packed layouts' 8-row groups): thread k takes the chunks whose first byte falls in
+  // the k-th equal slice of all targets' weight bytes.
+  constexpr int64_t kChunk = 16;
+  const int n_threads = pool.size();
+  const auto run_slice = [&](int thread, int n_used) {
+    const size_t lo = total_cost * static_cast<size_t>(thread) / static_cast<size_t>(n_used);
+    const size_t hi = total_cost * static_cast<size_t>(thread + 1) / static_cast<size_t>(n_used);
+    for (size_t i = 0; i < targets.size(); ++i) {
+      const MatmulTarget& t = targets[i];
+      const size_t begin = parts[i].cost_begin;
+      const size_t end = begin + parts[i].row_bytes * static_cast<size_t>(t.w.n_out);
+      if (end <= lo || begin >= hi) continue;
+      const auto first_chunk = [&](size_t cost) {
+        if (cost <= begin) return int64_t{0};
+        const auto row =
+            static_cast<int64_t>((cost - begin + parts[i].row_bytes - 1) / parts[i].row_bytes);
+        return std::min(t.w.n_out, (row + kChunk - 1) / kChunk * kChunk);
+      };
+      const int64_t o0 = first_chunk(lo);
+      const int64_t o1 = thread + 1 == n_used ? t.w.n_out : first_chunk(hi);
+      if (o0 < o1) ops.tile(t.w, parts[i].row_bytes, *parts[i].acts, o0, o1, t.y, t.ldy);
+    }
+  };
+  // Small products stay on the calling thread (the hand-off would cost more than the work).
+  const bool parallel = n_threads > 1 && total_cost * static_cast<size_t>(n_rows) >= 32768;
+  if (!parallel) {
+    run_slice(0, 1);
+  } else {
+    pool.run(run_slice);
   }
-  // Output rows in chunks of 16 (a multiple of every micro-kernel's row count).
-  pool.parallel_for(
-      w.n_out, 16, [&](int64_t o0, int64_t o1, int) { ops.tile(w, row_bytes, a, o0, o1, y, ldy); });
   return ops.isa;
+}
+
+void matmul_multi(std::span<const MatmulTarget> targets, const float* x, int64_t ldx,
+                  int64_t n_rows, ThreadPool& pool) {
+  matmul_multi_with_isa(selected_isa(), targets, x, ldx, n_rows, pool);
+}
+
+Isa matmul_with_isa(Isa isa, const WeightView& w, const float* x, int64_t ldx, int64_t n_rows,
+                    float* y, int64_t ldy, ThreadPool& pool) {
+  const MatmulTarget target{w, y, ldy};
+  return matmul_multi_with_isa(isa, std::span<const MatmulTarget>(&target, 1), x, ldx, n_rows,
+                               pool);
 }
 
 void matmul(const WeightView& w, const float* x, int64_t ldx, int64_t n_rows, float* y, int64_t ldy,

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 
 #include "base/thread_pool.h"
 #include "kernels/isa.h"
@@ -36,6 +37,22 @@ struct WeightView {
 // Calls from one thread at a time per pool.
 void matmul(const WeightView& w, const float* x, int64_t ldx, int64_t n_rows, float* y, int64_t ldy,
             ThreadPool& pool);
+
+// One product of matmul_multi(): y = w x, y with row stride ldy.
+struct MatmulTarget {
+  WeightView w;
+  float* y = nullptr;
+  int64_t ldy = 0;
+};
+
+// Several weights applied to the same activations x (all with n_in = the row length of x): as
+// one matmul() per target, but with a single hand-off to the pool (the targets' output rows are
+// split over the threads together, in proportion to their weight bytes) and x prepared once per
+// activation format. Used for Q/K/V and for gate/up, where it saves the threads' wake-ups.
+void matmul_multi(std::span<const MatmulTarget> targets, const float* x, int64_t ldx,
+                  int64_t n_rows, ThreadPool& pool);
+Isa matmul_multi_with_isa(Isa isa, std::span<const MatmulTarget> targets, const float* x,
+                          int64_t ldx, int64_t n_rows, ThreadPool& pool);
 
 // matmul() with a chosen ISA variant instead of selected_isa() (tests and benchmarks compare the
 // variants). Throws Error(kUnsupported) when this CPU/build cannot run `isa`. Returns the variant

@@ -12,7 +12,6 @@
 #include "kernels/norm.h"
 #include "model/batch_plan.h"
 #include "model/embedding.h"
-#include "model/linear.h"
 #include "model/model_info.h"
 #include "model/output_head.h"
 #include "model/weight_binder.h"
@@ -218,18 +217,21 @@ void Deepseek2Model::attention(const Deepseek2LayerWeights& l, int64_t il, int64
   const int64_t v_dim = n_head * hp_.head_dim_v;
   const float eps = hp_.base.rms_eps;
 
-  // Queries.
-  if (hp_.q_lora_rank > 0) {
-    grow(qa_, n * hp_.q_lora_rank);
-    kernels::matmul(l.wq_a, cur_.data(), n_embd, n, qa_.data(), hp_.q_lora_rank, pool_);
+  // The projections of the layer input in one pass: the query (or its low-rank first half) and
+  // the compressed KV [latent | rope key] per token.
+  const bool low_rank_q = hp_.q_lora_rank > 0;
+  if (low_rank_q) grow(qa_, n * hp_.q_lora_rank);
+  const kernels::MatmulTarget inputs[] = {
+      low_rank_q ? kernels::MatmulTarget{l.wq_a, qa_.data(), hp_.q_lora_rank}
+                 : kernels::MatmulTarget{l.wq, q_.data(), q_dim},
+      {l.wkv_a, kv_lat_.data(), kvw}};
+  kernels::matmul_multi(inputs, cur_.data(), n_embd, n, pool_);
+  if (low_rank_q) {
     kernels::rms_norm(qa_.data(), hp_.q_lora_rank, n, hp_.q_lora_rank, l.q_a_norm.data(), eps,
                       qa_.data(), hp_.q_lora_rank);
     kernels::matmul(l.wq_b, qa_.data(), hp_.q_lora_rank, n, q_.data(), q_dim, pool_);
-  } else {
-    kernels::matmul(l.wq, cur_.data(), n_embd, n, q_.data(), q_dim, pool_);
   }
-  // Compressed KV: [latent | rope key] per token; norm on the latent, RoPE on the key.
-  kernels::matmul(l.wkv_a, cur_.data(), n_embd, n, kv_lat_.data(), kvw, pool_);
+  // Norm on the latent, RoPE on the queries' and the key's rope parts.
   kernels::rms_norm(kv_lat_.data(), kvw, n, lora, l.kv_a_norm.data(), eps, kv_lat_.data(), kvw);
   kernels::rope_rows(scales_.rope, q_.data() + nope, q_dim, n, positions.data(), n_head, hk, pool_);
   kernels::rope_rows(scales_.rope, kv_lat_.data() + lora, kvw, n, positions.data(), 1, rope, pool_);

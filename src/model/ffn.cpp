@@ -11,8 +11,9 @@ void ffn_silu_gated(const FfnWeights& w, const float* x, int64_t ldx, int64_t n_
   const auto need = static_cast<size_t>(n_rows * n_ff);
   if (scratch.gate.size() < need) scratch.gate.resize(need);
   if (scratch.up.size() < need) scratch.up.resize(need);
-  kernels::matmul(w.gate, x, ldx, n_rows, scratch.gate.data(), n_ff, pool);
-  kernels::matmul(w.up, x, ldx, n_rows, scratch.up.data(), n_ff, pool);
+  const kernels::MatmulTarget gate_up[] = {{w.gate, scratch.gate.data(), n_ff},
+                                           {w.up, scratch.up.data(), n_ff}};
+  kernels::matmul_multi(gate_up, x, ldx, n_rows, pool);
   pool.parallel_for(n_rows, 1, [&](int64_t begin, int64_t end, int /*thread*/) {
     for (int64_t r = begin; r < end; ++r) {
       kernels::silu_mul(scratch.gate.data() + r * n_ff, scratch.up.data() + r * n_ff,

@@ -12,8 +12,8 @@
 #include "kernels/attention.h"
 #include "kernels/norm.h"
 #include "model/batch_plan.h"
+#include "model/bias.h"
 #include "model/embedding.h"
-#include "model/linear.h"
 #include "model/model_info.h"
 #include "model/output_head.h"
 #include "model/weight_binder.h"
@@ -173,9 +173,12 @@ Logits LlamaModel::forward(const Batch& batch) {
     // Attention block.
     kernels::rms_norm(x_.data(), n_embd, n, n_embd, l.attn_norm.data(), hp_.rms_eps, cur_.data(),
                       n_embd);
-    linear(l.wq, l.bq, cur_.data(), n_embd, n, q_.data(), q_dim, pool_);
-    linear(l.wk, l.bk, cur_.data(), n_embd, n, k_.data(), k_dim, pool_);
-    linear(l.wv, l.bv, cur_.data(), n_embd, n, v_.data(), v_dim, pool_);
+    const kernels::MatmulTarget qkv[] = {
+        {l.wq, q_.data(), q_dim}, {l.wk, k_.data(), k_dim}, {l.wv, v_.data(), v_dim}};
+    kernels::matmul_multi(qkv, cur_.data(), n_embd, n, pool_);
+    add_bias_rows(l.bq, q_.data(), q_dim, n);
+    add_bias_rows(l.bk, k_.data(), k_dim, n);
+    add_bias_rows(l.bv, v_.data(), v_dim, n);
     kernels::rope_rows(rope_, q_.data(), q_dim, n, plan.positions.data(), hp_.n_head,
                        hp_.head_dim_k, pool_);
     kernels::rope_rows(rope_, k_.data(), k_dim, n, plan.positions.data(), hp_.n_head_kv,
@@ -187,7 +190,7 @@ Logits LlamaModel::forward(const Batch& batch) {
       tensor::float_to_fp16_row(v_.data() + r * v_dim, kv_->v_row(il, b, s), v_dim);
     }
     kernels::attention_paged(dims, kv_->layer_view(il), tasks.data(), tasks.size(), pool_);
-    linear(l.wo, {}, attn_.data(), o_dim, n, proj_.data(), n_embd, pool_);
+    kernels::matmul(l.wo, attn_.data(), o_dim, n, proj_.data(), n_embd, pool_);
     kernels::add_inplace(x_.data(), proj_.data(), n * n_embd);
 
     // Feed-forward block.

@@ -13,6 +13,7 @@
 
 #include "base/error.h"
 #include "kernels/isa.h"
+#include "kernels/weight_pack.h"
 #include "tensor/dtype.h"
 #include "tensor/quantize.h"
 #include "weight_data.h"
@@ -210,6 +211,47 @@ TEST(Matmul, RejectsBadArguments) {
 TEST(Matmul, SelectedIsaIsTheBestAvailableUnlessForced) {
   if (std::getenv("DSINFER_CPU_ISA") == nullptr) {
     EXPECT_EQ(selected_isa(), available_isas().back());
+  }
+}
+
+// matmul_multi: several weights (mixed types and layouts) on one x equal one matmul() each, bit
+// for bit, whatever the thread count; every target is counted once.
+TEST(Matmul, MultiEqualsOneCallPerTarget) {
+  std::mt19937 rng(21);
+  const int64_t n_in = 512;
+  const auto q4 = make_weights(DType::kQ4_K, n_in, 72, false, rng);
+  const auto q6 = make_weights(DType::kQ6_K, n_in, 40, true, rng);
+  const auto q8 = make_weights(DType::kQ8_0, n_in, 33, false, rng);
+  const auto f32 = make_weights(DType::kF32, n_in, 5, false, rng);
+  for (const int threads : {1, 2, 3}) {
+    ThreadPool pool(threads);
+    const kernels::PackedWeight q4_packed =
+        pack_rows8(WeightView{DType::kQ4_K, q4.data(), n_in, 72, 0}, pool);
+    const WeightView views[] = {q4_packed.view(), WeightView{DType::kQ6_K, q6.data(), n_in, 40, 0},
+                                WeightView{DType::kQ8_0, q8.data(), n_in, 33, 0},
+                                WeightView{DType::kF32, f32.data(), n_in, 5, 0}};
+    for (const int64_t n_rows : {1, 6}) {
+      const auto x = random_floats(static_cast<size_t>(n_rows * n_in), rng);
+      std::vector<std::vector<float>> alone, together;
+      std::vector<MatmulTarget> targets;
+      for (const auto& v : views) {
+        alone.emplace_back(static_cast<size_t>(n_rows * v.n_out), -1.0f);
+        together.emplace_back(static_cast<size_t>(n_rows * v.n_out), -2.0f);
+        matmul(v, x.data(), n_in, n_rows, alone.back().data(), v.n_out, pool);
+      }
+      for (size_t i = 0; i < std::size(views); ++i) {
+        targets.push_back({views[i], together[i].data(), views[i].n_out});
+      }
+      matmul_call_counts_reset();
+      matmul_counting_enable(true);
+      matmul_multi(targets, x.data(), n_in, n_rows, pool);
+      matmul_counting_enable(false);
+      for (size_t i = 0; i < std::size(views); ++i) {
+        EXPECT_EQ(matmul_call_count(views[i].data), 1u);
+        EXPECT_EQ(together[i], alone[i])
+            << "target " << i << " threads " << threads << " rows " << n_rows;
+      }
+    }
   }
 }
 
