@@ -120,10 +120,12 @@ void check_args(const WeightView& w, const float* x, int64_t ldx, int64_t n_rows
          tensor::row_bytes(info, w.n_in), info.name, w.n_in);
   }
   if (w.layout == WeightLayout::kRows8 &&
-      ((w.type != tensor::DType::kQ4_K && w.type != tensor::DType::kQ6_K) || w.n_out % 8 != 0)) {
+      ((w.type != tensor::DType::kQ4_K && w.type != tensor::DType::kQ6_K &&
+        w.type != tensor::DType::kQ8_0) ||
+       w.n_out % 8 != 0)) {
     fail(ErrorKind::kInvalidInput,
-         "matmul: a packed (kRows8) weight must be Q4_K or Q6_K with a "
-         "multiple of 8 rows (got {} x {})",
+         "matmul: a packed (kRows8) weight must be Q4_K, Q6_K or Q8_0 with a multiple of 8 rows "
+         "(got {} x {})",
          info.name, w.n_out);
   }
   if (n_rows < 0 || ldx < w.n_in || ldy < w.n_out) {

@@ -1,4 +1,5 @@
-// Repack of Q4_K / Q6_K rows into interleaved groups of 8 (layouts in weight_pack.h) and back.
+// Repack of Q4_K / Q6_K / Q8_0 rows into interleaved groups of 8 (layouts in weight_pack.h) and
+// back.
 #include "kernels/weight_pack.h"
 
 #include <algorithm>
@@ -16,6 +17,7 @@ namespace {
 
 using tensor::BlockQ4_K;
 using tensor::BlockQ6_K;
+using tensor::BlockQ8_0;
 using tensor::DType;
 
 constexpr int kRows = 8;
@@ -151,36 +153,67 @@ void unpack_q6_k(const BlockQ6_Kx8& in, BlockQ6_K* const* rows) {
   }
 }
 
-size_t packed_block_bytes(DType type) {
-  return type == DType::kQ4_K ? sizeof(BlockQ4_Kx8) : sizeof(BlockQ6_Kx8);
+void pack_q8_0(const BlockQ8_0* const* rows, BlockQ8_0x8& out) {
+  for (int r = 0; r < kRows; ++r) {
+    out.d[r] = rows[r]->d;
+    for (int k = 0; k < 8; ++k) std::memcpy(&out.qs[k][4 * r], rows[r]->qs + 4 * k, 4);
+  }
 }
 
-void pack_group(DType type, const uint8_t* src, size_t stride, int64_t nb, int64_t g,
-                uint8_t* out) {
-  for (int64_t b = 0; b < nb; ++b) {
-    uint8_t* blk = out + static_cast<size_t>(b) * packed_block_bytes(type);
-    if (type == DType::kQ4_K) {
-      const BlockQ4_K* rows[kRows];
+void unpack_q8_0(const BlockQ8_0x8& in, BlockQ8_0* const* rows) {
+  for (int r = 0; r < kRows; ++r) {
+    rows[r]->d = in.d[r];
+    for (int k = 0; k < 8; ++k) std::memcpy(rows[r]->qs + 4 * k, &in.qs[k][4 * r], 4);
+  }
+}
+
+// Per packed type: the GGUF block, its 8-row form, and the two conversions.
+template <class Block, class Packed, void (*Pack)(const Block* const*, Packed&),
+          void (*Unpack)(const Packed&, Block* const*)>
+struct Packing {
+  static void pack(const uint8_t* src, size_t stride, int64_t nb, int64_t g, uint8_t* out) {
+    for (int64_t b = 0; b < nb; ++b) {
+      const Block* rows[kRows];
       for (int r = 0; r < kRows; ++r) {
-        rows[r] = reinterpret_cast<const BlockQ4_K*>(src + (g * kRows + r) * stride) + b;
+        rows[r] = reinterpret_cast<const Block*>(src + (g * kRows + r) * stride) + b;
       }
-      pack_q4_k(rows, *reinterpret_cast<BlockQ4_Kx8*>(blk));
-    } else {
-      const BlockQ6_K* rows[kRows];
-      for (int r = 0; r < kRows; ++r) {
-        rows[r] = reinterpret_cast<const BlockQ6_K*>(src + (g * kRows + r) * stride) + b;
-      }
-      pack_q6_k(rows, *reinterpret_cast<BlockQ6_Kx8*>(blk));
+      Pack(rows, reinterpret_cast<Packed*>(out)[b]);
     }
   }
+  static void unpack(const uint8_t* in, size_t row_bytes, int64_t nb, uint8_t* out) {
+    for (int64_t b = 0; b < nb; ++b) {
+      Block* rows[kRows];
+      for (int r = 0; r < kRows; ++r) rows[r] = reinterpret_cast<Block*>(out + r * row_bytes) + b;
+      Unpack(reinterpret_cast<const Packed*>(in)[b], rows);
+    }
+  }
+};
+using PackingQ4_K = Packing<BlockQ4_K, BlockQ4_Kx8, pack_q4_k, unpack_q4_k>;
+using PackingQ6_K = Packing<BlockQ6_K, BlockQ6_Kx8, pack_q6_k, unpack_q6_k>;
+using PackingQ8_0 = Packing<BlockQ8_0, BlockQ8_0x8, pack_q8_0, unpack_q8_0>;
+
+size_t packed_block_bytes(DType type) {
+  switch (type) {
+    case DType::kQ4_K:
+      return sizeof(BlockQ4_Kx8);
+    case DType::kQ6_K:
+      return sizeof(BlockQ6_Kx8);
+    default:
+      return sizeof(BlockQ8_0x8);
+  }
+}
+
+int64_t blocks_per_row(const WeightView& w) {
+  return w.n_in / tensor::dtype_info(w.type).block_size;
 }
 
 }  // namespace
 
 bool packable_rows8(const WeightView& w) {
-  return w.layout == WeightLayout::kRows && (w.type == DType::kQ4_K || w.type == DType::kQ6_K) &&
-         w.n_in > 0 && w.n_in % 256 == 0 && w.n_out > 0 && w.n_out % kRows == 0 &&
-         w.data != nullptr;
+  const bool type_ok = w.type == DType::kQ4_K || w.type == DType::kQ6_K || w.type == DType::kQ8_0;
+  return w.layout == WeightLayout::kRows && type_ok && w.n_in > 0 &&
+         w.n_in % tensor::dtype_info(w.type).block_size == 0 && w.n_out > 0 &&
+         w.n_out % kRows == 0 && w.data != nullptr;
 }
 
 void PackedWeight::Free::operator()(uint8_t* p) const {
@@ -188,19 +221,19 @@ void PackedWeight::Free::operator()(uint8_t* p) const {
 }
 
 size_t packed_group_bytes(const WeightView& packed) {
-  return packed_block_bytes(packed.type) * static_cast<size_t>(packed.n_in / 256);
+  return packed_block_bytes(packed.type) * static_cast<size_t>(blocks_per_row(packed));
 }
 
 PackedWeight pack_rows8(const WeightView& w, ThreadPool& pool, bool release_source) {
   if (!packable_rows8(w)) {
     fail(ErrorKind::kInvalidInput,
-         "pack_rows8: needs a row-major Q4_K or Q6_K weight with rows of a multiple of 256 and a "
+         "pack_rows8: needs a row-major Q4_K, Q6_K or Q8_0 weight with whole blocks and a "
          "multiple of 8 rows (got {} [{}, {}])",
          tensor::dtype_name(w.type), w.n_in, w.n_out);
   }
   const size_t row_bytes = tensor::row_bytes(tensor::dtype_info(w.type), w.n_in);
   const size_t stride = w.row_stride != 0 ? w.row_stride : row_bytes;
-  const int64_t nb = w.n_in / 256;
+  const int64_t nb = blocks_per_row(w);
   PackedWeight out;
   out.view_ = w;
   out.view_.layout = WeightLayout::kRows8;
@@ -212,14 +245,18 @@ PackedWeight pack_rows8(const WeightView& w, ThreadPool& pool, bool release_sour
   out.view_.data = out.data_.get();
   const auto* src = static_cast<const uint8_t*>(w.data);
   uint8_t* dst = out.data_.get();
+  const auto pack_group = w.type == DType::kQ4_K   ? &PackingQ4_K::pack
+                          : w.type == DType::kQ6_K ? &PackingQ6_K::pack
+                                                   : &PackingQ8_0::pack;
   // Stretches of ~16 MiB of source rows: packed in parallel, then (release_source) dropped.
   const int64_t stretch =
       std::max<int64_t>(1, static_cast<int64_t>((size_t{16} << 20) / (kRows * stride)));
   for (int64_t s0 = 0; s0 < n_groups; s0 += stretch) {
     const int64_t s1 = std::min(n_groups, s0 + stretch);
     pool.parallel_for(s1 - s0, 8, [&](int64_t g0, int64_t g1, int) {
-      for (int64_t g = s0 + g0; g < s0 + g1; ++g)
-        pack_group(w.type, src, stride, nb, g, dst + static_cast<size_t>(g) * group_bytes);
+      for (int64_t g = s0 + g0; g < s0 + g1; ++g) {
+        pack_group(src, stride, nb, g, dst + static_cast<size_t>(g) * group_bytes);
+      }
     });
     if (release_source) {
       release_mapped_pages(src + static_cast<size_t>(s0) * kRows * stride,
@@ -232,23 +269,12 @@ PackedWeight pack_rows8(const WeightView& w, ThreadPool& pool, bool release_sour
 void unpack_rows8(const WeightView& packed, int64_t group, uint8_t* out) {
   const size_t row_bytes = tensor::row_bytes(tensor::dtype_info(packed.type), packed.n_in);
   const size_t group_bytes = packed_group_bytes(packed);
-  const int64_t nb = packed.n_in / 256;
   const auto* src =
       static_cast<const uint8_t*>(packed.data) + static_cast<size_t>(group) * group_bytes;
-  for (int64_t b = 0; b < nb; ++b) {
-    const uint8_t* blk = src + static_cast<size_t>(b) * packed_block_bytes(packed.type);
-    if (packed.type == DType::kQ4_K) {
-      BlockQ4_K* rows[kRows];
-      for (int r = 0; r < kRows; ++r)
-        rows[r] = reinterpret_cast<BlockQ4_K*>(out + r * row_bytes) + b;
-      unpack_q4_k(*reinterpret_cast<const BlockQ4_Kx8*>(blk), rows);
-    } else {
-      BlockQ6_K* rows[kRows];
-      for (int r = 0; r < kRows; ++r)
-        rows[r] = reinterpret_cast<BlockQ6_K*>(out + r * row_bytes) + b;
-      unpack_q6_k(*reinterpret_cast<const BlockQ6_Kx8*>(blk), rows);
-    }
-  }
+  const auto unpack = packed.type == DType::kQ4_K   ? &PackingQ4_K::unpack
+                      : packed.type == DType::kQ6_K ? &PackingQ6_K::unpack
+                                                    : &PackingQ8_0::unpack;
+  unpack(src, row_bytes, blocks_per_row(packed), out);
 }
 
 }  // namespace dsinfer::kernels

@@ -1,5 +1,5 @@
-// One-time repack of Q4_K / Q6_K weights into row-interleaved groups of 8 rows, the layout the
-// SIMD matmul kernels read fastest: one 32-byte load carries 4 bytes of each of 8 weight rows
+// One-time repack of Q4_K / Q6_K / Q8_0 weights into row-interleaved groups of 8 rows, the layout
+// the SIMD matmul kernels read fastest: one 32-byte load carries 4 bytes of each of 8 weight rows
 // (one row per 32-bit lane), so a kernel computes 8 outputs at once with no horizontal sums and
 // decodes each super-block's scales once for 8 rows. The values are those of the GGUF blocks,
 // bit for bit (unpack_rows8 gives back the original bytes); the matmul result is the same integer
@@ -15,8 +15,8 @@
 
 namespace dsinfer::kernels {
 
-// Step t (0..31) of a packed super-block covers, in each row, elements 64*(t/8) + 4*(t%8) + p
-// (p = 0..3) in the low nibbles ("lo" elements) and the same + 32 in the high nibbles ("hi").
+// K types: step t (0..31) of a packed super-block covers, in each row, elements 64*(t/8) + 4*(t%8)
+// + p (p = 0..3) in the low nibbles ("lo" elements) and the same + 32 in the high nibbles ("hi").
 // Byte 4*r + p of step t belongs to row r.
 #pragma pack(push, 1)
 struct BlockQ4_Kx8 {      // 8 rows x 256 elements of Q4_K
@@ -34,11 +34,16 @@ struct BlockQ6_Kx8 {       // 8 rows x 256 elements of Q6_K
     uint8_t qh[2][32];     // [lo, hi][4 * row + p]: bits 2k, 2k+1 = top 2 bits of step k
   } quads[8];
 };
+struct BlockQ8_0x8 {  // 8 rows x 32 elements of Q8_0
+  uint16_t d[8];      // fp16 block scale of each row
+  int8_t qs[8][32];   // [step k][4 * row + p]: element 4k + p of the row
+};
 #pragma pack(pop)
+static_assert(sizeof(BlockQ8_0x8) == 8 * 34, "Q8_0 x8: exactly 8 blocks");
 static_assert(sizeof(BlockQ4_Kx8) == 8 * 144 + 32, "Q4_K x8: 8 blocks plus unpacked scales");
 static_assert(sizeof(BlockQ6_Kx8) == 8 * 210, "Q6_K x8: exactly 8 blocks");
 
-// True when pack_rows8 accepts `w`: row-major Q4_K or Q6_K with n_out a multiple of 8.
+// True when pack_rows8 accepts `w`: row-major Q4_K, Q6_K or Q8_0 with n_out a multiple of 8.
 bool packable_rows8(const WeightView& w);
 
 // Owns the packed bytes of one weight; view() is what matmul takes.

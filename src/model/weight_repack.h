@@ -17,8 +17,8 @@ class WeightRepacker {
   WeightRepacker(bool enabled, bool release_pages, ThreadPool& pool)
       : enabled_(enabled), release_pages_(release_pages), pool_(pool) {}
 
-  // Replaces `w` by a packed copy when the kernels have a packed layout for it (Q4_K / Q6_K with
-  // whole groups of 8 rows); otherwise leaves it unchanged. With release_pages the original
+  // Replaces `w` by a packed copy when the kernels have a packed layout for it (Q4_K, Q6_K, Q8_0
+  // with whole groups of 8 rows); otherwise leaves it unchanged. With release_pages the original
   // bytes' pages are dropped from this process (re-read from the file if something else reads
   // them, e.g. embedding rows of a tied output matrix), so resident memory stays ~ the file size.
   void repack(kernels::WeightView& w);

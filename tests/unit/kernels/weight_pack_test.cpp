@@ -103,17 +103,19 @@ TEST_P(WeightPackTest, MatmulOnPackedRowsEqualsTheOriginalLayout) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(PackedTypes, WeightPackTest, ::testing::Values(DType::kQ4_K, DType::kQ6_K),
+INSTANTIATE_TEST_SUITE_P(PackedTypes, WeightPackTest,
+                         ::testing::Values(DType::kQ4_K, DType::kQ6_K, DType::kQ8_0),
                          [](const auto& info) {
                            return std::string(tensor::dtype_name(info.param));
                          });
 
-TEST(WeightPack, OnlyRowMajorQ4KAndQ6KWithWholeGroups) {
+TEST(WeightPack, OnlyRowMajorQ4KQ6KQ8_0WithWholeGroups) {
   ThreadPool pool(1);
   std::vector<uint8_t> buf(64 * 1024);
   EXPECT_TRUE(packable_rows8(WeightView{DType::kQ4_K, buf.data(), 256, 16, 0}));
   EXPECT_FALSE(packable_rows8(WeightView{DType::kQ4_K, buf.data(), 256, 12, 0}));
-  EXPECT_FALSE(packable_rows8(WeightView{DType::kQ8_0, buf.data(), 256, 16, 0}));
+  EXPECT_TRUE(packable_rows8(WeightView{DType::kQ8_0, buf.data(), 96, 16, 0}));
+  EXPECT_FALSE(packable_rows8(WeightView{DType::kQ4_0, buf.data(), 256, 16, 0}));
   EXPECT_FALSE(packable_rows8(WeightView{DType::kQ5_K, buf.data(), 256, 16, 0}));
   EXPECT_FALSE(packable_rows8(WeightView{DType::kQ6_K, nullptr, 256, 16, 0}));
   EXPECT_THROW(pack_rows8(WeightView{DType::kQ4_K, buf.data(), 256, 12, 0}, pool), Error);
@@ -125,7 +127,7 @@ TEST(WeightPack, MatmulRejectsAPackedViewOfAnotherType) {
   ThreadPool pool(1);
   std::vector<uint8_t> w(4096);
   std::vector<float> x(256), y(16);
-  WeightView v{DType::kQ8_0, w.data(), 256, 8, 0};
+  WeightView v{DType::kQ4_0, w.data(), 256, 8, 0};
   v.layout = WeightLayout::kRows8;
   EXPECT_THROW(matmul(v, x.data(), 256, 1, y.data(), 8, pool), Error);
 }

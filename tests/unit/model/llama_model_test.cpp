@@ -80,7 +80,8 @@ TEST(LlamaModel, EveryWeightIsReadOncePerForward) {
       const std::string path = model_path(std::string("once-") + arch + (tied ? "-tied" : ""));
       test::write_tiny_model(path, spec);
       ThreadPool pool(2);
-      Loaded l = load(path, pool);
+      // In place (no repack): reads are counted per weight address, looked up in the file.
+      Loaded l = load(path, pool, 64, /*repack=*/false);
       Batch warm;
       warm.sequences = {seq(2, {1, 2, 3, 4, 5, 6, 7, 8, 9}, 0, {3, 4})};
       l.model->forward(warm);
@@ -164,11 +165,11 @@ TEST(LlamaModel, BatchOfSequencesEqualsEachAloneAndChunksEqualWhole) {
   }
 }
 
-// Q4_K / Q6_K weights are repacked into 8-row groups at load (kernels/weight_pack.h); the
+// Q4_K / Q6_K / Q8_0 weights are repacked into 8-row groups at load (kernels/weight_pack.h); the
 // logits equal those computed from the file's layout, tied output included (the embedding rows
 // are still read from the file after the repack released its pages).
 TEST(LlamaModel, RepackedWeightsGiveTheSameLogitsAsTheFileLayout) {
-  for (const auto type : {tensor::DType::kQ4_K, tensor::DType::kQ6_K}) {
+  for (const auto type : {tensor::DType::kQ4_K, tensor::DType::kQ6_K, tensor::DType::kQ8_0}) {
     for (const bool tied : {false, true}) {
       TinyModelSpec spec;
       spec.arch = "qwen2";
