@@ -121,10 +121,11 @@ void check_args(const WeightView& w, const float* x, int64_t ldx, int64_t n_rows
   }
   if (w.layout == WeightLayout::kRows8 &&
       ((w.type != tensor::DType::kQ4_K && w.type != tensor::DType::kQ6_K &&
-        w.type != tensor::DType::kQ8_0) ||
+        w.type != tensor::DType::kQ8_0 && w.type != tensor::DType::kQ5_0) ||
        w.n_out % 8 != 0)) {
     fail(ErrorKind::kInvalidInput,
-         "matmul: a packed (kRows8) weight must be Q4_K, Q6_K or Q8_0 with a multiple of 8 rows "
+         "matmul: a packed (kRows8) weight must be Q4_K, Q6_K, Q8_0 or Q5_0 with a multiple of 8 "
+         "rows "
          "(got {} x {})",
          info.name, w.n_out);
   }

@@ -15,7 +15,7 @@ namespace dsinfer::kernels {
 // How a weight's bytes are arranged.
 enum class WeightLayout {
   kRows,   // GGUF: n_out rows, each row contiguous (row_stride apart)
-  kRows8,  // groups of 8 rows interleaved (kernels/weight_pack.h; Q4_K, Q6_K, Q8_0)
+  kRows8,  // groups of 8 rows interleaved (kernels/weight_pack.h; Q4_K, Q6_K, Q8_0, Q5_0)
 };
 
 // A 2-D weight: n_out rows of n_in elements in `type` (GGUF shape [n_in, n_out]). `data` points

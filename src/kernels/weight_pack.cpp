@@ -1,5 +1,5 @@
-// Repack of Q4_K / Q6_K / Q8_0 rows into interleaved groups of 8 (layouts in weight_pack.h) and
-// back.
+// Repack of Q4_K / Q6_K / Q8_0 / Q5_0 rows into interleaved groups of 8 (layouts in weight_pack.h)
+// and back.
 #include "kernels/weight_pack.h"
 
 #include <algorithm>
@@ -16,6 +16,7 @@ namespace dsinfer::kernels {
 namespace {
 
 using tensor::BlockQ4_K;
+using tensor::BlockQ5_0;
 using tensor::BlockQ6_K;
 using tensor::BlockQ8_0;
 using tensor::DType;
@@ -167,6 +168,40 @@ void unpack_q8_0(const BlockQ8_0x8& in, BlockQ8_0* const* rows) {
   }
 }
 
+void pack_q5_0(const BlockQ5_0* const* rows, BlockQ5_0x8& out) {
+  for (int r = 0; r < kRows; ++r) {
+    out.d[r] = rows[r]->d;
+    uint32_t qh;
+    std::memcpy(&qh, rows[r]->qh, 4);
+    for (int j = 0; j < 4; ++j) {
+      for (int p = 0; p < 4; ++p) {
+        const int e = 4 * j + p;  // and e + 16 in the high nibble
+        out.qs[j][4 * r + p] = rows[r]->qs[e];
+        if (j == 0) out.qh[4 * r + p] = 0;
+        out.qh[4 * r + p] |=
+            static_cast<uint8_t>((((qh >> e) & 1) << j) | (((qh >> (e + 16)) & 1) << (4 + j)));
+      }
+    }
+  }
+}
+
+void unpack_q5_0(const BlockQ5_0x8& in, BlockQ5_0* const* rows) {
+  for (int r = 0; r < kRows; ++r) {
+    rows[r]->d = in.d[r];
+    uint32_t qh = 0;
+    for (int j = 0; j < 4; ++j) {
+      for (int p = 0; p < 4; ++p) {
+        const int e = 4 * j + p;
+        rows[r]->qs[e] = in.qs[j][4 * r + p];
+        const uint8_t bits = in.qh[4 * r + p];
+        qh |= static_cast<uint32_t>((bits >> j) & 1) << e;
+        qh |= static_cast<uint32_t>((bits >> (4 + j)) & 1) << (e + 16);
+      }
+    }
+    std::memcpy(rows[r]->qh, &qh, 4);
+  }
+}
+
 // Per packed type: the GGUF block, its 8-row form, and the two conversions.
 template <class Block, class Packed, void (*Pack)(const Block* const*, Packed&),
           void (*Unpack)(const Packed&, Block* const*)>
@@ -191,6 +226,7 @@ struct Packing {
 using PackingQ4_K = Packing<BlockQ4_K, BlockQ4_Kx8, pack_q4_k, unpack_q4_k>;
 using PackingQ6_K = Packing<BlockQ6_K, BlockQ6_Kx8, pack_q6_k, unpack_q6_k>;
 using PackingQ8_0 = Packing<BlockQ8_0, BlockQ8_0x8, pack_q8_0, unpack_q8_0>;
+using PackingQ5_0 = Packing<BlockQ5_0, BlockQ5_0x8, pack_q5_0, unpack_q5_0>;
 
 size_t packed_block_bytes(DType type) {
   switch (type) {
@@ -198,6 +234,8 @@ size_t packed_block_bytes(DType type) {
       return sizeof(BlockQ4_Kx8);
     case DType::kQ6_K:
       return sizeof(BlockQ6_Kx8);
+    case DType::kQ5_0:
+      return sizeof(BlockQ5_0x8);
     default:
       return sizeof(BlockQ8_0x8);
   }
@@ -210,7 +248,8 @@ int64_t blocks_per_row(const WeightView& w) {
 }  // namespace
 
 bool packable_rows8(const WeightView& w) {
-  const bool type_ok = w.type == DType::kQ4_K || w.type == DType::kQ6_K || w.type == DType::kQ8_0;
+  const bool type_ok = w.type == DType::kQ4_K || w.type == DType::kQ6_K || w.type == DType::kQ8_0 ||
+                       w.type == DType::kQ5_0;
   return w.layout == WeightLayout::kRows && type_ok && w.n_in > 0 &&
          w.n_in % tensor::dtype_info(w.type).block_size == 0 && w.n_out > 0 &&
          w.n_out % kRows == 0 && w.data != nullptr;
@@ -227,7 +266,7 @@ size_t packed_group_bytes(const WeightView& packed) {
 PackedWeight pack_rows8(const WeightView& w, ThreadPool& pool, bool release_source) {
   if (!packable_rows8(w)) {
     fail(ErrorKind::kInvalidInput,
-         "pack_rows8: needs a row-major Q4_K, Q6_K or Q8_0 weight with whole blocks and a "
+         "pack_rows8: needs a row-major Q4_K, Q6_K, Q8_0 or Q5_0 weight with whole blocks and a "
          "multiple of 8 rows (got {} [{}, {}])",
          tensor::dtype_name(w.type), w.n_in, w.n_out);
   }
@@ -247,6 +286,7 @@ PackedWeight pack_rows8(const WeightView& w, ThreadPool& pool, bool release_sour
   uint8_t* dst = out.data_.get();
   const auto pack_group = w.type == DType::kQ4_K   ? &PackingQ4_K::pack
                           : w.type == DType::kQ6_K ? &PackingQ6_K::pack
+                          : w.type == DType::kQ5_0 ? &PackingQ5_0::pack
                                                    : &PackingQ8_0::pack;
   // Stretches of ~16 MiB of source rows: packed in parallel, then (release_source) dropped.
   const int64_t stretch =
@@ -273,6 +313,7 @@ void unpack_rows8(const WeightView& packed, int64_t group, uint8_t* out) {
       static_cast<const uint8_t*>(packed.data) + static_cast<size_t>(group) * group_bytes;
   const auto unpack = packed.type == DType::kQ4_K   ? &PackingQ4_K::unpack
                       : packed.type == DType::kQ6_K ? &PackingQ6_K::unpack
+                      : packed.type == DType::kQ5_0 ? &PackingQ5_0::unpack
                                                     : &PackingQ8_0::unpack;
   unpack(src, row_bytes, blocks_per_row(packed), out);
 }

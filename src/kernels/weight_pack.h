@@ -1,7 +1,7 @@
-// One-time repack of Q4_K / Q6_K / Q8_0 weights into row-interleaved groups of 8 rows, the layout
-// the SIMD matmul kernels read fastest: one 32-byte load carries 4 bytes of each of 8 weight rows
-// (one row per 32-bit lane), so a kernel computes 8 outputs at once with no horizontal sums and
-// decodes each super-block's scales once for 8 rows. The values are those of the GGUF blocks,
+// One-time repack of Q4_K / Q6_K / Q8_0 / Q5_0 weights into row-interleaved groups of 8 rows, the
+// layout the SIMD matmul kernels read fastest: one 32-byte load carries 4 bytes of each of 8 weight
+// rows (one row per 32-bit lane), so a kernel computes 8 outputs at once with no horizontal sums
+// and decodes each super-block's scales once for 8 rows. The values are those of the GGUF blocks,
 // bit for bit (unpack_rows8 gives back the original bytes); the matmul result is the same integer
 // arithmetic as on the original layout.
 #pragma once
@@ -38,12 +38,20 @@ struct BlockQ8_0x8 {  // 8 rows x 32 elements of Q8_0
   uint16_t d[8];      // fp16 block scale of each row
   int8_t qs[8][32];   // [step k][4 * row + p]: element 4k + p of the row
 };
+struct BlockQ5_0x8 {  // 8 rows x 32 elements of Q5_0
+  uint16_t d[8];      // fp16 block scale of each row
+  uint8_t qs[4][32];  // [step j][4 * row + p]: the row's qs[4j + p] (low 4 bits of
+                      // element 4j + p, high nibble: of element 16 + 4j + p)
+  uint8_t qh[32];     // [4 * row + p]: bit j = 5th bit of element 4j + p, bit 4 + j =
+                      // of element 16 + 4j + p
+};
 #pragma pack(pop)
+static_assert(sizeof(BlockQ5_0x8) == 8 * 22, "Q5_0 x8: exactly 8 blocks");
 static_assert(sizeof(BlockQ8_0x8) == 8 * 34, "Q8_0 x8: exactly 8 blocks");
 static_assert(sizeof(BlockQ4_Kx8) == 8 * 144 + 32, "Q4_K x8: 8 blocks plus unpacked scales");
 static_assert(sizeof(BlockQ6_Kx8) == 8 * 210, "Q6_K x8: exactly 8 blocks");
 
-// True when pack_rows8 accepts `w`: row-major Q4_K, Q6_K or Q8_0 with n_out a multiple of 8.
+// True when pack_rows8 accepts `w`: row-major Q4_K, Q6_K, Q8_0 or Q5_0, n_out a multiple of 8.
 bool packable_rows8(const WeightView& w);
 
 // Owns the packed bytes of one weight; view() is what matmul takes.

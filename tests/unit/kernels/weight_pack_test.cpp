@@ -104,17 +104,18 @@ TEST_P(WeightPackTest, MatmulOnPackedRowsEqualsTheOriginalLayout) {
 }
 
 INSTANTIATE_TEST_SUITE_P(PackedTypes, WeightPackTest,
-                         ::testing::Values(DType::kQ4_K, DType::kQ6_K, DType::kQ8_0),
+                         ::testing::Values(DType::kQ4_K, DType::kQ6_K, DType::kQ8_0, DType::kQ5_0),
                          [](const auto& info) {
                            return std::string(tensor::dtype_name(info.param));
                          });
 
-TEST(WeightPack, OnlyRowMajorQ4KQ6KQ8_0WithWholeGroups) {
+TEST(WeightPack, OnlyRowMajorPackableTypesWithWholeGroups) {
   ThreadPool pool(1);
   std::vector<uint8_t> buf(64 * 1024);
   EXPECT_TRUE(packable_rows8(WeightView{DType::kQ4_K, buf.data(), 256, 16, 0}));
   EXPECT_FALSE(packable_rows8(WeightView{DType::kQ4_K, buf.data(), 256, 12, 0}));
   EXPECT_TRUE(packable_rows8(WeightView{DType::kQ8_0, buf.data(), 96, 16, 0}));
+  EXPECT_TRUE(packable_rows8(WeightView{DType::kQ5_0, buf.data(), 64, 8, 0}));
   EXPECT_FALSE(packable_rows8(WeightView{DType::kQ4_0, buf.data(), 256, 16, 0}));
   EXPECT_FALSE(packable_rows8(WeightView{DType::kQ5_K, buf.data(), 256, 16, 0}));
   EXPECT_FALSE(packable_rows8(WeightView{DType::kQ6_K, nullptr, 256, 16, 0}));
