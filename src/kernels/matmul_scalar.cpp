@@ -123,17 +123,9 @@ float dot_k(DType type, const uint8_t* row, const ActBatch& a, int64_t r) {
     const float dx = a.d[r * a.n_blocks + b];
     if (type == DType::kQ6_K) {
       const auto* blk = reinterpret_cast<const BlockQ6_K*>(row) + b;
-      for (int half = 0; half < 2; ++half) {
-        const uint8_t* ql = blk->ql + 64 * half;
-        const uint8_t* qh = blk->qh + 32 * half;
-        int* out = qw + 128 * half;
-        for (int l = 0; l < 32; ++l) {
-          out[l] = ((ql[l] & 0xF) | (((qh[l] >> 0) & 3) << 4)) - 32;
-          out[l + 32] = ((ql[l + 32] & 0xF) | (((qh[l] >> 2) & 3) << 4)) - 32;
-          out[l + 64] = ((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) - 32;
-          out[l + 96] = ((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) - 32;
-        }
-      }
+      uint8_t values[256];
+      q6_k_values(*blk, values);
+      for (int i = 0; i < 256; ++i) qw[i] = values[i] - 32;
       int sumi = 0;
       for (int j = 0; j < 16; ++j) {
         int s = 0;

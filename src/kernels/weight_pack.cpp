@@ -75,37 +75,6 @@ void unpack_q4_k(const BlockQ4_Kx8& in, BlockQ4_K* const* rows) {
   }
 }
 
-// The 256 six-bit values (0..63, before the -32 offset) of a Q6_K block.
-void q6_values(const BlockQ6_K& b, uint8_t* v) {
-  for (int half = 0; half < 2; ++half) {
-    const uint8_t* ql = b.ql + 64 * half;
-    const uint8_t* qh = b.qh + 32 * half;
-    uint8_t* out = v + 128 * half;
-    for (int l = 0; l < 32; ++l) {
-      out[l] = static_cast<uint8_t>((ql[l] & 0xF) | (((qh[l] >> 0) & 3) << 4));
-      out[l + 32] = static_cast<uint8_t>((ql[l + 32] & 0xF) | (((qh[l] >> 2) & 3) << 4));
-      out[l + 64] = static_cast<uint8_t>((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4));
-      out[l + 96] = static_cast<uint8_t>((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4));
-    }
-  }
-}
-
-void set_q6_values(const uint8_t* v, BlockQ6_K& b) {
-  std::memset(b.ql, 0, sizeof(b.ql));
-  std::memset(b.qh, 0, sizeof(b.qh));
-  for (int half = 0; half < 2; ++half) {
-    uint8_t* ql = b.ql + 64 * half;
-    uint8_t* qh = b.qh + 32 * half;
-    const uint8_t* in = v + 128 * half;
-    for (int l = 0; l < 32; ++l) {
-      ql[l] = static_cast<uint8_t>((in[l] & 0xF) | ((in[l + 64] & 0xF) << 4));
-      ql[l + 32] = static_cast<uint8_t>((in[l + 32] & 0xF) | ((in[l + 96] & 0xF) << 4));
-      qh[l] = static_cast<uint8_t>((in[l] >> 4) | ((in[l + 32] >> 4) << 2) |
-                                   ((in[l + 64] >> 4) << 4) | ((in[l + 96] >> 4) << 6));
-    }
-  }
-}
-
 void pack_q6_k(const BlockQ6_K* const* rows, BlockQ6_Kx8& out) {
   for (auto& quad : out.quads) std::memset(quad.qh, 0, sizeof(quad.qh));
   for (int r = 0; r < kRows; ++r) {
@@ -116,7 +85,7 @@ void pack_q6_k(const BlockQ6_K* const* rows, BlockQ6_Kx8& out) {
       out.scales[t][r][1] = b.scales[2 * t + 1];
     }
     uint8_t v[256];
-    q6_values(b, v);
+    tensor::q6_k_values(b, v);
     for (int t = 0; t < kSteps; ++t) {
       for (int p = 0; p < 4; ++p) {
         const uint8_t lo = v[lo_element(t, p)], hi = v[hi_element(t, p)];
@@ -150,7 +119,7 @@ void unpack_q6_k(const BlockQ6_Kx8& in, BlockQ6_K* const* rows) {
         v[hi_element(t, p)] = static_cast<uint8_t>((q >> 4) | (h_hi << 4));
       }
     }
-    set_q6_values(v, b);
+    tensor::q6_k_set_values(v, b);
   }
 }
 

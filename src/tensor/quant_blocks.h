@@ -81,6 +81,38 @@ struct BlockQ8_K {  // activations for K-type dot products
 };
 #pragma pack(pop)
 
+// The 256 six-bit values (0..63, before the -32 offset) of a Q6_K block <-> its ql/qh bytes.
+// Half h (elements 128h..128h+127): ql[64h + l] holds elements l (low nibble) and l + 64 (high),
+// ql[64h + 32 + l] elements l + 32 and l + 96, qh[32h + l] the top 2 bits of l, l + 32, l + 64,
+// l + 96 (bits 0-1, 2-3, 4-5, 6-7); l < 32, offsets within the half.
+inline void q6_k_values(const BlockQ6_K& b, uint8_t* v) {
+  for (int h = 0; h < 2; ++h) {
+    const uint8_t* ql = b.ql + 64 * h;
+    const uint8_t* qh = b.qh + 32 * h;
+    uint8_t* out = v + 128 * h;
+    for (int l = 0; l < 32; ++l) {
+      out[l] = static_cast<uint8_t>((ql[l] & 0xF) | (((qh[l] >> 0) & 3) << 4));
+      out[l + 32] = static_cast<uint8_t>((ql[l + 32] & 0xF) | (((qh[l] >> 2) & 3) << 4));
+      out[l + 64] = static_cast<uint8_t>((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4));
+      out[l + 96] = static_cast<uint8_t>((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4));
+    }
+  }
+}
+
+inline void q6_k_set_values(const uint8_t* v, BlockQ6_K& b) {
+  for (int h = 0; h < 2; ++h) {
+    uint8_t* ql = b.ql + 64 * h;
+    uint8_t* qh = b.qh + 32 * h;
+    const uint8_t* in = v + 128 * h;
+    for (int l = 0; l < 32; ++l) {
+      ql[l] = static_cast<uint8_t>((in[l] & 0xF) | ((in[l + 64] & 0xF) << 4));
+      ql[l + 32] = static_cast<uint8_t>((in[l + 32] & 0xF) | ((in[l + 96] & 0xF) << 4));
+      qh[l] = static_cast<uint8_t>((in[l] >> 4) | ((in[l + 32] >> 4) << 2) |
+                                   ((in[l + 64] >> 4) << 4) | ((in[l + 96] >> 4) << 6));
+    }
+  }
+}
+
 static_assert(sizeof(BlockQ4_0) == 18);
 static_assert(sizeof(BlockQ4_1) == 20);
 static_assert(sizeof(BlockQ5_0) == 22);

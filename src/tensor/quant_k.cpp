@@ -441,17 +441,7 @@ void quantize_row_q6_k(const float* x, BlockQ6_K* y, int64_t n) {
             static_cast<int8_t>(clamp_int(nearest_int(x[16 * j + i] / d), -32, 31) + 32);
       }
     }
-    for (int h = 0; h < 2; ++h) {
-      uint8_t* ql = y[b].ql + 64 * h;
-      uint8_t* qh = y[b].qh + 32 * h;
-      const int8_t* Lh = L + 128 * h;
-      for (int l = 0; l < 32; ++l) {
-        ql[l] = static_cast<uint8_t>((Lh[l] & 0xF) | ((Lh[l + 64] & 0xF) << 4));
-        ql[l + 32] = static_cast<uint8_t>((Lh[l + 32] & 0xF) | ((Lh[l + 96] & 0xF) << 4));
-        qh[l] = static_cast<uint8_t>((Lh[l] >> 4) | ((Lh[l + 32] >> 4) << 2) |
-                                     ((Lh[l + 64] >> 4) << 4) | ((Lh[l + 96] >> 4) << 6));
-      }
-    }
+    q6_k_set_values(reinterpret_cast<const uint8_t*>(L), y[b]);
   }
 }
 
