@@ -20,10 +20,12 @@ namespace {
 
 inline float round_to_fp16(float x) { return tensor::fp16_to_float(tensor::float_to_fp16(x)); }
 
-// Per-thread buffers for one (token, head) row.
+// Per-thread buffers for up to kMaxHeads (token, head) rows of one KV group.
+constexpr int kMaxHeads = 4;
 struct Scratch {
-  std::vector<float> q;       // [head_dim_k], rounded through F16
-  std::vector<float> scores;  // [n_kv]
+  int64_t max_kv = 0;
+  std::vector<float> q;       // [kMaxHeads][head_dim_k], rounded through F16
+  std::vector<float> scores;  // [kMaxHeads][max_kv]
 };
 
 struct Row {
@@ -59,71 +61,118 @@ DSINFER_SCALAR_REFERENCE void attend_scalar(const AttentionDims& d, const PagedK
 }
 
 #if DSINFER_HAVE_X86
-DSINFER_TARGET_AVX2 float dot_f32_f16_avx2(const float* q, const uint16_t* k, int64_t n) {
-  __m256 acc0 = _mm256_setzero_ps();
-  __m256 acc1 = _mm256_setzero_ps();
+// H query heads of one KV group at once: each K and V row is loaded and converted from F16 once
+// for the H heads. Per head, the arithmetic and its order are those of one head alone (two
+// 8-wide accumulators over 16-element steps, an 8-element step, a scalar tail), so results do
+// not depend on how heads are grouped.
+template <int H>
+DSINFER_TARGET_AVX2 void dot_heads_f16_avx2(const float* const* q, const uint16_t* k, int64_t n,
+                                            float* out) {
+  __m256 acc0[H], acc1[H];
+  for (int h = 0; h < H; ++h) acc0[h] = acc1[h] = _mm256_setzero_ps();
   int64_t i = 0;
   for (; i + 16 <= n; i += 16) {
     const __m256 k0 = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(k + i)));
     const __m256 k1 = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(k + i + 8)));
-    acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), k0, acc0);
-    acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i + 8), k1, acc1);
+    for (int h = 0; h < H; ++h) {
+      acc0[h] = _mm256_fmadd_ps(_mm256_loadu_ps(q[h] + i), k0, acc0[h]);
+      acc1[h] = _mm256_fmadd_ps(_mm256_loadu_ps(q[h] + i + 8), k1, acc1[h]);
+    }
   }
   for (; i + 8 <= n; i += 8) {
     const __m256 k0 = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(k + i)));
-    acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), k0, acc0);
+    for (int h = 0; h < H; ++h) acc0[h] = _mm256_fmadd_ps(_mm256_loadu_ps(q[h] + i), k0, acc0[h]);
   }
-  float sum = hsum256_ps(_mm256_add_ps(acc0, acc1));
-  for (; i < n; ++i) sum += q[i] * tensor::fp16_to_float(k[i]);
-  return sum;
+  for (int h = 0; h < H; ++h) {
+    float sum = hsum256_ps(_mm256_add_ps(acc0[h], acc1[h]));
+    for (int64_t t = i; t < n; ++t) sum += q[h][t] * tensor::fp16_to_float(k[t]);
+    out[h] = sum;
+  }
 }
 
-DSINFER_TARGET_AVX2 void axpy_f16_avx2(float p, const uint16_t* v, float* out, int64_t n) {
-  const __m256 vp = _mm256_set1_ps(p);
+template <int H>
+DSINFER_TARGET_AVX2 void axpy_heads_f16_avx2(const float* p, const uint16_t* v, float* const* out,
+                                             int64_t n) {
+  __m256 vp[H];
+  for (int h = 0; h < H; ++h) vp[h] = _mm256_set1_ps(p[h]);
   int64_t i = 0;
   for (; i + 8 <= n; i += 8) {
     const __m256 v0 = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(v + i)));
-    _mm256_storeu_ps(out + i, _mm256_fmadd_ps(vp, v0, _mm256_loadu_ps(out + i)));
+    for (int h = 0; h < H; ++h) {
+      _mm256_storeu_ps(out[h] + i, _mm256_fmadd_ps(vp[h], v0, _mm256_loadu_ps(out[h] + i)));
+    }
   }
-  for (; i < n; ++i) out[i] += p * tensor::fp16_to_float(v[i]);
+  for (; i < n; ++i) {
+    const float vf = tensor::fp16_to_float(v[i]);
+    for (int h = 0; h < H; ++h) out[h][i] += p[h] * vf;
+  }
 }
 
-DSINFER_TARGET_AVX2 void attend_avx2(const AttentionDims& d, const PagedKv& kv, const Row& row,
-                                     Scratch& s) {
-  int64_t i = 0;
-  for (; i + 8 <= d.head_dim_k; i += 8) {
-    const __m128i h = _mm256_cvtps_ph(_mm256_loadu_ps(row.q + i), _MM_FROUND_TO_NEAREST_INT);
-    _mm256_storeu_ps(s.q.data() + i, _mm256_cvtph_ps(h));
+// Rows rows[0..H) share kv_head, n_kv and block_table.
+template <int H>
+DSINFER_TARGET_AVX2 void attend_heads_avx2(const AttentionDims& d, const PagedKv& kv,
+                                           const Row* rows, Scratch& s) {
+  const int64_t dk = d.head_dim_k;
+  const int64_t n_kv = rows[0].n_kv;
+  const float* q[H];
+  float* scores[H];
+  float* out[H];
+  for (int h = 0; h < H; ++h) {
+    float* qh = s.q.data() + h * dk;
+    int64_t i = 0;
+    for (; i + 8 <= dk; i += 8) {
+      const __m128i r = _mm256_cvtps_ph(_mm256_loadu_ps(rows[h].q + i), _MM_FROUND_TO_NEAREST_INT);
+      _mm256_storeu_ps(qh + i, _mm256_cvtph_ps(r));
+    }
+    for (; i < dk; ++i) qh[i] = round_to_fp16(rows[h].q[i]);
+    q[h] = qh;
+    scores[h] = s.scores.data() + h * s.max_kv;
+    out[h] = rows[h].out;
   }
-  for (; i < d.head_dim_k; ++i) s.q[static_cast<size_t>(i)] = round_to_fp16(row.q[i]);
-  const int64_t k_off = row.kv_head * d.head_dim_k;
-  const int64_t v_off = row.kv_head * d.head_dim_v;
-  float* scores = s.scores.data();
-  for (int64_t j0 = 0; j0 < row.n_kv; j0 += kv.block_size) {
-    const int64_t block = row.block_table[j0 / kv.block_size];
-    const uint16_t* kb = kv.k + block * kv.k_block_stride + k_off;
-    const int64_t n = std::min(kv.block_size, row.n_kv - j0);
+  const int64_t k_off = rows[0].kv_head * dk;
+  const int64_t v_off = rows[0].kv_head * d.head_dim_v;
+  const int32_t* table = rows[0].block_table;
+  float dots[H];
+  for (int64_t j0 = 0; j0 < n_kv; j0 += kv.block_size) {
+    const uint16_t* kb = kv.k + table[j0 / kv.block_size] * kv.k_block_stride + k_off;
+    const int64_t n = std::min(kv.block_size, n_kv - j0);
     for (int64_t j = 0; j < n; ++j) {
-      scores[j0 + j] =
-          dot_f32_f16_avx2(s.q.data(), kb + j * kv.k_row_stride, d.head_dim_k) * d.scale;
+      dot_heads_f16_avx2<H>(q, kb + j * kv.k_row_stride, dk, dots);
+      for (int h = 0; h < H; ++h) scores[h][j0 + j] = dots[h] * d.scale;
     }
   }
-  softmax_inplace(scores, row.n_kv, Isa::kAvx2);
-  // Round the probabilities through F16 (as the reference's F16 mat-mul with V does).
-  int64_t j = 0;
-  for (; j + 8 <= row.n_kv; j += 8) {
-    const __m128i h = _mm256_cvtps_ph(_mm256_loadu_ps(scores + j), _MM_FROUND_TO_NEAREST_INT);
-    _mm256_storeu_ps(scores + j, _mm256_cvtph_ps(h));
+  for (int h = 0; h < H; ++h) {
+    softmax_inplace(scores[h], n_kv, Isa::kAvx2);
+    // Round the probabilities through F16 (as the reference's F16 mat-mul with V does).
+    int64_t j = 0;
+    for (; j + 8 <= n_kv; j += 8) {
+      const __m128i r = _mm256_cvtps_ph(_mm256_loadu_ps(scores[h] + j), _MM_FROUND_TO_NEAREST_INT);
+      _mm256_storeu_ps(scores[h] + j, _mm256_cvtph_ps(r));
+    }
+    for (; j < n_kv; ++j) scores[h][j] = round_to_fp16(scores[h][j]);
+    std::fill(out[h], out[h] + d.head_dim_v, 0.0f);
   }
-  for (; j < row.n_kv; ++j) scores[j] = round_to_fp16(scores[j]);
-  std::fill(row.out, row.out + d.head_dim_v, 0.0f);
-  for (int64_t j0 = 0; j0 < row.n_kv; j0 += kv.block_size) {
-    const int64_t block = row.block_table[j0 / kv.block_size];
-    const uint16_t* vb = kv.v + block * kv.v_block_stride + v_off;
-    const int64_t n = std::min(kv.block_size, row.n_kv - j0);
+  float p[H];
+  for (int64_t j0 = 0; j0 < n_kv; j0 += kv.block_size) {
+    const uint16_t* vb = kv.v + table[j0 / kv.block_size] * kv.v_block_stride + v_off;
+    const int64_t n = std::min(kv.block_size, n_kv - j0);
     for (int64_t jj = 0; jj < n; ++jj) {
-      axpy_f16_avx2(scores[j0 + jj], vb + jj * kv.v_row_stride, row.out, d.head_dim_v);
+      for (int h = 0; h < H; ++h) p[h] = scores[h][j0 + jj];
+      axpy_heads_f16_avx2<H>(p, vb + jj * kv.v_row_stride, out, d.head_dim_v);
     }
+  }
+}
+
+void attend_avx2(const AttentionDims& d, const PagedKv& kv, const Row* rows, int n, Scratch& s) {
+  switch (n) {
+    case 1:
+      return attend_heads_avx2<1>(d, kv, rows, s);
+    case 2:
+      return attend_heads_avx2<2>(d, kv, rows, s);
+    case 3:
+      return attend_heads_avx2<3>(d, kv, rows, s);
+    default:
+      return attend_heads_avx2<4>(d, kv, rows, s);
   }
 }
 
@@ -131,24 +180,30 @@ DSINFER_TARGET_AVX2 void attend_avx2(const AttentionDims& d, const PagedKv& kv, 
 
 }  // namespace
 
+// NOTE: a work unit is one token and up to kMaxHeads query heads of one KV group, so K/V rows are
+// read once for those heads; units are grabbed dynamically (causal rows differ in cost).
 void attention_paged(const AttentionDims& dims, const PagedKv& kv, const AttentionTask* tasks,
                      size_t n_tasks, ThreadPool& pool, Isa isa) {
   const int64_t group = dims.n_head / dims.n_head_kv;
-  std::vector<int64_t> first_unit(n_tasks + 1, 0);  // units = (token, head) rows per task
+  const int64_t chunks = (group + kMaxHeads - 1) / kMaxHeads;  // units per KV head and token
+  const int64_t units_per_token = dims.n_head_kv * chunks;
+  std::vector<int64_t> first_unit(n_tasks + 1, 0);
   int64_t max_kv = 1;
   for (size_t t = 0; t < n_tasks; ++t) {
-    first_unit[t + 1] = first_unit[t] + tasks[t].n_tokens * dims.n_head;
+    first_unit[t + 1] = first_unit[t] + tasks[t].n_tokens * units_per_token;
     max_kv = std::max(max_kv, tasks[t].start_pos + tasks[t].n_tokens);
   }
   const int64_t n_units = first_unit[n_tasks];
   if (n_units == 0) return;
-  constexpr int64_t kUnitsPerGrab = 4;
+  constexpr int64_t kUnitsPerGrab = 2;
   std::atomic<int64_t> next{0};
   pool.run([&](int /*thread*/, int /*n_threads*/) {
     Scratch s;
-    s.q.resize(static_cast<size_t>(dims.head_dim_k));
-    s.scores.resize(static_cast<size_t>(max_kv));
+    s.max_kv = max_kv;
+    s.q.resize(static_cast<size_t>(kMaxHeads * dims.head_dim_k));
+    s.scores.resize(static_cast<size_t>(kMaxHeads * max_kv));
     size_t task = 0;
+    Row rows[kMaxHeads];
     for (;;) {
       const int64_t begin = next.fetch_add(kUnitsPerGrab, std::memory_order_relaxed);
       if (begin >= n_units) break;
@@ -158,18 +213,22 @@ void attention_paged(const AttentionDims& dims, const PagedKv& kv, const Attenti
         while (u < first_unit[task]) --task;
         const AttentionTask& tk = tasks[task];
         const int64_t local = u - first_unit[task];
-        const int64_t t = local / dims.n_head;
-        const int64_t h = local % dims.n_head;
-        const Row row{tk.q + t * tk.ldq + h * dims.head_dim_k,
-                      tk.out + t * tk.ldo + h * dims.head_dim_v, tk.start_pos + t + 1,
-                      tk.block_table, h / group};
+        const int64_t t = local / units_per_token;
+        const int64_t kv_head = (local % units_per_token) / chunks;
+        const int64_t h0 = kv_head * group + (local % chunks) * kMaxHeads;
+        const int n = static_cast<int>(std::min<int64_t>(kMaxHeads, kv_head * group + group - h0));
+        for (int i = 0; i < n; ++i) {
+          rows[i] = Row{tk.q + t * tk.ldq + (h0 + i) * dims.head_dim_k,
+                        tk.out + t * tk.ldo + (h0 + i) * dims.head_dim_v, tk.start_pos + t + 1,
+                        tk.block_table, kv_head};
+        }
 #if DSINFER_HAVE_X86
         if (isa != Isa::kScalar) {
-          attend_avx2(dims, kv, row, s);
+          attend_avx2(dims, kv, rows, n, s);
           continue;
         }
 #endif
-        attend_scalar(dims, kv, row, s);
+        for (int i = 0; i < n; ++i) attend_scalar(dims, kv, rows[i], s);
       }
     }
   });
