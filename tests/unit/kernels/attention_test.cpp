@@ -147,19 +147,26 @@ TEST_P(AttentionIsa, MatchesNaiveFloat64) {
   EXPECT_LT(max_err, 5e-3) << isa_name(GetParam());
 }
 
-// Bound: the variants differ only in float summation order: 1e-5 absolute.
-TEST_P(AttentionIsa, EqualsScalarReference) {
-  const PoolSetup s = make_setup(3);
-  auto a = make_seqs(s, 4);
-  auto b = make_seqs(s, 4);
+// Runs the same sequences (make_seqs(s, seed)) through the scalar reference and `isa`; every
+// output within `tol`.
+void expect_matches_scalar(const PoolSetup& s, uint32_t seed, Isa isa, double tol) {
+  auto a = make_seqs(s, seed);
+  auto b = make_seqs(s, seed);
   ThreadPool pool(2);
   auto ta = tasks_for(a, s.dims);
   auto tb = tasks_for(b, s.dims);
   attention_paged(s.dims, s.view(), ta.data(), ta.size(), pool, Isa::kScalar);
-  attention_paged(s.dims, s.view(), tb.data(), tb.size(), pool, GetParam());
+  attention_paged(s.dims, s.view(), tb.data(), tb.size(), pool, isa);
   for (size_t i = 0; i < a.size(); ++i) {
-    for (size_t j = 0; j < a[i].out.size(); ++j) EXPECT_NEAR(a[i].out[j], b[i].out[j], 1e-5);
+    for (size_t j = 0; j < a[i].out.size(); ++j) {
+      ASSERT_NEAR(a[i].out[j], b[i].out[j], tol) << "heads " << s.dims.n_head << " seq " << i;
+    }
   }
+}
+
+// Bound: the variants differ only in float summation order: 1e-5 absolute.
+TEST_P(AttentionIsa, EqualsScalarReference) {
+  expect_matches_scalar(make_setup(3), 4, GetParam(), 1e-5);
 }
 
 // Heads of a KV group are processed up to 4 at a time: group sizes 1, 3, 6 (4 + 2) and 8 (4 + 4)
@@ -169,18 +176,7 @@ TEST_P(AttentionIsa, AnyHeadsPerKvGroupEqualsScalarReference) {
   for (const int64_t n_head : {2, 6, 12, 16}) {
     PoolSetup s = make_setup(7);
     s.dims.n_head = n_head;  // n_head_kv stays 2
-    auto a = make_seqs(s, 8);
-    auto b = make_seqs(s, 8);
-    ThreadPool pool(2);
-    auto ta = tasks_for(a, s.dims);
-    auto tb = tasks_for(b, s.dims);
-    attention_paged(s.dims, s.view(), ta.data(), ta.size(), pool, Isa::kScalar);
-    attention_paged(s.dims, s.view(), tb.data(), tb.size(), pool, GetParam());
-    for (size_t i = 0; i < a.size(); ++i) {
-      for (size_t j = 0; j < a[i].out.size(); ++j) {
-        ASSERT_NEAR(a[i].out[j], b[i].out[j], 2e-4) << "heads " << n_head << " seq " << i;
-      }
-    }
+    expect_matches_scalar(s, 8, GetParam(), 2e-4);
   }
 }
 
