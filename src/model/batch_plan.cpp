@@ -71,4 +71,23 @@ void init_logits_layout(const Batch& batch, int64_t n_vocab, Logits& logits) {
   }
 }
 
+std::vector<kernels::AttentionTask> attention_tasks(const Batch& batch, const BatchPlan& plan,
+                                                    const float* q, int64_t ldq, float* out,
+                                                    int64_t ldo) {
+  std::vector<kernels::AttentionTask> tasks(batch.sequences.size());
+  for (size_t s = 0; s < batch.sequences.size(); ++s) {
+    const auto& seq = batch.sequences[s];
+    const int64_t first = plan.first_token[s];
+    auto& t = tasks[s];
+    t.q = q + first * ldq;
+    t.ldq = ldq;
+    t.out = out + first * ldo;
+    t.ldo = ldo;
+    t.n_tokens = static_cast<int64_t>(seq.tokens.size());
+    t.start_pos = seq.start_pos;
+    t.block_table = seq.block_table.data();
+  }
+  return tasks;
+}
+
 }  // namespace dsinfer::model

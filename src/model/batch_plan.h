@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "kernels/attention.h"
 #include "model/batch.h"
 
 namespace dsinfer::model {
@@ -31,6 +32,12 @@ struct BatchPlan {
 // sequence (seq_id) and what is wrong: no tokens, token id out of range, negative start_pos,
 // positions beyond ctx_size, a block table too short or naming a block outside the pool.
 BatchPlan plan_batch(const Batch& batch, const BatchLimits& limits);
+
+// One attention task per sequence: its token rows of q (row stride ldq) and out (row stride
+// ldo), its start position and block table.
+std::vector<kernels::AttentionTask> attention_tasks(const Batch& batch, const BatchPlan& plan,
+                                                    const float* q, int64_t ldq, float* out,
+                                                    int64_t ldo);
 
 // Fills logits.n_vocab, first_row and row_count per sequence (data is left to the caller).
 void init_logits_layout(const Batch& batch, int64_t n_vocab, Logits& logits);

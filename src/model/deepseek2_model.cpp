@@ -286,19 +286,8 @@ Logits Deepseek2Model::forward(const Batch& batch) {
 
   embed_tokens(token_embd_, plan.tokens.data(), n, x_.data(), n_embd, pool_);
 
-  std::vector<kernels::AttentionTask> tasks(batch.sequences.size());
-  for (size_t s = 0; s < batch.sequences.size(); ++s) {
-    const auto& seq = batch.sequences[s];
-    const int64_t first = plan.first_token[s];
-    auto& t = tasks[s];
-    t.q = q_abs_.data() + first * n_head * kvw;
-    t.ldq = n_head * kvw;
-    t.out = attn_lat_.data() + first * n_head * hp_.kv_lora_rank;
-    t.ldo = n_head * hp_.kv_lora_rank;
-    t.n_tokens = static_cast<int64_t>(seq.tokens.size());
-    t.start_pos = seq.start_pos;
-    t.block_table = seq.block_table.data();
-  }
+  std::vector<kernels::AttentionTask> tasks = attention_tasks(
+      batch, plan, q_abs_.data(), n_head * kvw, attn_lat_.data(), n_head * hp_.kv_lora_rank);
 
   for (int64_t il = 0; il < hp_.base.n_layer; ++il) {
     const Deepseek2LayerWeights& l = layers_[static_cast<size_t>(il)];

@@ -148,19 +148,8 @@ Logits LlamaModel::forward(const Batch& batch) {
 
   embed_tokens(token_embd_, plan.tokens.data(), n, x_.data(), n_embd, pool_);
 
-  std::vector<kernels::AttentionTask> tasks(batch.sequences.size());
-  for (size_t s = 0; s < batch.sequences.size(); ++s) {
-    const auto& seq = batch.sequences[s];
-    const int64_t first = plan.first_token[s];
-    auto& t = tasks[s];
-    t.q = q_.data() + first * q_dim;
-    t.ldq = q_dim;
-    t.out = attn_.data() + first * o_dim;
-    t.ldo = o_dim;
-    t.n_tokens = static_cast<int64_t>(seq.tokens.size());
-    t.start_pos = seq.start_pos;
-    t.block_table = seq.block_table.data();
-  }
+  std::vector<kernels::AttentionTask> tasks =
+      attention_tasks(batch, plan, q_.data(), q_dim, attn_.data(), o_dim);
   kernels::AttentionDims dims;
   dims.n_head = hp_.n_head;
   dims.n_head_kv = hp_.n_head_kv;
