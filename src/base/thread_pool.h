@@ -1,5 +1,6 @@
-// Persistent worker pool for data-parallel kernels. Idle workers block on a condition variable
-// (never spin), so an idle process shows ~0 % CPU. Also: how many CPUs this process may use.
+// Persistent worker pool for data-parallel kernels. Between back-to-back tasks a worker polls for
+// at most 100 us, then blocks on a condition variable, so an idle process shows ~0 % CPU.
+// Also: how many CPUs this process may use.
 #pragma once
 
 #include <cstdint>

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -250,6 +251,43 @@ TEST(Matmul, MultiEqualsOneCallPerTarget) {
         EXPECT_EQ(matmul_call_count(views[i].data), 1u);
         EXPECT_EQ(together[i], alone[i])
             << "target " << i << " threads " << threads << " rows " << n_rows;
+      }
+    }
+  }
+}
+
+// Threads claim pieces of the weight bytes dynamically: with many pieces (targets large enough
+// to be cut into dozens, boundaries falling inside a target and between targets) every output
+// row is written exactly once and equals the single-thread result.
+TEST(Matmul, DynamicPiecesCoverEveryRowOnce) {
+  std::mt19937 rng(22);
+  const int64_t n_in = 1024;
+  const auto q8 = make_weights(DType::kQ8_0, n_in, 1000, false, rng);  // ~1.1 MB
+  const auto q4 = make_weights(DType::kQ4_K, n_in, 517, false, rng);   // ~0.3 MB, odd rows
+  const WeightView views[] = {WeightView{DType::kQ8_0, q8.data(), n_in, 1000, 0},
+                              WeightView{DType::kQ4_K, q4.data(), n_in, 517, 0}};
+  for (const int64_t n_rows : {1, 3}) {
+    const auto x = random_floats(static_cast<size_t>(n_rows * n_in), rng);
+    std::vector<std::vector<float>> expect;
+    ThreadPool one(1);
+    for (const auto& v : views) {
+      expect.emplace_back(static_cast<size_t>(n_rows * v.n_out));
+      matmul(v, x.data(), n_in, n_rows, expect.back().data(), v.n_out, one);
+    }
+    for (const int threads : {2, 3, 5}) {
+      ThreadPool pool(threads);
+      std::vector<std::vector<float>> got;
+      std::vector<MatmulTarget> targets;
+      for (const auto& v : views) {
+        got.emplace_back(static_cast<size_t>(n_rows * v.n_out),
+                         std::numeric_limits<float>::quiet_NaN());
+      }
+      for (size_t i = 0; i < std::size(views); ++i) {
+        targets.push_back({views[i], got[i].data(), views[i].n_out});
+      }
+      matmul_multi(targets, x.data(), n_in, n_rows, pool);
+      for (size_t i = 0; i < std::size(views); ++i) {
+        EXPECT_EQ(got[i], expect[i]) << "target " << i << " threads " << threads;
       }
     }
   }
