@@ -60,7 +60,7 @@ AlignedBuffer allocate_acts(ActBatch& a) {
   const size_t n_in = static_cast<size_t>(a.n_in);
   const size_t nb = static_cast<size_t>(a.n_blocks);
   size_t bytes = 0;
-  size_t off_f = 0, off_q = 0, off_d = 0, off_s = 0, off_isum = 0, off_bsums = 0;
+  size_t off_f = 0, off_q = 0, off_d = 0, off_s = 0, off_isum = 0, off_bsums = 0, off_bsums32 = 0;
   const auto take = [&](size_t& off, size_t n) {
     off = bytes;
     bytes += round_up(n);
@@ -84,6 +84,7 @@ AlignedBuffer allocate_acts(ActBatch& a) {
       take(off_q, rows * n_in);
       take(off_d, rows * nb * sizeof(float));
       take(off_bsums, rows * nb * 16 * sizeof(int16_t));
+      take(off_bsums32, rows * nb * 8 * sizeof(int16_t));
       break;
   }
   AlignedBuffer buf(static_cast<uint8_t*>(::operator new[](bytes, std::align_val_t{64})));
@@ -95,6 +96,7 @@ AlignedBuffer allocate_acts(ActBatch& a) {
     a.d = reinterpret_cast<float*>(base + off_d);
     if (a.format == ActFormat::kQ8_K) {
       a.bsums = reinterpret_cast<int16_t*>(base + off_bsums);
+      a.bsums32 = reinterpret_cast<int16_t*>(base + off_bsums32);
     } else {
       a.s = reinterpret_cast<float*>(base + off_s);
       a.isum = reinterpret_cast<int32_t*>(base + off_isum);
@@ -174,6 +176,16 @@ ActFormat act_format_for(tensor::DType type) {
 
 namespace {
 
+// kQ8_K: bsums32 from bsums (each sum of 32 elements is two adjacent sums of 16).
+void sum_pairs_of_16(const ActBatch& a, int64_t r0, int64_t r1) {
+  for (int64_t k = r0 * a.n_blocks; k < r1 * a.n_blocks; ++k) {
+    for (int64_t j = 0; j < 8; ++j) {
+      a.bsums32[k * 8 + j] =
+          static_cast<int16_t>(a.bsums[k * 16 + 2 * j] + a.bsums[k * 16 + 2 * j + 1]);
+    }
+  }
+}
+
 // The activations of one call, prepared once per format and shared by the targets needing it.
 struct PreparedActs {
   ActBatch batch;
@@ -201,8 +213,10 @@ const ActBatch& prepare_acts(const matmul_detail::IsaOps& ops, tensor::DType typ
   p.buffer = allocate_acts(a);
   // NOTE: rows are quantised in parallel only when there is enough work to pay the wake-up.
   const int64_t grain = std::max<int64_t>(1, 16384 / n_in);
-  pool.parallel_for(n_rows, grain,
-                    [&](int64_t r0, int64_t r1, int) { ops.prepare(a, x, ldx, r0, r1); });
+  pool.parallel_for(n_rows, grain, [&](int64_t r0, int64_t r1, int) {
+    ops.prepare(a, x, ldx, r0, r1);
+    if (format == ActFormat::kQ8_K) sum_pairs_of_16(a, r0, r1);
+  });
   return a;
 }
 

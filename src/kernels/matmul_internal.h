@@ -41,12 +41,14 @@ struct ActBatch {
   int64_t ldf = 0;
   // Quantised formats: q[r * n_in + i]; d[r * n_blocks + b]; s[r * n_blocks + b] (kQ8_0: exact
   // d * sum(q); kQ8_1: the reference's fp16-rounded s); isum[r * n_blocks + b] = sum(q) of the
-  // block (kQ8_0/kQ8_1); bsums[(r * n_blocks + b) * 16 + j] (kQ8_K: sums of 16 elements).
+  // block (kQ8_0/kQ8_1); bsums[(r * n_blocks + b) * 16 + j] (kQ8_K: sums of 16 elements) and
+  // bsums32[(r * n_blocks + b) * 8 + j] (kQ8_K: sums of 32, for the Q4_K/Q5_K sub-block mins).
   int8_t* q = nullptr;
   float* d = nullptr;
   float* s = nullptr;
   int32_t* isum = nullptr;
   int16_t* bsums = nullptr;
+  int16_t* bsums32 = nullptr;
 };
 
 // Bytes of weight row `o`: rows are row_stride apart, or tightly packed when it is 0.
