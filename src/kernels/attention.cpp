@@ -90,21 +90,34 @@ DSINFER_TARGET_AVX2 void dot_heads_f16_avx2(const float* const* q, const uint16_
   }
 }
 
-template <int H>
-DSINFER_TARGET_AVX2 void axpy_heads_f16_avx2(const float* p, const uint16_t* v, float* const* out,
-                                             int64_t n) {
-  __m256 vp[H];
-  for (int h = 0; h < H; ++h) vp[h] = _mm256_set1_ps(p[h]);
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const __m256 v0 = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(v + i)));
-    for (int h = 0; h < H; ++h) {
-      _mm256_storeu_ps(out[h] + i, _mm256_fmadd_ps(vp[h], v0, _mm256_loadu_ps(out[h] + i)));
+// Output columns [c, c + 8 * S) of H heads, accumulated in registers over every position (the
+// per-element order is one fused multiply-add per position, as when accumulating in memory), so
+// each V row slice is converted from F16 once for the H heads and nothing is stored per position.
+template <int H, int S>
+DSINFER_TARGET_AVX2 void weighted_v_columns_avx2(const PagedKv& kv, const int32_t* table,
+                                                 int64_t n_kv, int64_t v_off, const float* const* p,
+                                                 float* const* out, int64_t c) {
+  __m256 acc[H][S];
+  for (int h = 0; h < H; ++h) {
+    for (int t = 0; t < S; ++t) acc[h][t] = _mm256_setzero_ps();
+  }
+  for (int64_t j0 = 0; j0 < n_kv; j0 += kv.block_size) {
+    const uint16_t* vb = kv.v + table[j0 / kv.block_size] * kv.v_block_stride + v_off + c;
+    const int64_t n = std::min(kv.block_size, n_kv - j0);
+    for (int64_t jj = 0; jj < n; ++jj) {
+      const uint16_t* vr = vb + jj * kv.v_row_stride;
+      __m256 v[S];
+      for (int t = 0; t < S; ++t) {
+        v[t] = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(vr + 8 * t)));
+      }
+      for (int h = 0; h < H; ++h) {
+        const __m256 ph = _mm256_broadcast_ss(p[h] + j0 + jj);
+        for (int t = 0; t < S; ++t) acc[h][t] = _mm256_fmadd_ps(ph, v[t], acc[h][t]);
+      }
     }
   }
-  for (; i < n; ++i) {
-    const float vf = tensor::fp16_to_float(v[i]);
-    for (int h = 0; h < H; ++h) out[h][i] += p[h] * vf;
+  for (int h = 0; h < H; ++h) {
+    for (int t = 0; t < S; ++t) _mm256_storeu_ps(out[h] + c + 8 * t, acc[h][t]);
   }
 }
 
@@ -150,15 +163,25 @@ DSINFER_TARGET_AVX2 void attend_heads_avx2(const AttentionDims& d, const PagedKv
       _mm256_storeu_ps(scores[h] + j, _mm256_cvtph_ps(r));
     }
     for (; j < n_kv; ++j) scores[h][j] = round_to_fp16(scores[h][j]);
-    std::fill(out[h], out[h] + d.head_dim_v, 0.0f);
   }
-  float p[H];
-  for (int64_t j0 = 0; j0 < n_kv; j0 += kv.block_size) {
-    const uint16_t* vb = kv.v + table[j0 / kv.block_size] * kv.v_block_stride + v_off;
-    const int64_t n = std::min(kv.block_size, n_kv - j0);
-    for (int64_t jj = 0; jj < n; ++jj) {
-      for (int h = 0; h < H; ++h) p[h] = scores[h][j0 + jj];
-      axpy_heads_f16_avx2<H>(p, vb + jj * kv.v_row_stride, out, d.head_dim_v);
+  // Columns in register slices of 8 * S floats, then 8; a tail of < 8 columns in scalar code.
+  constexpr int S = H <= 2 ? 4 : 2;
+  const int64_t dv = d.head_dim_v;
+  const float* const* probs = scores;
+  int64_t c = 0;
+  for (; c + 8 * S <= dv; c += 8 * S) {
+    weighted_v_columns_avx2<H, S>(kv, table, n_kv, v_off, probs, out, c);
+  }
+  for (; c + 8 <= dv; c += 8) weighted_v_columns_avx2<H, 1>(kv, table, n_kv, v_off, probs, out, c);
+  if (c < dv) {
+    for (int h = 0; h < H; ++h) std::fill(out[h] + c, out[h] + dv, 0.0f);
+    for (int64_t j = 0; j < n_kv; ++j) {
+      const uint16_t* vr = kv.v + table[j / kv.block_size] * kv.v_block_stride +
+                           (j % kv.block_size) * kv.v_row_stride + v_off;
+      for (int64_t i = c; i < dv; ++i) {
+        const float vf = tensor::fp16_to_float(vr[i]);
+        for (int h = 0; h < H; ++h) out[h][i] += scores[h][j] * vf;
+      }
     }
   }
 }

@@ -19,26 +19,19 @@
 #include "kernels/isa.h"
 #include "model/model.h"
 #include "support/fixtures.h"
+#include "support/logits_compare.h"
 
 namespace dsinfer {
 namespace {
+
+using test::argmax;
+using test::max_abs_diff;
+using test::read_floats;
 
 using model::Batch;
 using model::BatchSequence;
 using model::Logits;
 using model::Model;
-
-std::vector<float> read_floats(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + path);
-  in.seekg(0, std::ios::end);
-  const auto size = static_cast<size_t>(in.tellg());
-  in.seekg(0);
-  std::vector<float> v(size / sizeof(float));
-  in.read(reinterpret_cast<char*>(v.data()),
-          static_cast<std::streamsize>(v.size() * sizeof(float)));
-  return v;
-}
 
 nlohmann::json load_manifest(const std::string& fixtures) {
   std::ifstream in(fixtures + "/golden/manifest.json");
@@ -48,20 +41,6 @@ nlohmann::json load_manifest(const std::string& fixtures) {
 bool is_dense_case(const nlohmann::json& c) {
   const std::string arch = c.at("arch");
   return arch == "llama" || arch == "qwen2";
-}
-
-int64_t argmax(const float* row, int64_t n) {
-  int64_t best = 0;  // ties -> lowest id, as the reference's greedy sampling
-  for (int64_t i = 1; i < n; ++i) {
-    if (row[i] > row[best]) best = i;
-  }
-  return best;
-}
-
-double max_abs_diff(const float* a, const float* b, int64_t n) {
-  double m = 0;
-  for (int64_t i = 0; i < n; ++i) m = std::max(m, std::fabs(double(a[i]) - double(b[i])));
-  return m;
 }
 
 constexpr int64_t kBlockSize = 16;

@@ -14,11 +14,13 @@
 #include "kernels/matmul.h"
 #include "model/model.h"
 #include "support/fixtures.h"
+#include "support/logits_compare.h"
 #include "tiny_model.h"
 
 namespace dsinfer::model {
 namespace {
 
+using test::max_abs_diff;
 using test::TinyModelSpec;
 using ::testing::HasSubstr;
 
@@ -62,12 +64,6 @@ BatchSequence seq(int64_t id, std::vector<int32_t> tokens, int64_t start, std::v
   s.block_table = std::move(bt);
   s.want_all_logits = all;
   return s;
-}
-
-double max_abs_diff(const float* a, const float* b, int64_t n) {
-  double m = 0;
-  for (int64_t i = 0; i < n; ++i) m = std::max(m, std::fabs(double(a[i]) - double(b[i])));
-  return m;
 }
 
 TEST(LlamaModel, EveryWeightIsReadOncePerForward) {
