@@ -253,23 +253,19 @@ Isa matmul_multi_with_isa(Isa isa, std::span<const MatmulTarget> targets, const 
   }
   if (total_cost == 0) return ops.isa;
 
-  // NOTE: dynamic split. All targets' weight bytes form one range cut into pieces of about
-  // equal cost; threads claim pieces from a shared counter until none is left, so a thread slowed
-  // by its memory channel or by the hypervisor takes fewer pieces instead of making the others
-  // wait at the end (a static half each left ~7 % of decode time spinning). A piece's output
-  // rows start on a multiple of 16 (every micro-kernel's row count and the packed layouts'
-  // 8-row groups divide it). Pieces are >= kMinPieceBytes so the claims stay negligible, and at
-  // most kPiecesPerThread per thread so prefill keeps long runs over each weight panel.
+  // NOTE: dynamic (guided) split. All targets' weight bytes form one range; threads claim the
+  // next piece from a shared position until none is left, so a thread slowed by its memory
+  // channel or by the hypervisor takes less instead of making the others wait at the end (a
+  // static half each left ~7 % of decode time spinning). A piece is 1/(2 * threads) of what is
+  // left, at least kMinPieceBytes: long runs first (one prefetch stream, long passes over each
+  // weight panel in prefill), short ones at the end where they even out the finish. A piece's
+  // output rows start on a multiple of 16 (every micro-kernel's row count and the packed
+  // layouts' 8-row groups divide it).
   constexpr int64_t kRowAlign = 16;
   constexpr size_t kMinPieceBytes = size_t{64} << 10;
-  constexpr size_t kPiecesPerThread = 16;
   const int n_threads = pool.size();
   // Small products stay on the calling thread (the hand-off would cost more than the work).
   const bool parallel = n_threads > 1 && total_cost * static_cast<size_t>(n_rows) >= 32768;
-  const size_t n_pieces =
-      parallel ? std::clamp<size_t>(total_cost / kMinPieceBytes, static_cast<size_t>(n_threads),
-                                    kPiecesPerThread * static_cast<size_t>(n_threads))
-               : 1;
   // Runs the output rows whose first weight byte lies in [lo, hi) of the combined range.
   const auto run_range = [&](size_t lo, size_t hi) {
     for (size_t i = 0; i < targets.size(); ++i) {
@@ -289,17 +285,20 @@ Isa matmul_multi_with_isa(Isa isa, std::span<const MatmulTarget> targets, const 
       if (o0 < o1) ops.tile(t.w, parts[i].row_bytes, *parts[i].acts, o0, o1, t.y, t.ldy);
     }
   };
-  const auto piece_bound = [&](size_t k) {
-    return k == n_pieces ? total_cost : total_cost / n_pieces * k;
-  };
   if (!parallel) {
     run_range(0, total_cost);
   } else {
+    const size_t divisor = 2 * static_cast<size_t>(n_threads);
     std::atomic<size_t> next{0};
     pool.run([&](int, int) {
-      for (size_t k = next.fetch_add(1, std::memory_order_relaxed); k < n_pieces;
-           k = next.fetch_add(1, std::memory_order_relaxed)) {
-        run_range(piece_bound(k), piece_bound(k + 1));
+      size_t lo = next.load(std::memory_order_relaxed);
+      while (lo < total_cost) {
+        const size_t hi =
+            std::min(total_cost, lo + std::max(kMinPieceBytes, (total_cost - lo) / divisor));
+        if (next.compare_exchange_weak(lo, hi, std::memory_order_relaxed)) {
+          run_range(lo, hi);
+          lo = next.load(std::memory_order_relaxed);
+        }
       }
     });
   }
