@@ -18,6 +18,7 @@
 #include "gguf/gguf_file.h"
 #include "kernels/isa.h"
 #include "model/model.h"
+#include "support/batch_check.h"
 #include "support/fixtures.h"
 #include "support/logits_compare.h"
 
@@ -179,55 +180,8 @@ TEST_F(ModelLogitsGolden, BatchOfSequencesEqualsEachAlone) {
   for (const auto& [file, list] : prompts) {
     SCOPED_TRACE(file);
     Loaded& m = load(fixtures + "/golden/" + file);
-    const int64_t n_vocab = m.model->info().n_vocab;
-    constexpr int kSteps = 3;
-    // Alone.
-    std::vector<std::vector<float>> alone;  // per prompt: last prompt row + kSteps decode rows
-    std::vector<std::vector<int32_t>> next_tokens;
-    for (const auto& p : list) {
-      std::vector<float> rows;
-      std::vector<int32_t> toks;
-      BatchSequence s;
-      s.tokens = p;
-      s.block_table = m.take_blocks(static_cast<int64_t>(p.size()) + kSteps);
-      Batch b;
-      b.sequences = {s};
-      Logits o = m.model->forward(b);
-      for (int step = 0; step <= kSteps; ++step) {
-        rows.insert(rows.end(), o.row(0), o.row(0) + n_vocab);
-        if (step == kSteps) break;
-        const auto tok = static_cast<int32_t>(argmax(o.row(0), n_vocab));
-        toks.push_back(tok);
-        s.start_pos += static_cast<int64_t>(s.tokens.size());
-        s.tokens = {tok};
-        b.sequences = {s};
-        o = m.model->forward(b);
-      }
-      alone.push_back(rows);
-      next_tokens.push_back(toks);
-    }
-    // Together: one prefill batch with every prompt, then decode steps with every sequence.
-    Batch b;
-    for (size_t i = 0; i < list.size(); ++i) {
-      BatchSequence s;
-      s.seq_id = static_cast<int64_t>(i);
-      s.tokens = list[i];
-      s.block_table = m.take_blocks(static_cast<int64_t>(list[i].size()) + kSteps);
-      b.sequences.push_back(s);
-    }
-    for (int step = 0; step <= kSteps; ++step) {
-      Logits o = m.model->forward(b);
-      for (size_t i = 0; i < list.size(); ++i) {
-        const double d =
-            max_abs_diff(o.row(o.first_row[i]), alone[i].data() + step * n_vocab, n_vocab);
-        EXPECT_LE(d, 1e-4) << "sequence " << i << " step " << step;
-      }
-      for (size_t i = 0; i < list.size() && step < kSteps; ++i) {
-        auto& s = b.sequences[i];
-        s.start_pos += static_cast<int64_t>(s.tokens.size());
-        s.tokens = {next_tokens[i][static_cast<size_t>(step)]};
-      }
-    }
+    test::expect_batch_equals_each_alone(*m.model, list, 3, 1e-4,
+                                         [&](int64_t n) { return m.take_blocks(n); });
     ++models_checked;
   }
   EXPECT_GT(models_checked, 0);
