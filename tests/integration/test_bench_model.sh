@@ -3,14 +3,8 @@
 # and --no-repack reflected in it, the bandwidth ceilings of --measure-bandwidth, and clear
 # errors for bad input. Uses a tiny fixture model, so it checks the contract, not the speed.
 set -euo pipefail
-here="$(cd "$(dirname "$0")" && pwd)"
-bin="${DSINFER_BIN:?DSINFER_BIN must point at the dsinfer binary}"
-fixtures="${DSINFER_FIXTURES:-$here/../../../shared/fixtures}"
-
-skip_or_fail() {
-  if [ "${CI:-}" = true ]; then echo "FAIL: $1 (CI=true)"; exit 1; fi
-  echo "SKIPPED LOUDLY: $1"; exit 0
-}
+# shellcheck source-path=SCRIPTDIR source=common.sh
+source "$(dirname "$0")/common.sh"
 model="$fixtures/golden/models/tiny-r1qwen-qwen2-Q8_0.gguf"
 [ -f "$model" ] || skip_or_fail "fixture model not found at $model"
 

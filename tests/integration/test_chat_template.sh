@@ -3,15 +3,9 @@
 # the reference Jinja implementation (@huggingface/jinja, pinned in chat_template/package-lock.json)
 # for a set of conversations, with and without the generation prompt.
 set -euo pipefail
-here="$(cd "$(dirname "$0")" && pwd)"
-bin="${DSINFER_BIN:?DSINFER_BIN must point at the dsinfer binary}"
-fixtures="${DSINFER_FIXTURES:-$here/../../../shared/fixtures}"
+# shellcheck source-path=SCRIPTDIR source=common.sh
+source "$(dirname "$0")/common.sh"
 tmp="${DSINFER_TEST_TMP:-/tmp}/chat_template.$$"
-
-skip_or_fail() {
-  if [ "${CI:-}" = true ]; then echo "FAIL: $1 (CI=true)"; exit 1; fi
-  echo "SKIPPED LOUDLY: $1"; exit 0
-}
 command -v node >/dev/null || skip_or_fail "node is not installed; cannot compare with @huggingface/jinja"
 command -v npm >/dev/null || skip_or_fail "npm is not installed; cannot install @huggingface/jinja"
 [ -d "$fixtures/golden/models" ] || skip_or_fail "fixtures not found at $fixtures"

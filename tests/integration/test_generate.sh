@@ -3,14 +3,8 @@
 # reference's expected_greedy_tokens (manifest compare rule), --prompt text tokenized with BOS,
 # --parallel N giving N identical greedy results, and clear errors for bad input.
 set -euo pipefail
-here="$(cd "$(dirname "$0")" && pwd)"
-bin="${DSINFER_BIN:?DSINFER_BIN must point at the dsinfer binary}"
-fixtures="${DSINFER_FIXTURES:-$here/../../../shared/fixtures}"
-
-skip_or_fail() {
-  if [ "${CI:-}" = true ]; then echo "FAIL: $1 (CI=true)"; exit 1; fi
-  echo "SKIPPED LOUDLY: $1"; exit 0
-}
+# shellcheck source-path=SCRIPTDIR source=common.sh
+source "$(dirname "$0")/common.sh"
 [ -f "$fixtures/golden/manifest.json" ] || skip_or_fail "fixtures not found at $fixtures"
 
 # Every llama/qwen2 case: generate --prompt-tokens --json vs expected_greedy_tokens.
