@@ -118,10 +118,8 @@ void register_all() {
                          DType::kF16,  DType::kBF16, DType::kF32};
   for (Isa isa : dsinfer::kernels::available_isas()) {
     for (DType type : types) {
-      // Q4_K, Q6_K, Q8_0 and Q5_0 also in the interleaved layout the model repacks them into
-      // ("Q4_K.x8").
-      const bool can_pack = type == DType::kQ4_K || type == DType::kQ6_K || type == DType::kQ8_0 ||
-                            type == DType::kQ5_0;
+      // Types with an 8-row layout also in it, as the model repacks them ("Q4_K.x8").
+      const bool can_pack = dsinfer::kernels::has_rows8_layout(type);
       for (const bool packed : {false, true}) {
         if (packed && !can_pack) continue;
         for (int threads : {1, 2}) {

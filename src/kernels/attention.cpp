@@ -61,6 +61,16 @@ DSINFER_SCALAR_REFERENCE void attend_scalar(const AttentionDims& d, const PagedK
 }
 
 #if DSINFER_HAVE_X86
+// out[i] = in[i] rounded to the nearest F16 value (in == out allowed).
+DSINFER_TARGET_AVX2 void round_through_f16_avx2(const float* in, float* out, int64_t n) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m128i r = _mm256_cvtps_ph(_mm256_loadu_ps(in + i), _MM_FROUND_TO_NEAREST_INT);
+    _mm256_storeu_ps(out + i, _mm256_cvtph_ps(r));
+  }
+  for (; i < n; ++i) out[i] = round_to_fp16(in[i]);
+}
+
 // H query heads of one KV group at once: each K and V row is loaded and converted from F16 once
 // for the H heads. Per head, the arithmetic and its order are those of one head alone (two
 // 8-wide accumulators over 16-element steps, an 8-element step, a scalar tail), so results do
@@ -132,12 +142,7 @@ DSINFER_TARGET_AVX2 void attend_heads_avx2(const AttentionDims& d, const PagedKv
   float* out[H];
   for (int h = 0; h < H; ++h) {
     float* qh = s.q.data() + h * dk;
-    int64_t i = 0;
-    for (; i + 8 <= dk; i += 8) {
-      const __m128i r = _mm256_cvtps_ph(_mm256_loadu_ps(rows[h].q + i), _MM_FROUND_TO_NEAREST_INT);
-      _mm256_storeu_ps(qh + i, _mm256_cvtph_ps(r));
-    }
-    for (; i < dk; ++i) qh[i] = round_to_fp16(rows[h].q[i]);
+    round_through_f16_avx2(rows[h].q, qh, dk);
     q[h] = qh;
     scores[h] = s.scores.data() + h * s.max_kv;
     out[h] = rows[h].out;
@@ -157,22 +162,16 @@ DSINFER_TARGET_AVX2 void attend_heads_avx2(const AttentionDims& d, const PagedKv
   for (int h = 0; h < H; ++h) {
     softmax_inplace(scores[h], n_kv, Isa::kAvx2);
     // Round the probabilities through F16 (as the reference's F16 mat-mul with V does).
-    int64_t j = 0;
-    for (; j + 8 <= n_kv; j += 8) {
-      const __m128i r = _mm256_cvtps_ph(_mm256_loadu_ps(scores[h] + j), _MM_FROUND_TO_NEAREST_INT);
-      _mm256_storeu_ps(scores[h] + j, _mm256_cvtph_ps(r));
-    }
-    for (; j < n_kv; ++j) scores[h][j] = round_to_fp16(scores[h][j]);
+    round_through_f16_avx2(scores[h], scores[h], n_kv);
   }
   // Columns in register slices of 8 * S floats, then 8; a tail of < 8 columns in scalar code.
   constexpr int S = H <= 2 ? 4 : 2;
   const int64_t dv = d.head_dim_v;
-  const float* const* probs = scores;
   int64_t c = 0;
   for (; c + 8 * S <= dv; c += 8 * S) {
-    weighted_v_columns_avx2<H, S>(kv, table, n_kv, v_off, probs, out, c);
+    weighted_v_columns_avx2<H, S>(kv, table, n_kv, v_off, scores, out, c);
   }
-  for (; c + 8 <= dv; c += 8) weighted_v_columns_avx2<H, 1>(kv, table, n_kv, v_off, probs, out, c);
+  for (; c + 8 <= dv; c += 8) weighted_v_columns_avx2<H, 1>(kv, table, n_kv, v_off, scores, out, c);
   if (c < dv) {
     for (int h = 0; h < H; ++h) std::fill(out[h] + c, out[h] + dv, 0.0f);
     for (int64_t j = 0; j < n_kv; ++j) {

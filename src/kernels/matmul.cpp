@@ -12,6 +12,7 @@
 
 #include "base/error.h"
 #include "kernels/matmul_internal.h"
+#include "kernels/weight_pack.h"
 
 namespace dsinfer::kernels {
 
@@ -121,14 +122,10 @@ void check_args(const WeightView& w, const float* x, int64_t ldx, int64_t n_rows
     fail(ErrorKind::kInvalidInput, "matmul: row stride {} < row size {} ({} x {})", w.row_stride,
          tensor::row_bytes(info, w.n_in), info.name, w.n_in);
   }
-  if (w.layout == WeightLayout::kRows8 &&
-      ((w.type != tensor::DType::kQ4_K && w.type != tensor::DType::kQ6_K &&
-        w.type != tensor::DType::kQ8_0 && w.type != tensor::DType::kQ5_0) ||
-       w.n_out % 8 != 0)) {
+  if (w.layout == WeightLayout::kRows8 && (!has_rows8_layout(w.type) || w.n_out % 8 != 0)) {
     fail(ErrorKind::kInvalidInput,
          "matmul: a packed (kRows8) weight must be Q4_K, Q6_K, Q8_0 or Q5_0 with a multiple of 8 "
-         "rows "
-         "(got {} x {})",
+         "rows (got {} x {})",
          info.name, w.n_out);
   }
   if (n_rows < 0 || ldx < w.n_in || ldy < w.n_out) {

@@ -46,9 +46,9 @@ struct MatmulTarget {
 };
 
 // Several weights applied to the same activations x (all with n_in = the row length of x): as
-// one matmul() per target, but with a single hand-off to the pool (the targets' output rows are
-// split over the threads together, in proportion to their weight bytes) and x prepared once per
-// activation format. Used for Q/K/V and for gate/up, where it saves the threads' wake-ups.
+// one matmul() per target, but with a single hand-off to the pool (the threads share out all
+// targets' output rows together, by weight bytes) and x prepared once per activation format. Used
+// for Q/K/V and for gate/up, where it saves the threads' wake-ups.
 void matmul_multi(std::span<const MatmulTarget> targets, const float* x, int64_t ldx,
                   int64_t n_rows, ThreadPool& pool);
 Isa matmul_multi_with_isa(Isa isa, std::span<const MatmulTarget> targets, const float* x,

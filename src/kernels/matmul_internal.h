@@ -42,7 +42,8 @@ struct ActBatch {
   // Quantised formats: q[r * n_in + i]; d[r * n_blocks + b]; s[r * n_blocks + b] (kQ8_0: exact
   // d * sum(q); kQ8_1: the reference's fp16-rounded s); isum[r * n_blocks + b] = sum(q) of the
   // block (kQ8_0/kQ8_1); bsums[(r * n_blocks + b) * 16 + j] (kQ8_K: sums of 16 elements) and
-  // bsums32[(r * n_blocks + b) * 8 + j] (kQ8_K: sums of 32, for the Q4_K/Q5_K sub-block mins).
+  // bsums32[(r * n_blocks + b) * 8 + j] (kQ8_K: sums of 32, for the packed Q4_K kernel's
+  // sub-block mins).
   int8_t* q = nullptr;
   float* d = nullptr;
   float* s = nullptr;

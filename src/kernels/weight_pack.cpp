@@ -192,21 +192,40 @@ struct Packing {
     }
   }
 };
-using PackingQ4_K = Packing<BlockQ4_K, BlockQ4_Kx8, pack_q4_k, unpack_q4_k>;
-using PackingQ6_K = Packing<BlockQ6_K, BlockQ6_Kx8, pack_q6_k, unpack_q6_k>;
-using PackingQ8_0 = Packing<BlockQ8_0, BlockQ8_0x8, pack_q8_0, unpack_q8_0>;
-using PackingQ5_0 = Packing<BlockQ5_0, BlockQ5_0x8, pack_q5_0, unpack_q5_0>;
 
-size_t packed_block_bytes(DType type) {
+// What the code needs of a packed type: one table, so the types that pack are listed once.
+struct PackedType {
+  size_t block_bytes;  // one packed block (8 rows x one GGUF block)
+  void (*pack)(const uint8_t* src, size_t stride, int64_t nb, int64_t g, uint8_t* out);
+  void (*unpack)(const uint8_t* in, size_t row_bytes, int64_t nb, uint8_t* out);
+};
+
+template <class P, class Packed>
+constexpr PackedType packed_type() {
+  return {sizeof(Packed), &P::pack, &P::unpack};
+}
+
+// nullptr when `type` has no 8-row layout.
+const PackedType* packed_type_of(DType type) {
+  using Q4_K = Packing<BlockQ4_K, BlockQ4_Kx8, pack_q4_k, unpack_q4_k>;
+  using Q6_K = Packing<BlockQ6_K, BlockQ6_Kx8, pack_q6_k, unpack_q6_k>;
+  using Q8_0 = Packing<BlockQ8_0, BlockQ8_0x8, pack_q8_0, unpack_q8_0>;
+  using Q5_0 = Packing<BlockQ5_0, BlockQ5_0x8, pack_q5_0, unpack_q5_0>;
+  static constexpr PackedType kQ4_K = packed_type<Q4_K, BlockQ4_Kx8>();
+  static constexpr PackedType kQ6_K = packed_type<Q6_K, BlockQ6_Kx8>();
+  static constexpr PackedType kQ8_0 = packed_type<Q8_0, BlockQ8_0x8>();
+  static constexpr PackedType kQ5_0 = packed_type<Q5_0, BlockQ5_0x8>();
   switch (type) {
     case DType::kQ4_K:
-      return sizeof(BlockQ4_Kx8);
+      return &kQ4_K;
     case DType::kQ6_K:
-      return sizeof(BlockQ6_Kx8);
+      return &kQ6_K;
+    case DType::kQ8_0:
+      return &kQ8_0;
     case DType::kQ5_0:
-      return sizeof(BlockQ5_0x8);
+      return &kQ5_0;
     default:
-      return sizeof(BlockQ8_0x8);
+      return nullptr;
   }
 }
 
@@ -216,10 +235,10 @@ int64_t blocks_per_row(const WeightView& w) {
 
 }  // namespace
 
+bool has_rows8_layout(DType type) { return packed_type_of(type) != nullptr; }
+
 bool packable_rows8(const WeightView& w) {
-  const bool type_ok = w.type == DType::kQ4_K || w.type == DType::kQ6_K || w.type == DType::kQ8_0 ||
-                       w.type == DType::kQ5_0;
-  return w.layout == WeightLayout::kRows && type_ok && w.n_in > 0 &&
+  return w.layout == WeightLayout::kRows && has_rows8_layout(w.type) && w.n_in > 0 &&
          w.n_in % tensor::dtype_info(w.type).block_size == 0 && w.n_out > 0 &&
          w.n_out % kRows == 0 && w.data != nullptr;
 }
@@ -229,7 +248,7 @@ void PackedWeight::Free::operator()(uint8_t* p) const {
 }
 
 size_t packed_group_bytes(const WeightView& packed) {
-  return packed_block_bytes(packed.type) * static_cast<size_t>(blocks_per_row(packed));
+  return packed_type_of(packed.type)->block_bytes * static_cast<size_t>(blocks_per_row(packed));
 }
 
 PackedWeight pack_rows8(const WeightView& w, ThreadPool& pool, bool release_source) {
@@ -253,10 +272,7 @@ PackedWeight pack_rows8(const WeightView& w, ThreadPool& pool, bool release_sour
   out.view_.data = out.data_.get();
   const auto* src = static_cast<const uint8_t*>(w.data);
   uint8_t* dst = out.data_.get();
-  const auto pack_group = w.type == DType::kQ4_K   ? &PackingQ4_K::pack
-                          : w.type == DType::kQ6_K ? &PackingQ6_K::pack
-                          : w.type == DType::kQ5_0 ? &PackingQ5_0::pack
-                                                   : &PackingQ8_0::pack;
+  const auto pack_group = packed_type_of(w.type)->pack;
   // Stretches of ~16 MiB of source rows: packed in parallel, then (release_source) dropped.
   const int64_t stretch =
       std::max<int64_t>(1, static_cast<int64_t>((size_t{16} << 20) / (kRows * stride)));
@@ -280,11 +296,7 @@ void unpack_rows8(const WeightView& packed, int64_t group, uint8_t* out) {
   const size_t group_bytes = packed_group_bytes(packed);
   const auto* src =
       static_cast<const uint8_t*>(packed.data) + static_cast<size_t>(group) * group_bytes;
-  const auto unpack = packed.type == DType::kQ4_K   ? &PackingQ4_K::unpack
-                      : packed.type == DType::kQ6_K ? &PackingQ6_K::unpack
-                      : packed.type == DType::kQ5_0 ? &PackingQ5_0::unpack
-                                                    : &PackingQ8_0::unpack;
-  unpack(src, row_bytes, blocks_per_row(packed), out);
+  packed_type_of(packed.type)->unpack(src, row_bytes, blocks_per_row(packed), out);
 }
 
 }  // namespace dsinfer::kernels

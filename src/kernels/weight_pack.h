@@ -51,7 +51,11 @@ static_assert(sizeof(BlockQ8_0x8) == 8 * 34, "Q8_0 x8: exactly 8 blocks");
 static_assert(sizeof(BlockQ4_Kx8) == 8 * 144 + 32, "Q4_K x8: 8 blocks plus unpacked scales");
 static_assert(sizeof(BlockQ6_Kx8) == 8 * 210, "Q6_K x8: exactly 8 blocks");
 
-// True when pack_rows8 accepts `w`: row-major Q4_K, Q6_K, Q8_0 or Q5_0, n_out a multiple of 8.
+// True for the types with an 8-row layout: Q4_K, Q6_K, Q8_0, Q5_0.
+bool has_rows8_layout(tensor::DType type);
+
+// True when pack_rows8 accepts `w`: row-major, has_rows8_layout, whole blocks, n_out a multiple
+// of 8.
 bool packable_rows8(const WeightView& w);
 
 // Owns the packed bytes of one weight; view() is what matmul takes.
