@@ -8,6 +8,7 @@ declare -A allowed=(
   [gguf]="base tensor gguf"
   [tensor]="base tensor"
   [kernels]="base tensor kernels"
+  [vulkan]="base tensor kernels vulkan"
   [tokenizer]="base tensor gguf tokenizer"
   [model]="base gguf tensor kernels model"
   [engine]="base gguf tensor kernels model tokenizer engine"
@@ -16,7 +17,7 @@ declare -A allowed=(
   [server]="base gguf tensor kernels model tokenizer engine translate metrics server"
   [client]="base client"
   [plan]="base plan"
-  [cli]="base gguf tensor kernels model tokenizer engine translate metrics server client plan cli"
+  [cli]="base gguf tensor kernels vulkan model tokenizer engine translate metrics server client plan cli"
 )
 status=0
 for layer in "${!allowed[@]}"; do

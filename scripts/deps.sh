@@ -5,8 +5,14 @@ set -euo pipefail
 build_pkgs=(cmake ninja-build g++ git pkg-config libboost-dev libasio-dev nlohmann-json3-dev
   libpcre2-dev libicu-dev libcli11-dev libspdlog-dev libfmt-dev libyaml-cpp-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev)
-test_pkgs=(clang clang-format libclang-rt-14-dev curl python3 prometheus buildah debootstrap unzip jq)
-pkgs=("${build_pkgs[@]}")
+# The Vulkan backend (-DDSINFER_VULKAN, on when these exist): loader headers and the GLSL -> SPIR-V
+# compiler. Kept apart from build_pkgs: the CPU image builds without them (CPU-only binary).
+vulkan_build_pkgs=(libvulkan-dev glslc)
+# mesa-vulkan-drivers: lavapipe, the CPU Vulkan driver the Vulkan op tests run on;
+# vulkan-validationlayers: those tests fail on any validation message.
+test_pkgs=(clang clang-format libclang-rt-14-dev curl python3 prometheus buildah debootstrap unzip jq
+  mesa-vulkan-drivers vulkan-validationlayers)
+pkgs=("${build_pkgs[@]}" "${vulkan_build_pkgs[@]}")
 if [ "${1:-build}" = test ]; then
   pkgs+=("${test_pkgs[@]}")
   # Node.js + npm: any installation will do (some machines carry a newer nodejs that bundles

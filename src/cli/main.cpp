@@ -11,14 +11,16 @@
 #include "base/version.h"
 #include "cli/commands.h"
 #include "kernels/isa.h"
+#include "vulkan/device_list.h"
 
 namespace {
 
 std::string version_text() {
   const auto& b = dsinfer::build_info();
-  return fmt::format("dsinfer {} (commit {}, {} build)\nISAs: {} (selected: {})", b.version,
+  return fmt::format("dsinfer {} (commit {}, {} build)\nISAs: {} (selected: {})\n{}", b.version,
                      b.commit, b.build_type, dsinfer::kernels::available_isas_text(),
-                     dsinfer::kernels::isa_name(dsinfer::kernels::selected_isa()));
+                     dsinfer::kernels::isa_name(dsinfer::kernels::selected_isa()),
+                     dsinfer::vulkan::vulkan_devices_text());
 }
 
 int exit_code_for(dsinfer::ErrorKind kind) {
