@@ -32,10 +32,13 @@ void check_weight(const DeviceWeight& w) {
   }
 }
 
-// Output rows spread over x and z, since one dimension holds at most 65535 groups.
-void output_groups(int64_t n_out, uint32_t& gx, uint32_t& gz) {
-  gx = u32(std::min<int64_t>(n_out, 65535), "outputs");
-  gz = groups(n_out, gx);
+// Outputs per GEMV workgroup (kOutputs in matmul_gemv.comp).
+constexpr int64_t kGemvOutputs = 4;
+
+// Workgroups spread over x and z, since one dimension holds at most 65535 groups.
+void output_groups(int64_t n_groups, uint32_t& gx, uint32_t& gz) {
+  gx = u32(std::min<int64_t>(n_groups, 65535), "output groups");
+  gz = groups(n_groups, gx);
 }
 
 }  // namespace
@@ -60,9 +63,10 @@ void matmul(CommandRecorder& rec, const DeviceWeight& w, const FloatRows& x, int
                        0,
                        0,
                        1};
-    const auto& pipe = rec.pipelines().get(shader_name("gemv", w.type), 3, sizeof(p));
+    const auto& pipe =
+        rec.pipelines().get(shader_name(n_rows == 1 ? "gemv" : "gemv8", w.type), 3, sizeof(p));
     uint32_t gx, gz;
-    output_groups(w.n_out, gx, gz);
+    output_groups((w.n_out + kGemvOutputs - 1) / kGemvOutputs, gx, gz);
     rec.dispatch(pipe, {w.slice(), x.slice, y.slice}, &p, sizeof(p), gx,
                  groups(n_rows, kGemvMaxRows), gz);
   } else {
@@ -103,7 +107,7 @@ void matmul_experts(CommandRecorder& rec, const DeviceWeight& w, const FloatRows
                      u32(x_div, "x_div")};
   const auto& pipe = rec.pipelines().get(shader_name("gemv_ids", w.type), 4, sizeof(p));
   uint32_t gx, gz;
-  output_groups(w.n_out, gx, gz);
+  output_groups((w.n_out + kGemvOutputs - 1) / kGemvOutputs, gx, gz);
   rec.dispatch(pipe, {w.slice(), x.slice, y.slice, ids}, &p, sizeof(p), gx, u32(n_pairs, "pairs"),
                gz);
 }

@@ -10,7 +10,7 @@ namespace dsinfer::vulkan {
 
 enum class MatmulPath {
   kAuto,  // GEMV up to kGemvMaxRows activation rows, tiled GEMM above
-  kGemv,  // one workgroup per output row, up to 8 activation rows per workgroup
+  kGemv,  // 16 threads per output row, 4 outputs and up to 8 activation rows per workgroup
   kGemm,  // 32 x 64 tiles through shared memory
 };
 constexpr int64_t kGemvMaxRows = 8;

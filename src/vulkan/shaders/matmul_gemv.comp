@@ -1,10 +1,15 @@
 #version 450
-// y[r][o] = sum_k w[o][k] x[r][k] for up to 8 activation rows per workgroup (decode and small
-// batches): one workgroup per output row o reads the row once for all its activation rows.
-// WITH_IDS (MoE experts): workgroup y = pair p, weight = expert ids[p] (rows expert_stride bytes
-// apart), x row p / x_div, y row p.
+// y[r][o] = sum_k w[o][k] x[r][k] for decode and small batches: each workgroup computes 4
+// outputs with 16 threads each, for NR activation rows at once (compiled with NR = 1 and 8), so
+// each weight row is read once for all of them. One barrier per workgroup.
+// WITH_IDS (MoE experts, NR = 1): workgroup y = pair p, weight = expert ids[p] (rows
+// expert_stride bytes apart), x row p / x_div, y row p.
 #include "common.glsl"
 #include "weight_dequant.glsl"
+
+#ifndef NR
+#define NR 1
+#endif
 
 layout(local_size_x = 64) in;
 layout(binding = 1) readonly buffer X { float x[]; };
@@ -26,13 +31,16 @@ layout(push_constant) uniform Params {
   uint x_div;          // WITH_IDS: x row = pair / x_div
 } p;
 
-const uint kRows = 8;
-shared float partial[kRows][64];
+const uint kOutputs = 4;  // outputs per workgroup
+const uint kLanes = 16;   // threads per output
+shared float partial[NR][64];
 
 void main() {
-  const uint o = gl_WorkGroupID.x + gl_WorkGroupID.z * gl_NumWorkGroups.x;
-  if (o >= p.n_out) return;  // uniform across the workgroup
   const uint tid = gl_LocalInvocationID.x;
+  const uint lane = tid % kLanes;
+  const uint group = gl_WorkGroupID.x + gl_WorkGroupID.z * gl_NumWorkGroups.x;
+  const uint o = group * kOutputs + tid / kLanes;
+  bool in_range = o < p.n_out;
 #ifdef WITH_IDS
   const uint pair = gl_WorkGroupID.y;
   const int e = ids[pair];
@@ -42,36 +50,38 @@ void main() {
   const uint xr0 = pair / p.x_div;
   const uint yr0 = pair;
 #else
-  const uint r0 = gl_WorkGroupID.y * kRows;
-  const uint nr = min(kRows, p.n_rows - r0);
+  const uint r0 = gl_WorkGroupID.y * NR;
+  const uint nr = min(NR, p.n_rows - r0);
   const uint rb = o * p.row_stride;
   const uint xr0 = r0;
   const uint yr0 = r0;
 #endif
-  float acc[kRows];
-  [[unroll]] for (uint r = 0; r < kRows; ++r) acc[r] = 0.0;
-  for (uint k = tid * 4; k < p.n_in; k += 256) {
-    const vec4 w = dq4(rb, k);
-    [[unroll]] for (uint r = 0; r < kRows; ++r) {
-      if (r < nr) {
+  float acc[NR];
+  [[unroll]] for (uint r = 0; r < NR; ++r) acc[r] = 0.0;
+  if (in_range) {
+    for (uint k = lane * 4; k < p.n_in; k += kLanes * 4) {
+      const vec4 w = dq4(rb, k);
+#if NR == 1
+      const uint xi = p.x_off + xr0 * p.ldx + k;
+      acc[0] += dot(w, vec4(x[xi], x[xi + 1], x[xi + 2], x[xi + 3]));
+#else
+      for (uint r = 0; r < nr; ++r) {
         const uint xi = p.x_off + (xr0 + r) * p.ldx + k;
         acc[r] += dot(w, vec4(x[xi], x[xi + 1], x[xi + 2], x[xi + 3]));
       }
+#endif
     }
   }
-  [[unroll]] for (uint r = 0; r < kRows; ++r) partial[r][tid] = acc[r];
+  [[unroll]] for (uint r = 0; r < NR; ++r) partial[r][tid] = acc[r];
   barrier();
-  for (uint s = 32; s > 0; s >>= 1) {
-    if (tid < s) {
-      [[unroll]] for (uint r = 0; r < kRows; ++r) partial[r][tid] += partial[r][tid + s];
-    }
-    barrier();
-  }
-  if (tid < nr) {
+  if (in_range && lane < nr) {
+    const uint base = tid - lane;
+    float s = 0.0;
+    for (uint j = 0; j < kLanes; ++j) s += partial[lane][base + j];
 #ifdef WITH_IDS
-    y[p.y_off + (yr0 + tid) * p.ldy + o] = valid ? partial[tid][0] : 0.0;
+    y[p.y_off + (yr0 + lane) * p.ldy + o] = valid ? s : 0.0;
 #else
-    y[p.y_off + (yr0 + tid) * p.ldy + o] = partial[tid][0];
+    y[p.y_off + (yr0 + lane) * p.ldy + o] = s;
 #endif
   }
 }

@@ -59,9 +59,10 @@ TEST_P(MatmulTest, MatchesDequantisedReferenceAndCpuKernels) {
   const auto [type, path] = GetParam();
   // n_out not a multiple of the GEMM tile (64); n_rows not a multiple of 8 or 32.
   const int64_t n_in = 512, n_out = 67;
-  const int64_t n_rows = path == MatmulPath::kGemv ? 11 : 37;
   std::mt19937 rng(1234 + static_cast<int>(type));
   for (const bool random_bits : {false, true}) {
+    // GEMV: the one-row variant (decode) and the 8-row variant over two row groups.
+    const int64_t n_rows = path == MatmulPath::kGemm ? 37 : random_bits ? 11 : 1;
     const auto w = data::make_weights(type, n_in, n_out, random_bits, rng);
     const auto x = data::random_floats(static_cast<size_t>(n_rows * n_in), rng);
     const Reference ref = reference(type, w, n_in, n_out, x, n_rows);
