@@ -92,6 +92,11 @@ async function check(file) {
     if (deployments.length !== enabledPools.length * enabledColors.length)
       problem(null, `${deployments.length} Deployments for ${enabledPools.length} pools x ${enabledColors.length} colours`);
 
+    const bytes = (q) => {
+      const m = /^([0-9]+(?:\.[0-9]+)?)(k|K|M|G|T|Ki|Mi|Gi|Ti)?$/.exec(String(q));
+      if (!m) return NaN;
+      return Math.floor(Number(m[1]) * ({ k: 1e3, K: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 }[m[2]] ?? 1));
+    };
     const durationSeconds = (s) => {
       const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(String(s));
       if (!m) return NaN;
@@ -100,7 +105,7 @@ async function check(file) {
     // Flags of `dsinfer serve` the chart may set (issue 7's contract), as DSINFER_* env names.
     const serverEnv = new Set(["DSINFER_MODEL", "DSINFER_HOST", "DSINFER_PORT", "DSINFER_MODEL_NAME",
       "DSINFER_DRAIN_DELAY", "DSINFER_GRACE_PERIOD", "DSINFER_STALL_TIMEOUT", "DSINFER_API_KEY",
-      "DSINFER_MAX_BODY_BYTES", "DSINFER_WARMUP_REQUESTS"]);
+      "DSINFER_MAX_BODY_BYTES", "DSINFER_WARMUP_REQUESTS", "DSINFER_THREADS", "DSINFER_KV_CACHE_MEM"]);
     const extraEnv = new Set((values.server.extraEnv ?? []).map((e) => e.name));
 
     function checkRestricted(d, spec) {
@@ -164,8 +169,26 @@ async function check(file) {
       // Pool placement and resources.
       const pool = enabledPools.find((p) => p.name === podLabels(d)["dsinfer.io/pool"]);
       if (!pool) { problem(d, "pod label dsinfer.io/pool names no enabled pool"); continue; }
-      const gpu = pool.resources?.limits?.["nvidia.com/gpu"];
-      if (gpu && String(main.resources?.limits?.["nvidia.com/gpu"]) !== String(gpu)) problem(d, "GPU limit not rendered");
+      const gpu = pool.resources?.gpu ?? 0;
+      if (String(main.resources?.limits?.["nvidia.com/gpu"] ?? 0) !== String(gpu)) problem(d, `GPU limit ${main.resources?.limits?.["nvidia.com/gpu"]} != pool's ${gpu}`);
+      if (gpu > 0 && values.image.gpu === "none") problem(d, "GPU requested by a CPU-only image");
+      if (gpu > 0 && !/graphics/.test(env.NVIDIA_DRIVER_CAPABILITIES?.value ?? "")) problem(d, "GPU pod without NVIDIA_DRIVER_CAPABILITIES graphics (Vulkan)");
+      // Guaranteed QoS: every container (init containers too) has cpu + memory requests = limits.
+      for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
+        const r = c.resources ?? {};
+        for (const k of ["cpu", "memory"])
+          if (r.limits?.[k] === undefined || String(r.requests?.[k]) !== String(r.limits?.[k])) problem(d, `container ${c.name}: ${k} request ${r.requests?.[k]} != limit ${r.limits?.[k]} (not Guaranteed QoS)`);
+      }
+      // The engine's threads are the CPU limit, in whole cores.
+      const cpuLimit = String(main.resources?.limits?.cpu ?? "");
+      if (!/^[0-9]+$/.test(cpuLimit)) problem(d, `CPU limit ${cpuLimit} is not whole cores`);
+      if (env.DSINFER_THREADS?.value !== cpuLimit) problem(d, `DSINFER_THREADS ${env.DSINFER_THREADS?.value} != CPU limit ${cpuLimit}`);
+      // Model + KV cache + overhead fit the memory limit (recomputed here from the quantities).
+      const kv = Number(env.DSINFER_KV_CACHE_MEM?.value);
+      const limit = bytes(main.resources?.limits?.memory);
+      const modelBytes = bytes(values.model.sizeBytes), overhead = bytes(values.server.memoryOverhead);
+      const tmpfsCopy = values.model.repository.remote && values.model.cache.medium === "Memory" ? modelBytes : 0;
+      if (!(kv > 0) || modelBytes + kv + overhead + tmpfsCopy > limit) problem(d, `model ${modelBytes} + KV ${kv} + overhead ${overhead} + tmpfs copy ${tmpfsCopy} > memory limit ${limit}`);
       const sorted = (m) => JSON.stringify(Object.entries(m ?? {}).sort());
       if (sorted(spec.nodeSelector) !== sorted(pool.nodeSelector)) problem(d, "nodeSelector differs from the pool's");
       if ((spec.tolerations ?? []).length !== (pool.tolerations ?? []).length) problem(d, "tolerations differ from the pool's");
@@ -234,9 +257,16 @@ async function check(file) {
       fs.writeFileSync(queriesPath, rules.length ? stringify({ groups: [{ name: "keda-queries", rules }] }) : "");
     }
 
-    // PDBs select their pool's pods.
-    for (const p of byKind("PodDisruptionBudget"))
+    // PDBs select their pool's pods; a pod that is not Ready never blocks a drain.
+    for (const p of byKind("PodDisruptionBudget")) {
       if (!deployments.some((d) => matches(p.spec.selector.matchLabels, podLabels(d)))) problem(p, "selects no pods");
+      if (p.spec.unhealthyPodEvictionPolicy !== "AlwaysAllow") problem(p, `unhealthyPodEvictionPolicy ${p.spec.unhealthyPodEvictionPolicy}, expected AlwaysAllow`);
+    }
+    // Storage: the PVC uses the cluster default unless a class is named; a chart-made class keeps
+    // the uploaded models (Retain).
+    for (const sc of byKind("StorageClass")) if (sc.reclaimPolicy !== "Retain") problem(sc, `reclaimPolicy ${sc.reclaimPolicy}, expected Retain`);
+    for (const pvc of byKind("PersistentVolumeClaim"))
+      if ((pvc.spec.storageClassName ?? "") !== values.model.repository.storageClassName) problem(pvc, `storageClassName ${pvc.spec.storageClassName} != model.repository.storageClassName`);
 
     // NetworkPolicy: ingress only, from the allowed places, including Prometheus.
     for (const np of byKind("NetworkPolicy")) {

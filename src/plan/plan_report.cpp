@@ -305,8 +305,6 @@ std::string helm_values_yaml(const PlanSpec& plan) {
   YAML::Node a;
   a["enabled"] = true;
   a["engine"] = "hpa";
-  a["minReplicas"] = plan.pools.front().min_replicas;
-  a["maxReplicas"] = plan.pools.front().max_replicas;
   a["cpu"]["enabled"] = false;
   a["latency"]["enabled"] = false;
   for (const auto& m : plan.metrics) {
@@ -344,11 +342,6 @@ std::string helm_values_yaml(const PlanSpec& plan) {
     n["keda"]["activationThreshold"] = "1";
     n["nodeSelector"]["dsinfer.io/pool"] = p.name;
     YAML::Node tol(YAML::NodeType::Sequence);
-    YAML::Node gpu;
-    gpu["key"] = "nvidia.com/gpu";
-    gpu["operator"] = "Exists";
-    gpu["effect"] = "NoSchedule";
-    tol.push_back(gpu);
     if (p.kind == PoolKind::kSpot) {
       YAML::Node spot;
       spot["key"] = "dsinfer.io/spot";
@@ -357,11 +350,10 @@ std::string helm_values_yaml(const PlanSpec& plan) {
       tol.push_back(spot);
     }
     n["tolerations"] = tol;
-    n["resources"]["requests"]["cpu"] = fmt::format("{:g}", plan.cpu_request_cores);
-    n["resources"]["requests"]["memory"] = "48Gi";
-    n["resources"]["requests"]["nvidia.com/gpu"] = "1";
-    n["resources"]["limits"]["memory"] = "48Gi";
-    n["resources"]["limits"]["nvidia.com/gpu"] = "1";
+    // CPU pods: request = limit = compute threads (the chart wants whole cores).
+    n["resources"]["cpu"] = std::max(1L, std::lround(std::ceil(plan.cpu_request_cores)));
+    n["resources"]["memory"] = "16Gi";
+    n["resources"]["gpu"] = 0;
     n["topologySpread"]["enabled"] = true;
     n["topologySpread"]["maxSkew"] = 1;
     pools.push_back(n);
@@ -379,8 +371,8 @@ std::string helm_values_yaml(const PlanSpec& plan) {
   }
   return fmt::format(
       "# Helm values for deploy/helm/dsinfer, written by `dsinfer plan --emit-values` from plan "
-      "'{}'.\n# Pools replace the chart's pool list (resources: one GPU, 48Gi; edit to "
-      "taste).\n{}\n",
+      "'{}'.\n# Pools replace the chart's pool list (resources: the plan's CPU cores, 16Gi; size the "
+      "memory for model + KV cache).\n{}\n",
       plan.name, text);
 }
 

@@ -51,7 +51,8 @@ if [ -x "$bin" ] && grep -q -- '--print-config' <<< "$serve_help"; then
     mapfile -t envs < <(node "$src/deploy/tests/print_query.mjs" env "$tmp/$name.yaml")
     env -i PATH="$PATH" "${envs[@]}" "$bin" serve --print-config > "$tmp/$name.config" 2>&1 \
       || { cat "$tmp/$name.config"; echo "FAIL: dsinfer serve refuses the env rendered from $name"; exit 1; }
-    for key in drain-delay grace-period stall-timeout port; do
+    # threads: the pod's CPU limit becomes the engine's thread count (DSINFER_THREADS).
+    for key in drain-delay grace-period stall-timeout port threads kv-cache-mem; do
       var=DSINFER_$(echo "$key" | tr 'a-z-' 'A-Z_')
       want=$(printf '%s\n' "${envs[@]}" | sed -n "s/^$var=//p")
       got=$(sed -n "s/^$key: //p" "$tmp/$name.config")
@@ -87,10 +88,40 @@ pools:
     enabled: true
     autoscaling: {minReplicas: 0, maxReplicas: 4}
     keda: {minReplicaCount: 0, activationQuery: "", activationThreshold: "1"}
-    resources: {}
+    resources: {cpu: 2, memory: 8Gi}
     topologySpread: {enabled: false, maxSkew: 1}
 VALUES
 refuse -f "$tmp/zero-min.yaml"
+# Honest resources: a GPU without a GPU image, and memory that cannot hold model + KV + overhead,
+# fail with a message naming the fix.
+refuse_with() {  # PATTERN ARGS...
+  local pattern=$1; shift
+  refuse "$@"
+  grep -q -- "$pattern" "$tmp/err" || { echo "FAIL: refusal of $* does not say '$pattern'"; cat "$tmp/err"; exit 1; }
+}
+one_pool() {  # RESOURCES-FLOW-MAP -> values file of one pool with those resources
+  cat > "$tmp/pool.yaml" <<VALUES
+pools:
+  - name: core
+    enabled: true
+    autoscaling: {minReplicas: 1, maxReplicas: 4}
+    keda: {minReplicaCount: 1, activationQuery: "", activationThreshold: "1"}
+    resources: $1
+    topologySpread: {enabled: false, maxSkew: 1}
+VALUES
+  echo "$tmp/pool.yaml"
+}
+refuse_with 'image.gpu is "none"' -f "$(one_pool '{cpu: 8, memory: 16Gi, gpu: 1}')"
+refuse_with 'cannot hold model.sizeBytes' -f "$(one_pool '{cpu: 8, memory: 6Gi}')"
+refuse_with 'cannot hold model.sizeBytes' --set server.kvCacheMemory=12Gi
+refuse_with 'model copy in tmpfs' --set model.cache.medium=Memory -f "$(one_pool '{cpu: 8, memory: 10Gi}')"
+refuse_with 'model.sizeBytes' --set-string model.sizeBytes=4.7GB
+refuse -f "$(one_pool '{cpu: 500m, memory: 16Gi}')"
+# ... and what does fit renders the arithmetic: 16Gi - 4.7Gi - 1Gi = 10.3Gi of KV cache.
+"$HELM" template t "$chart" --show-only templates/deployment.yaml 2>/dev/null | grep -q 'name: DSINFER_KV_CACHE_MEM, value: "11059540788"' \
+  || { echo "FAIL: default KV cache is not 16Gi - 4.7Gi - 1Gi"; exit 1; }
+"$HELM" template t "$chart" --show-only templates/deployment.yaml --set server.kvCacheMemory=8Gi 2>/dev/null \
+  | grep -q 'name: DSINFER_KV_CACHE_MEM, value: "8589934592"' || { echo "FAIL: explicit KV cache not rendered"; exit 1; }
 refuse --set apiKey.enabled=true
 
 # The checks must catch a broken rendering (each mutation of a good one has to fail).
@@ -113,6 +144,10 @@ mutations=(
   's#^\( *\)- ALL$#\1- NET_RAW#'
   's#livenessProbe:#livenesProbe:#'
   's#scaleTargetRef:#scaleTarget:#'
+  's#unhealthyPodEvictionPolicy: AlwaysAllow#unhealthyPodEvictionPolicy: IfHealthyBudget#'
+  's#name: DSINFER_THREADS, value: "8"#name: DSINFER_THREADS, value: "16"#'
+  '0,/cpu: "8"/s#cpu: "8"#cpu: "6"#'
+  's#name: DSINFER_KV_CACHE_MEM, value: "11059540788"#name: DSINFER_KV_CACHE_MEM, value: "16000000000"#'
 )
 mutants=()
 for i in "${!mutations[@]}"; do
@@ -121,6 +156,17 @@ for i in "${!mutations[@]}"; do
   mutants+=("$tmp/mutant-$i.yaml")
 done
 node "$src/deploy/tests/validate_rendered.mjs" --mutants "$chart" "${mutants[@]}"
+
+# Storage: no class named by default (cluster default); the opt-in Ceph class keeps the models.
+if grep -q 'storageClassName:' <(awk 'BEGIN { RS = "\n---\n" } /kind: PersistentVolumeClaim/' "$tmp/default.yaml"); then
+  echo "FAIL: default PVC names a StorageClass"; exit 1
+fi
+grep -qx 'reclaimPolicy: Retain' "$tmp/gpu.yaml" || { echo "FAIL: the chart's StorageClass is not Retain"; exit 1; }
+sed 's#^reclaimPolicy: Retain#reclaimPolicy: Delete#' "$tmp/gpu.yaml" > "$tmp/gpu-delete.yaml"
+if node "$src/deploy/tests/validate_rendered.mjs" "$tmp/gpu-delete.yaml" "$chart" "$chart/ci/gpu-values.yaml" > /dev/null 2>&1; then
+  echo "FAIL: a Delete StorageClass passed the validator"; exit 1
+fi
+echo "storage: default class when unnamed; Ceph class opt-in with reclaimPolicy Retain (Delete caught)"
 
 # deploy/bluegreen.sh against stand-ins of helm and kubectl (no cluster here): the full cycle,
 # a switch whose endpoints do not follow (must switch back by itself), and a colour that never

@@ -15,7 +15,7 @@ source "$src/deploy/tests/tools.sh"
 # scripts/deps.sh (test-only libraries aside), and the build context leaves out build trees.
 build_pkgs=$(awk '/^build_pkgs=\(/,/\)/' "$src/scripts/deps.sh" | tr -d '()' | sed 's/build_pkgs=//' | tr ' ' '\n' \
   | grep -vE '^$|^lib(gtest|gmock|benchmark)-dev$')
-for dockerfile in Dockerfile Dockerfile.cuda; do
+for dockerfile in Dockerfile; do
   words=$(tr -s ' \\\t' '\n' < "$src/deploy/docker/$dockerfile")
   for pkg in $build_pkgs; do
     grep -qxF -- "$pkg" <<< "$words" \

@@ -95,3 +95,69 @@ namespace="{{ .root.Release.Namespace }}",pool="{{ .pool.name }}",color="{{ .col
 {{- $sel := include "dsinfer.promSelector" . -}}
 avg((histogram_quantile({{ $l.quantile }}, sum by (pod, le) (rate({{ $l.histogram }}{ {{- $sel -}} }[{{ $l.window }}]))) > 0) or (0 * sum by (pod) (rate({{ $l.histogram }}{ {{- $sel -}} }[{{ $l.window }}]))))
 {{- end -}}
+
+{{/* Bytes of a memory size: a number (bytes) or a Kubernetes quantity (4.7Gi, 512Mi, 2G).
+     Call with dict "value" V "what" "name of the value" (named in the error). */}}
+{{- define "dsinfer.bytes" -}}
+{{- $v := .value -}}
+{{- if or (kindIs "float64" $v) (kindIs "int64" $v) (kindIs "int" $v) -}}
+{{- $v | int64 -}}
+{{- else -}}
+{{- $s := toString $v -}}
+{{- $num := regexFind "^[0-9]+(\\.[0-9]+)?" $s -}}
+{{- $unit := trimPrefix $num $s -}}
+{{- $mult := dict "" 1 "k" 1000 "K" 1000 "M" 1000000 "G" 1000000000 "T" 1000000000000 "Ki" 1024 "Mi" 1048576 "Gi" 1073741824 "Ti" 1099511627776 -}}
+{{- if or (not $num) (not (hasKey $mult $unit)) -}}
+{{- fail (printf "%s: %q is not a memory size (examples: 4.7Gi, 512Mi, 2G, 5046586572)" .what $s) -}}
+{{- end -}}
+{{- mulf (float64 $num) (index $mult $unit) | int64 -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Fails unless a pool's GPU request is backed by a GPU image. Call with dict "root" $ "pool" $pool. */}}
+{{- define "dsinfer.checkGpu" -}}
+{{- $gpu := int (default 0 .pool.resources.gpu) -}}
+{{- if and (gt $gpu 0) (eq .root.Values.image.gpu "none") -}}
+{{- fail (printf "pool %s requests %d GPU(s) per pod (pools[].resources.gpu) but image.gpu is \"none\": the image has no GPU backend, so every pod would hold a GPU it never uses. Use a GPU build and set image.gpu (docs/deploy.md, \"GPU profile\"), or set resources.gpu: 0." .pool.name $gpu) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Container resources of one pool: requests = limits (Guaranteed QoS), whole cores.
+     Call with dict "root" $ "pool" $pool. */}}
+{{- define "dsinfer.resources" -}}
+{{- $r := .pool.resources -}}
+{{- $gpu := int (default 0 $r.gpu) -}}
+{{- range $kind := list "requests" "limits" }}
+{{ $kind }}:
+  cpu: {{ $r.cpu | int | quote }}
+  memory: {{ $r.memory | quote }}
+  {{- if gt $gpu 0 }}
+  nvidia.com/gpu: {{ $gpu | quote }}
+  {{- end }}
+{{- end }}
+{{- end -}}
+
+{{/* KV cache bytes of one pool's pods (DSINFER_KV_CACHE_MEM): server.kvCacheMemory, or for
+     "auto" the memory limit minus the model, the overhead and a tmpfs model copy. Fails when
+     model + KV + overhead exceed the limit. Call with dict "root" $ "pool" $pool. */}}
+{{- define "dsinfer.kvCacheBytes" -}}
+{{- $v := .root.Values -}}
+{{- $s := $v.server -}}
+{{- $limit := include "dsinfer.bytes" (dict "value" .pool.resources.memory "what" (printf "pools[%s].resources.memory" .pool.name)) | int64 -}}
+{{- $model := include "dsinfer.bytes" (dict "value" $v.model.sizeBytes "what" "model.sizeBytes") | int64 -}}
+{{- $overhead := include "dsinfer.bytes" (dict "value" $s.memoryOverhead "what" "server.memoryOverhead") | int64 -}}
+{{- $minKv := include "dsinfer.bytes" (dict "value" $s.minKvCacheMemory "what" "server.minKvCacheMemory") | int64 -}}
+{{- $copy := 0 -}}
+{{- if and $v.model.repository.remote (eq $v.model.cache.medium "Memory") -}}
+{{- $copy = $model -}}
+{{- end -}}
+{{- $free := sub (sub (sub $limit $model) $overhead) $copy -}}
+{{- $kv := $free -}}
+{{- if ne (toString $s.kvCacheMemory) "auto" -}}
+{{- $kv = include "dsinfer.bytes" (dict "value" $s.kvCacheMemory "what" "server.kvCacheMemory") | int64 -}}
+{{- end -}}
+{{- if or (lt $kv $minKv) (gt $kv $free) -}}
+{{- fail (printf "pool %s: memory limit %s (%d bytes) cannot hold model.sizeBytes %d + KV cache %d (server.kvCacheMemory=%v, at least server.minKvCacheMemory %d) + server.memoryOverhead %d%s. Raise pools[].resources.memory or lower the KV cache." .pool.name (toString .pool.resources.memory) $limit $model $kv $s.kvCacheMemory $minKv $overhead (ternary (printf " + model copy in tmpfs %d" $copy) "" (gt $copy 0))) -}}
+{{- end -}}
+{{- $kv -}}
+{{- end -}}
