@@ -55,11 +55,15 @@ const dash = JSON.parse(dashText);
 const cm = parse(read("grafana/dashboard-configmap.yaml"));
 if (cm.data?.["dsinfer.json"]?.trim() !== dashText.trim()) problems.push("grafana/dashboard-configmap.yaml differs from dsinfer-dashboard.json");
 if (cm.metadata?.labels?.grafana_dashboard !== "1") problems.push("dashboard ConfigMap lacks the grafana_dashboard label");
+// Every query selects this release's series through the job variable (no workload-name regex).
+const exprs0 = dash.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr));
+for (const e of exprs0) if (!e.includes('job="$job"')) problems.push(`dashboard query without job="$job": ${e}`);
+for (const e of exprs0) if (/dsinfer-\.\+|\.\+-dsinfer/.test(e)) problems.push(`dashboard query matches names by regex: ${e}`);
 const exprs = dash.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ panel: p.title, expr: t.expr })));
 const allExpr = exprs.map((e) => e.expr).join("\n");
 for (const metric of ["inference_latency_seconds_bucket", "inference_time_to_first_token_seconds_bucket",
   "inference_time_per_output_token_seconds_bucket", "inference_requests_total", "inference_requests_waiting",
-  "inference_kv_cache_usage_ratio", "inference_generation_tokens_total", "kube_deployment_status_replicas_available",
+  "inference_kv_cache_usage_ratio", "inference_generation_tokens_total", "up{",
   "inference_startup_phase_seconds"])
   if (!allExpr.includes(metric)) problems.push(`dashboard shows no ${metric}`);
 

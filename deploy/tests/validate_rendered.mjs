@@ -194,6 +194,21 @@ async function check(file) {
       if ((spec.tolerations ?? []).length !== (pool.tolerations ?? []).length) problem(d, "tolerations differ from the pool's");
     }
 
+    // Names: unique per kind, DNS labels (<= 63), and every per-pool object ends in -<pool>-<colour>
+    // whatever the release name (truncation cuts the prefix, never the suffix).
+    const seen = new Set();
+    for (const o of objects) {
+      const key = `${o.kind}/${o.metadata?.name}`;
+      if (seen.has(key)) problem(o, "name used twice (one object would overwrite the other)");
+      seen.add(key);
+      if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(o.metadata?.name ?? "")) problem(o, "name is not a DNS label of <= 63 characters");
+    }
+    for (const o of objects.filter((x) => ["Deployment", "HorizontalPodAutoscaler", "ScaledObject", "PodDisruptionBudget"].includes(x.kind))) {
+      const l = o.kind === "Deployment" ? podLabels(o) : (o.spec.selector?.matchLabels ?? o.metadata.labels ?? {});
+      const want = `-${l["dsinfer.io/pool"]}-${l["dsinfer.io/color"]}`;
+      if (l["dsinfer.io/pool"] && !o.metadata.name.endsWith(want)) problem(o, `name does not end in ${want}`);
+    }
+
     // Services: the API Service selects exactly the active colour; the metrics Service every pod.
     const services = byKind("Service");
     const api = services.find((s) => s.metadata.labels?.["dsinfer.io/service"] === "api");

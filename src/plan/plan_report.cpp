@@ -334,6 +334,7 @@ std::string helm_values_yaml(const PlanSpec& plan) {
     YAML::Node n;
     n["name"] = p.name;
     n["enabled"] = true;
+    n["spot"] = p.kind == PoolKind::kSpot;
     n["replicas"] = p.min_replicas;
     n["autoscaling"]["minReplicas"] = p.min_replicas;
     n["autoscaling"]["maxReplicas"] = p.max_replicas;

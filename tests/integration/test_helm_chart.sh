@@ -31,6 +31,17 @@ for values in "${cases[@]}"; do
   if [ -s "$tmp/$name.queries.yaml" ]; then promtool check rules "$tmp/$name.queries.yaml" | grep -E 'SUCCESS|FAILED'; fi
 done
 
+# Names for any release name helm accepts (53 characters at most): both colours of every pool keep
+# distinct names ending in -<pool>-<colour> (the validator checks names, uniqueness, suffixes).
+for release in dsinfer prod "r53-$(printf 'y%.0s' $(seq 1 49))" dsinfer-translate-prod-eu-west-1-blue-green-canary-xy; do
+  both="$chart/ci/green-active-values.yaml"
+  "$HELM" template "$release" "$chart" -n names -f "$both" "${crds[@]}" > "$tmp/names.yaml" 2> >(quiet >&2)
+  node "$src/deploy/tests/validate_rendered.mjs" "$tmp/names.yaml" "$chart" "$both" > /dev/null \
+    || { node "$src/deploy/tests/validate_rendered.mjs" "$tmp/names.yaml" "$chart" "$both"; echo "FAIL: names of release $release"; exit 1; }
+  [ "$(grep -c '^kind: Deployment$' "$tmp/names.yaml")" = 4 ] || { echo "FAIL: $release: expected 4 Deployments"; exit 1; }
+done
+echo "names: 4 release names (up to 53 characters) x both colours render distinct, suffix-preserving names"
+
 # The packaged chart (what a registry serves) carries deploy/monitoring through the link.
 "$HELM" package "$chart" -d "$tmp/pkg" 2> >(quiet >&2) > /dev/null
 tar tzf "$tmp"/pkg/dsinfer-*.tgz > "$tmp/pkg/list"

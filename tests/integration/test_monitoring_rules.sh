@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # deploy/monitoring checked by promtool: recording + alert rules load (`check rules`), every
-# alert's firing and non-firing unit tests pass (`test rules`), every Grafana dashboard query and
+# alert's firing and non-firing unit tests pass (`test rules`) on the chart's PrometheusRule
+# rendered for three release names, every Grafana dashboard query and
 # prometheus-adapter query parses (written as recording rules, then `check rules`), and the
 # structure checks of deploy/tests/check_monitoring.mjs (>= 15 alerts, runbooks, ConfigMap = JSON).
 set -euo pipefail
@@ -15,18 +16,43 @@ trap 'rm -rf "$tmp"' EXIT
 start=$(date +%s)
 promtool --version 2>&1 | head -1
 
+# The files as they are (placeholders are valid PromQL), then the chart's rendering of them.
 promtool check rules "$mon/recording-rules.yaml" "$mon/alerts.yaml"
-promtool test rules "$mon/tests/alerts_test.yaml"
 node "$src/deploy/tests/check_monitoring.mjs" "$src" "$tmp/queries.yaml"
 promtool check rules "$tmp/queries.yaml"
 
+# The unit tests run against the PrometheusRule as the chart renders it, for release names that
+# name objects differently: `dsinfer` (fullname = release name), `prod` (prod-dsinfer-...) and
+# one of 53 characters (helm's maximum; names are truncated, suffixes kept). Both colours on, so
+# every workload exists; placeholders in the tests become the rendered objects' own names.
+long=r53-$(printf 'x%.0s' $(seq 1 49))
+[ ${#long} = 53 ] || { echo "FAIL: long release name is ${#long} characters"; exit 1; }
+render() {  # RELEASE NAMESPACE OUT
+  "$HELM" template "$1" "$src/deploy/helm/dsinfer" -n "$2" --set colors.green.enabled=true \
+    --api-versions monitoring.coreos.com/v1/PrometheusRule > "$3" 2> >(grep -v 'symbolic link' >&2 || true)
+}
+for release in dsinfer prod "$long"; do
+  render "$release" "ns-$release" "$tmp/$release.yaml"
+  node "$src/deploy/tests/render_rule_tests.mjs" "$tmp/$release.yaml" "$tmp/$release" "$mon/tests/alerts_test.yaml"
+  promtool check rules "$tmp/$release/rules.yaml" | grep -E 'SUCCESS|FAILED'
+  promtool test rules "$tmp/$release/alerts_test.yaml" || { echo "FAIL: promtool tests for release $release"; exit 1; }
+  echo "release $release: promtool tests pass"
+done
+
 # A broken alert expression or a wrong expectation must make promtool fail (the tests bite).
-sed 's/pool:inference_latency_seconds:p95_rate5m > 2$/pool:inference_latency_seconds:p95_rate5m > 20/' \
-  "$mon/alerts.yaml" > "$tmp/alerts.yaml"
-cp "$mon/recording-rules.yaml" "$tmp/"
-mkdir -p "$tmp/tests" && cp "$mon/tests/alerts_test.yaml" "$tmp/tests/"
-if promtool test rules "$tmp/tests/alerts_test.yaml" > "$tmp/out" 2>&1; then
+mkdir -p "$tmp/mutant"
+sed 's/p95_rate5m{namespace="\([^"]*\)",job="\([^"]*\)"} > 2$/p95_rate5m{namespace="\1",job="\2"} > 20/' \
+  "$tmp/prod/rules.yaml" > "$tmp/mutant/rules.yaml"
+cmp -s "$tmp/prod/rules.yaml" "$tmp/mutant/rules.yaml" && { echo "FAIL: threshold mutation changed nothing"; exit 1; }
+cp "$tmp/prod/alerts_test.yaml" "$tmp/mutant/"
+if promtool test rules "$tmp/mutant/alerts_test.yaml" > "$tmp/out" 2>&1; then
   echo "FAIL: promtool accepted an alert whose threshold was changed"; exit 1
 fi
 echo "mutated alert threshold caught by promtool test rules"
+# Rules of release `prod` against the names of release `dsinfer`: must fail (names matter).
+mkdir -p "$tmp/crossed" && cp "$tmp/prod/rules.yaml" "$tmp/crossed/" && cp "$tmp/dsinfer/alerts_test.yaml" "$tmp/crossed/"
+if promtool test rules "$tmp/crossed/alerts_test.yaml" > "$tmp/out" 2>&1; then
+  echo "FAIL: the rules of release prod passed with the names of release dsinfer"; exit 1
+fi
+echo "rules of one release are silent for another release's objects"
 echo "PASS test_monitoring_rules in $(( $(date +%s) - start ))s"

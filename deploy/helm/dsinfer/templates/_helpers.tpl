@@ -39,9 +39,48 @@ dsinfer.io/pool: {{ .pool.name }}
 dsinfer.io/color: {{ .color }}
 {{- end -}}
 
+{{/* fullname + "-" + suffix within 63 characters: the prefix is cut, never the suffix, so
+     objects that differ only in their suffix (pool, colour) keep different names for any release
+     name helm accepts (53 characters). Call with dict "root" $ "suffix" "core-blue". */}}
+{{- define "dsinfer.suffixedName" -}}
+{{- $suffix := printf "-%s" .suffix -}}
+{{- $prefix := include "dsinfer.fullname" .root | trunc (int (sub 63 (len $suffix))) | trimSuffix "-" -}}
+{{- printf "%s%s" $prefix $suffix -}}
+{{- end -}}
+
 {{/* Name of one pool's Deployment (and its autoscaler, PDB). */}}
 {{- define "dsinfer.poolName" -}}
-{{- printf "%s-%s-%s" (include "dsinfer.fullname" .root) .pool.name .color | trunc 63 | trimSuffix "-" -}}
+{{- include "dsinfer.suffixedName" (dict "root" .root "suffix" (printf "%s-%s" .pool.name .color)) -}}
+{{- end -}}
+
+{{/* Name of the headless metrics Service = the Prometheus `job` label of every dsinfer series. */}}
+{{- define "dsinfer.metricsServiceName" -}}
+{{- include "dsinfer.suffixedName" (dict "root" . "suffix" "metrics") -}}
+{{- end -}}
+
+{{/* Anchored regex of this release's workload names (Deployments, HPAs, ScaledObjects, PDBs),
+     both colours, every enabled pool, or only the spot pools. Call with dict "root" $ "spot" bool. */}}
+{{- define "dsinfer.workloadRegex" -}}
+{{- $names := list -}}
+{{- range $pool := .root.Values.pools -}}
+{{- if and $pool.enabled (or (not $.spot) $pool.spot) -}}
+{{- range $color := list "blue" "green" -}}
+{{- $names = append $names (include "dsinfer.poolName" (dict "root" $.root "pool" $pool "color" $color) | regexQuoteMeta) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- if $names -}}({{ join "|" $names }}){{- else -}}(){{- end -}}
+{{- end -}}
+
+{{/* The monitoring files name this release through placeholders (valid PromQL on their own, so
+     promtool checks the files as they are); the chart fills them in. Call with the text. */}}
+{{- define "dsinfer.fillMonitoring" -}}
+{{- $root := .root -}}
+{{- .text
+  | replace "__DSINFER_NAMESPACE__" $root.Release.Namespace
+  | replace "__DSINFER_JOB__" (include "dsinfer.metricsServiceName" $root)
+  | replace "__DSINFER_WORKLOADS__" (include "dsinfer.workloadRegex" (dict "root" $root "spot" false))
+  | replace "__DSINFER_SPOT_WORKLOADS__" (include "dsinfer.workloadRegex" (dict "root" $root "spot" true)) -}}
 {{- end -}}
 
 {{- define "dsinfer.serviceAccountName" -}}
@@ -53,7 +92,7 @@ dsinfer.io/color: {{ .color }}
 {{- end -}}
 
 {{- define "dsinfer.apiKeySecretName" -}}
-{{- default (printf "%s-api-key" (include "dsinfer.fullname" .)) .Values.apiKey.existingSecret -}}
+{{- default (include "dsinfer.suffixedName" (dict "root" . "suffix" "api-key")) .Values.apiKey.existingSecret -}}
 {{- end -}}
 
 {{/* Image reference of one colour. Call with dict "root" $ "color" $color. */}}
@@ -80,7 +119,7 @@ dsinfer.io/color: {{ .color }}
 {{- end -}}
 
 {{- define "dsinfer.modelClaimName" -}}
-{{- default (printf "%s-models" (include "dsinfer.fullname" .)) .Values.model.repository.existingClaim -}}
+{{- default (include "dsinfer.suffixedName" (dict "root" . "suffix" "models")) .Values.model.repository.existingClaim -}}
 {{- end -}}
 
 {{/* PromQL selector of one pool of one colour (labels added by the ServiceMonitor). */}}
