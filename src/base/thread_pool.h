@@ -1,13 +1,10 @@
 // Persistent worker pool for data-parallel kernels. Between back-to-back tasks a worker polls for
 // at most 100 us, then blocks on a condition variable, so an idle process shows ~0 % CPU.
-// Also: how many CPUs this process may use.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <optional>
-#include <string_view>
 
 namespace dsinfer {
 
@@ -37,21 +34,5 @@ class ThreadPool {
   struct State;
   std::unique_ptr<State> state_;
 };
-
-// CPUs this process may use: the affinity mask, capped by the cgroup v2/v1 CPU quota
-// (cpu.max / cfs_quota_us, rounded up), at least 1. Reads /proc and /sys on every call.
-int usable_cpu_count();
-
-// Parses the contents of a cgroup v2 `cpu.max` file ("max 100000" or "150000 100000") into a
-// CPU count (quota / period, not rounded); nullopt when unlimited or unparsable.
-std::optional<double> parse_cgroup_v2_cpu_max(std::string_view contents);
-
-// Parses cgroup v1 `cpu.cfs_quota_us` and `cpu.cfs_period_us` contents; nullopt when the quota
-// is -1 (unlimited) or either is unparsable / non-positive.
-std::optional<double> parse_cgroup_v1_cpu_quota(std::string_view quota_us,
-                                                std::string_view period_us);
-
-// Combines an affinity count with an optional quota: min(affinity, ceil(quota)), at least 1.
-int cpu_count_from(int affinity_cpus, std::optional<double> quota_cpus);
 
 }  // namespace dsinfer

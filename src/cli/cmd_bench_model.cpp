@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "base/cpu_quota.h"
 #include "base/error.h"
 #include "base/thread_pool.h"
 #include "cli/commands.h"

@@ -10,6 +10,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "base/cpu_quota.h"
 #include "base/error.h"
 #include "base/thread_pool.h"
 #include "cli/commands.h"

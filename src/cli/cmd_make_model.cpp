@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "base/cpu_quota.h"
 #include "base/error.h"
 #include "base/thread_pool.h"
 #include "cli/commands.h"

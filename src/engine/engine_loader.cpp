@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "base/cpu_quota.h"
 #include "engine/tokenizer_codec.h"
 
 namespace dsinfer::engine {

@@ -19,6 +19,7 @@ inline constexpr const char* kKvCacheUsage = "inference_kv_cache_usage_ratio";
 inline constexpr const char* kReady = "inference_ready";
 inline constexpr const char* kStartupPhase = "inference_startup_phase_seconds";
 inline constexpr const char* kBuildInfo = "inference_build_info";
+inline constexpr const char* kKvCacheConfig = "inference_kv_cache_config_info";
 inline constexpr const char* kProcessCpu = "process_cpu_seconds_total";
 inline constexpr const char* kProcessRss = "process_resident_memory_bytes";
 inline constexpr const char* kProcessStart = "process_start_time_seconds";

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include <prometheus/text_serializer.h>
@@ -32,6 +33,32 @@ bool read_process_stats(double& cpu_s, double& rss_bytes) {
   cpu_s = (std::stod(v[11]) + std::stod(v[12])) / ticks;
   rss_bytes = std::stod(v[21]) * static_cast<double>(sysconf(_SC_PAGESIZE));
   return true;
+}
+
+// Start of this process, seconds since the epoch: its start time in clock ticks after boot
+// (field 22 of /proc/self/stat) plus the boot time (btime of /proc/stat); 0 when unreadable.
+double read_process_start_time() {
+  std::ifstream stat_in("/proc/self/stat");
+  std::string line;
+  if (!std::getline(stat_in, line)) return 0;
+  const auto close = line.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream fields(line.substr(close + 2));
+  std::string f;
+  std::vector<std::string> v;
+  while (fields >> f) v.push_back(f);
+  if (v.size() < 20) return 0;  // starttime is field 22 -> v[19]
+  std::ifstream boot_in("/proc/stat");
+  double btime = 0;
+  for (std::string key; boot_in >> key;) {
+    if (key == "btime") {
+      boot_in >> btime;
+      break;
+    }
+    boot_in.ignore(std::numeric_limits<std::streamsize>::max(), '\n');
+  }
+  if (btime <= 0) return 0;
+  return btime + std::stod(v[19]) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 }  // namespace
@@ -111,8 +138,14 @@ ServerMetrics::ServerMetrics(const BuildLabels& build)
       .Register(r)
       .Add({{"version", build.version}, {"commit", build.commit}, {"isa", build.isa}})
       .Set(1);
-  process_cpu_ = gauge(names::kProcessCpu, "CPU time of this process (user + system), seconds");
+  kv_cache_config_ = &BuildGauge()
+                          .Name(names::kKvCacheConfig)
+                          .Help("KV cache configuration (block_size in tokens); value is always 1")
+                          .Register(r);
+  process_cpu_ = counter(names::kProcessCpu, "CPU time of this process (user + system), seconds");
   process_rss_ = gauge(names::kProcessRss, "Resident memory of this process, bytes");
+  process_start_ = gauge(names::kProcessStart, "Start time of this process, seconds since epoch");
+  process_start_->Set(read_process_start_time());
 }
 
 void ServerMetrics::observe_request(double latency_s, double ttft_s, double tpot_s,
@@ -164,11 +197,17 @@ void ServerMetrics::set_startup_phase(const std::string& phase, double seconds) 
   startup_phase_->Add({{"phase", phase}}).Set(seconds);
 }
 
+void ServerMetrics::set_kv_block_size(int64_t tokens) {
+  kv_cache_config_->Add({{"block_size", std::to_string(tokens)}}).Set(1);
+}
+
 std::string ServerMetrics::serialize() {
   double cpu = 0;
   double rss = 0;
   if (read_process_stats(cpu, rss)) {
-    process_cpu_->Set(cpu);
+    std::lock_guard lock(cpu_mu_);
+    if (cpu > last_cpu_s_) process_cpu_->Increment(cpu - last_cpu_s_);
+    last_cpu_s_ = std::max(last_cpu_s_, cpu);
     process_rss_->Set(rss);
   }
   std::ostringstream out;

@@ -48,8 +48,11 @@ class ServerMetrics {
   void set_engine_load(int64_t running, int64_t waiting, double kv_usage_ratio);
   void set_ready(bool ready);
   void set_startup_phase(const std::string& phase, double seconds);
+  // Info series inference_kv_cache_config_info{block_size="N"} 1, once the engine is built
+  // (prefix-aware routers hash prompts in blocks of this many tokens).
+  void set_kv_block_size(int64_t tokens);
 
-  // Text exposition format (refreshes the process CPU / RSS gauges first).
+  // Text exposition format (refreshes the process CPU counter and RSS gauge first).
   std::string serialize();
 
  private:
@@ -72,8 +75,12 @@ class ServerMetrics {
   prometheus::Gauge* kv_usage_;
   prometheus::Gauge* ready_;
   prometheus::Family<prometheus::Gauge>* startup_phase_;
-  prometheus::Gauge* process_cpu_;
+  prometheus::Family<prometheus::Gauge>* kv_cache_config_;
+  std::mutex cpu_mu_;
+  double last_cpu_s_ = 0;
+  prometheus::Counter* process_cpu_;
   prometheus::Gauge* process_rss_;
+  prometheus::Gauge* process_start_;
 };
 
 }  // namespace dsinfer::metrics

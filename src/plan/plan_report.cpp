@@ -372,8 +372,8 @@ std::string helm_values_yaml(const PlanSpec& plan) {
   }
   return fmt::format(
       "# Helm values for deploy/helm/dsinfer, written by `dsinfer plan --emit-values` from plan "
-      "'{}'.\n# Pools replace the chart's pool list (resources: the plan's CPU cores, 16Gi; size the "
-      "memory for model + KV cache).\n{}\n",
+      "'{}'.\n# Pools replace the chart's pool list (resources: the plan's CPU cores, 16Gi; size "
+      "the memory for model + KV cache).\n{}\n",
       plan.name, text);
 }
 

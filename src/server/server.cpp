@@ -215,6 +215,7 @@ struct Server::Impl {
       const auto t_load = Clock::now();
       ctx.loaded =
           engine::load_engine(ctx.config.model_path, ctx.config.engine, ctx.config.threads);
+      ctx.metrics->set_kv_block_size(ctx.loaded->engine->stats().kv_block_size);
       ctx.chat_template = std::make_shared<tokenizer::ChatTemplate>(
           tokenizer::ChatTemplate::from_gguf(*ctx.loaded->file, *ctx.loaded->tokenizer));
       const std::string probe = ctx.chat_template->render({{"user", "x"}}, true);

@@ -1,5 +1,4 @@
-// Tests of the persistent thread pool (coverage, exceptions, blocking idle) and of the usable
-// CPU count (cgroup quota parsing and the affinity/quota combination).
+// Tests of the persistent thread pool (coverage, exceptions, blocking idle).
 #include "base/thread_pool.h"
 
 #include <time.h>
@@ -97,40 +96,6 @@ TEST(ThreadPool, IdleWorkersDoNotSpin) {
   const double used = process_cpu_seconds() - before;
   // Three spinning workers would burn ~1.2 CPU-seconds here.
   EXPECT_LT(used, 0.05) << "idle pool used " << used << " CPU-seconds in 0.4 s";
-}
-
-TEST(CpuCount, ParsesCgroupV2CpuMax) {
-  EXPECT_FALSE(parse_cgroup_v2_cpu_max("max 100000\n").has_value());
-  EXPECT_DOUBLE_EQ(*parse_cgroup_v2_cpu_max("200000 100000\n"), 2.0);
-  EXPECT_DOUBLE_EQ(*parse_cgroup_v2_cpu_max("150000 100000"), 1.5);
-  EXPECT_DOUBLE_EQ(*parse_cgroup_v2_cpu_max("50000 100000"), 0.5);
-  EXPECT_FALSE(parse_cgroup_v2_cpu_max("").has_value());
-  EXPECT_FALSE(parse_cgroup_v2_cpu_max("garbage").has_value());
-  EXPECT_FALSE(parse_cgroup_v2_cpu_max("100 0").has_value());
-  EXPECT_FALSE(parse_cgroup_v2_cpu_max("-5 100000").has_value());
-}
-
-TEST(CpuCount, ParsesCgroupV1Quota) {
-  EXPECT_FALSE(parse_cgroup_v1_cpu_quota("-1\n", "100000\n").has_value());
-  EXPECT_DOUBLE_EQ(*parse_cgroup_v1_cpu_quota("300000\n", "100000\n"), 3.0);
-  EXPECT_DOUBLE_EQ(*parse_cgroup_v1_cpu_quota("25000", "100000"), 0.25);
-  EXPECT_FALSE(parse_cgroup_v1_cpu_quota("abc", "100000").has_value());
-  EXPECT_FALSE(parse_cgroup_v1_cpu_quota("1000", "0").has_value());
-}
-
-TEST(CpuCount, CombinesAffinityAndQuota) {
-  EXPECT_EQ(cpu_count_from(8, std::nullopt), 8);
-  EXPECT_EQ(cpu_count_from(8, 2.0), 2);
-  EXPECT_EQ(cpu_count_from(8, 1.5), 2);   // rounded up
-  EXPECT_EQ(cpu_count_from(8, 0.25), 1);  // at least 1
-  EXPECT_EQ(cpu_count_from(2, 16.0), 2);  // affinity caps
-  EXPECT_EQ(cpu_count_from(0, std::nullopt), 1);
-}
-
-TEST(CpuCount, UsableCpuCountIsSane) {
-  const int n = usable_cpu_count();
-  EXPECT_GE(n, 1);
-  EXPECT_LE(n, static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
 }
 
 }  // namespace

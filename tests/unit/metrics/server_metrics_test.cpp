@@ -1,4 +1,7 @@
 // Metrics: names, labels and buckets appear in the exposition as documented.
+#include <ctime>
+#include <string>
+
 #include <gtest/gtest.h>
 
 #include "metrics/server_metrics.h"
@@ -18,6 +21,7 @@ TEST(ServerMetrics, ExposesEveryFamily) {
   m.add_tokens(10, 5);
   m.set_ready(true);
   m.set_startup_phase("load", 1.5);
+  m.set_kv_block_size(16);
   const std::string text = m.serialize();
   for (const char* name :
        {"inference_latency_seconds_bucket", "inference_time_to_first_token_seconds_bucket",
@@ -26,12 +30,22 @@ TEST(ServerMetrics, ExposesEveryFamily) {
         "inference_prefix_cache_hits_total", "inference_prefix_cache_queries_total",
         "inference_translation_cache_hits_total", "inference_requests_running",
         "inference_requests_waiting", "inference_kv_cache_usage_ratio", "inference_ready 1",
-        "process_cpu_seconds_total", "process_resident_memory_bytes"}) {
+        "process_resident_memory_bytes"}) {
     EXPECT_TRUE(contains(text, name)) << name;
   }
   EXPECT_TRUE(contains(text, R"(inference_requests_total{code="429",route="/v1/translate"} 1)"));
   EXPECT_TRUE(contains(text, R"(inference_startup_phase_seconds{phase="load"} 1.5)"));
   EXPECT_TRUE(contains(text, R"(inference_build_info{commit="abc",isa="avx2",version="0.1.0"} 1)"));
+  EXPECT_TRUE(contains(text, R"(inference_kv_cache_config_info{block_size="16"} 1)"));
+  // Process series as the Prometheus client libraries export them: CPU time a counter, start
+  // time in seconds since the epoch (after 2020, not after now).
+  EXPECT_TRUE(contains(text, "# TYPE process_cpu_seconds_total counter"));
+  EXPECT_TRUE(contains(text, "# TYPE process_start_time_seconds gauge"));
+  const auto at = text.find("\nprocess_start_time_seconds ");
+  ASSERT_NE(at, std::string::npos);
+  const double start = std::stod(text.substr(at + 28));
+  EXPECT_GT(start, 1.577e9);
+  EXPECT_LE(start, static_cast<double>(std::time(nullptr)) + 1);
   // The observation 0.42 s lands in the 0.45 bucket, not the 0.4 one.
   EXPECT_TRUE(contains(text, R"(inference_latency_seconds_bucket{le="0.4"} 0)"));
   EXPECT_TRUE(contains(text, R"(inference_latency_seconds_bucket{le="0.45"} 1)"));
