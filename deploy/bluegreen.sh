@@ -1,34 +1,43 @@
 #!/usr/bin/env bash
-# Blue-green upgrades of a dsinfer Helm release: deploys a new image on the idle colour, waits
-# until every pod of it is Ready, switches the Service selector, verifies the endpoints, and can
-# roll back. Step by step in docs/deploy.md ("Blue-green upgrade").
+# Blue-green rollout of a dsinfer Helm release — a new image, a new model, or both: deploys them
+# on the idle colour, waits until every pod of it is Ready, switches the Service selector,
+# verifies the endpoints, and can roll back. Step by step in docs/deploy.md ("Blue-green update").
 set -euo pipefail
 
 usage() {
   cat <<'USAGE'
 usage: deploy/bluegreen.sh [-r RELEASE] [-n NAMESPACE] [-c CHART] [-t TIMEOUT] [-f VALUES]... COMMAND
 commands:
-  status          active colour, enabled colours, ready pods of each
-  deploy TAG      enable the idle colour with image tag TAG; wait until all its pods are Ready
-  switch          point the Service at the idle colour (must be Ready), then verify;
-                  switches back by itself if verification fails
-  verify          check that the Service's endpoints are exactly the active colour's Ready pods
-  rollback        point the Service back at the other colour (it must still be enabled)
-  finish          disable the idle colour (after the new one has proven itself)
-  release TAG     deploy TAG + switch (run `finish` later, once satisfied)
+  status                 active colour, enabled colours, image and model of each, ready pods
+  deploy [OPTIONS]       put OPTIONS on the idle colour (unset ones: copied from the active
+                         colour), enable it, wait until all its pods are Ready
+      --tag TAG          image tag          --digest sha256:...   image digest (wins)
+      --model FILE       GGUF path in the model repository
+      --sha256 HEX       the model's sha256 (required with --model)
+      --size SIZE        the model's size (e.g. 8.4Gi; sizes the KV cache)
+  switch                 point the Service at the idle colour (must be Ready), then verify;
+                         switches back by itself if verification fails
+  verify                 check that the Service's endpoints are exactly the active colour's Ready pods
+  rollback               point the Service back at the other colour (it must still be enabled)
+  finish                 disable the idle colour (after the new one has proven itself)
+  release [OPTIONS]      deploy OPTIONS + switch (run `finish` later, once satisfied)
+-f VALUES: your values files. They are applied over the release's current values and under the
+blue-green state (activeColor, which colours are enabled, the active colour's settings), which
+only this script changes: a values file can never undo a switch or alter the serving colour.
 defaults: -r dsinfer -n default -c deploy/helm/dsinfer -t 20m; HELM and KUBECTL name the tools.
 USAGE
 }
 
 release=dsinfer namespace=default chart="$(cd "$(dirname "$0")" && pwd)/helm/dsinfer" timeout=20m
-values=()
+user_values=()
 while getopts "r:n:c:t:f:h" opt; do
   case $opt in
     r) release=$OPTARG ;;
     n) namespace=$OPTARG ;;
     c) chart=$OPTARG ;;
     t) timeout=$OPTARG ;;
-    f) values+=(-f "$OPTARG") ;;
+    f) [ -r "$OPTARG" ] || { echo "values file $OPTARG not readable" >&2; exit 2; }
+       user_values+=(-f "$OPTARG") ;;
     h) usage; exit 0 ;;
     *) usage >&2; exit 2 ;;
   esac
@@ -40,21 +49,36 @@ helm=${HELM:-helm}
 kubectl=${KUBECTL:-kubectl}
 log() { echo "[bluegreen $(date -u +%H:%M:%S)] $*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
 
-# Current values of the release (user-supplied and defaults merged).
-release_values() { "$helm" get values "$release" -n "$namespace" --all -o json; }
-active_color() { release_values | jq -r '.activeColor'; }
+# Values of the release: user-supplied only (what `upgrade` starts from) or merged with defaults.
+user_supplied() { "$helm" get values "$release" -n "$namespace" -o json; }
+all_values() { "$helm" get values "$release" -n "$namespace" --all -o json; }
+active_color() { all_values | jq -r '.activeColor'; }
 other_color() { if [ "$1" = blue ]; then echo green; else echo blue; fi; }
-color_enabled() { release_values | jq -r --arg c "$1" '.colors[$c].enabled'; }
+color_enabled() { all_values | jq -r --arg c "$1" '.colors[$c].enabled'; }
 selector() { echo "app.kubernetes.io/instance=$release,dsinfer.io/color=$1"; }
 service_name() {
   "$kubectl" get svc -n "$namespace" -l "app.kubernetes.io/instance=$release,dsinfer.io/service=api" \
     -o jsonpath='{.items[0].metadata.name}'
 }
 
+# upgrade JQ_FILTER: new blue-green state = the filter applied to the release's current values.
+# helm gets, in order: the release's user-supplied values, the caller's -f files, then the state
+# (activeColor, colors.*.enabled, the serving colour's whole settings + the filter's changes), so
+# later files win exactly where the script means them to (no --reuse-values: with it, -f files
+# came last and a file carrying activeColor silently undid a switch).
 upgrade() {
-  log "helm upgrade $release $*"
-  "$helm" upgrade "$release" "$chart" -n "$namespace" --reuse-values "${values[@]}" "$@" --wait=false
+  local filter=$1 all
+  all=$(all_values)
+  user_supplied > "$work/current.json"
+  jq --arg a "$(jq -r .activeColor <<< "$all")" \
+    '{activeColor: .activeColor, colors: {blue: {enabled: .colors.blue.enabled}, green: {enabled: .colors.green.enabled}}}
+     * {colors: {($a): .colors[$a]}}' <<< "$all" | jq "$filter" > "$work/state.json"
+  log "helm upgrade $release: $(jq -c . "$work/state.json")"
+  "$helm" upgrade "$release" "$chart" -n "$namespace" -f "$work/current.json" "${user_values[@]}" \
+    -f "$work/state.json" --wait=false >&2
 }
 
 # wait_ready COLOR: every Deployment of COLOR rolled out, every one of its pods Ready.
@@ -92,33 +116,61 @@ verify() {
   log "verified: $svc -> colour $active ($(echo "$endpoint_pods" | wc -l) ready endpoints)"
 }
 
+# deploy_filter OPTIONS...: jq filter that copies the active colour's settings to the idle one,
+# applies OPTIONS and enables it.
+deploy_filter() {
+  local active=$1 idle=$2 tag="" digest="" model="" sha="" size=""
+  shift 2
+  while [ $# -gt 0 ]; do
+    [ $# -ge 2 ] || die "$1 needs a value"
+    case $1 in
+      --tag) [[ $2 =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$ ]] || die "--tag: not an image tag: $2"; tag=$2 ;;
+      --digest) [[ $2 =~ ^sha256:[a-f0-9]{64}$ ]] || die "--digest must be sha256:<64 hex>"; digest=$2 ;;
+      --model) [[ $2 =~ ^[A-Za-z0-9_][A-Za-z0-9_./-]*$ && $2 != *..* ]] || die "--model: not a relative path in the model repository: $2"
+        model=$2 ;;
+      --sha256) [[ $2 =~ ^[a-f0-9]{64}$ ]] || die "--sha256 must be 64 hex digits"; sha=$2 ;;
+      --size) [[ $2 =~ ^[0-9]+(\.[0-9]+)?(k|K|M|G|T|Ki|Mi|Gi|Ti)?$ ]] || die "--size: not a size (8.4Gi, 9019431321): $2"; size=$2 ;;
+      *) die "unknown deploy option $1" ;;
+    esac
+    shift 2
+  done
+  [ -n "$tag$digest$model" ] || die "deploy needs --tag, --digest and/or --model"
+  if [ -n "$model" ] && [ -z "$sha" ]; then die "--model needs --sha256 (the init container verifies it)"; fi
+  local f=".colors.$idle = (.colors.$active // {}) | .colors.$idle.enabled = true"
+  [ -n "$tag" ] && f+=" | .colors.$idle.image = {tag: \"$tag\", digest: \"\"}"
+  [ -n "$digest" ] && f+=" | .colors.$idle.image = {tag: \"\", digest: \"$digest\"}"
+  [ -n "$model" ] && f+=" | .colors.$idle.model = {file: \"$model\", sha256: \"$sha\", sizeBytes: \"$size\"}"
+  echo "$f"
+}
+
 case $cmd in
   status)
-    active=$(active_color)
-    echo "release $release (namespace $namespace): active colour $active"
+    all=$(all_values)
+    echo "release $release (namespace $namespace): active colour $(jq -r .activeColor <<< "$all")"
     for c in blue green; do
-      ready=$("$kubectl" get pods -n "$namespace" -l "$(selector "$c")" --no-headers 2>/dev/null | wc -l)
-      echo "  $c: enabled=$(color_enabled "$c") imageTag=$(release_values | jq -r --arg c "$c" '.colors[$c].imageTag') pods=$ready"
+      pods=$("$kubectl" get pods -n "$namespace" -l "$(selector "$c")" --no-headers 2>/dev/null | wc -l)
+      echo "  $c: $(jq -c --arg c "$c" '.colors[$c] | {enabled, image, model}' <<< "$all") pods=$pods"
     done
     ;;
   deploy)
-    [ $# -eq 1 ] || die "deploy needs the image tag"
-    idle=$(other_color "$(active_color)")
-    log "deploying tag $1 on idle colour $idle"
-    upgrade --set "colors.$idle.enabled=true" --set-string "colors.$idle.imageTag=$1"
+    active=$(active_color)
+    idle=$(other_color "$active")
+    filter=$(deploy_filter "$active" "$idle" "$@")
+    log "deploying on idle colour $idle: $*"
+    upgrade "$filter"
     wait_ready "$idle"
     ;;
   switch)
     active=$(active_color)
     idle=$(other_color "$active")
-    [ "$(color_enabled "$idle")" = true ] || die "colour $idle is not deployed (run: deploy TAG)"
+    [ "$(color_enabled "$idle")" = true ] || die "colour $idle is not deployed (run: deploy ...)"
     wait_ready "$idle"
     log "switching the Service from $active to $idle"
-    upgrade --set "activeColor=$idle"
+    upgrade ".activeColor = \"$idle\""
     sleep "${BLUEGREEN_SETTLE_SECONDS:-5}"
     if ! verify; then
       log "verification failed: switching back to $active"
-      upgrade --set "activeColor=$active"
+      upgrade ".activeColor = \"$active\""
       die "switch to $idle rolled back"
     fi
     ;;
@@ -128,22 +180,21 @@ case $cmd in
   rollback)
     active=$(active_color)
     previous=$(other_color "$active")
-    [ "$(color_enabled "$previous")" = true ] || die "colour $previous is no longer deployed; redeploy it with: deploy TAG"
+    [ "$(color_enabled "$previous")" = true ] || die "colour $previous is no longer deployed; redeploy it with: deploy ..."
     log "rolling back the Service from $active to $previous"
-    upgrade --set "activeColor=$previous"
+    upgrade ".activeColor = \"$previous\""
     sleep "${BLUEGREEN_SETTLE_SECONDS:-5}"
     verify || die "verification after rollback failed"
     ;;
   finish)
     idle=$(other_color "$(active_color)")
     log "disabling idle colour $idle"
-    upgrade --set "colors.$idle.enabled=false"
+    upgrade ".colors.$idle.enabled = false"
     ;;
   release)
-    [ $# -eq 1 ] || die "release needs the image tag"
-    "$0" -r "$release" -n "$namespace" -c "$chart" -t "$timeout" "${values[@]}" deploy "$1"
-    "$0" -r "$release" -n "$namespace" -c "$chart" -t "$timeout" "${values[@]}" switch
-    log "released $1; run '$0 finish' once satisfied, or '$0 rollback'"
+    "$0" -r "$release" -n "$namespace" -c "$chart" -t "$timeout" "${user_values[@]}" deploy "$@"
+    "$0" -r "$release" -n "$namespace" -c "$chart" -t "$timeout" "${user_values[@]}" switch
+    log "released; run '$0 finish' once satisfied, or '$0 rollback'"
     ;;
   *) usage >&2; exit 2 ;;
 esac

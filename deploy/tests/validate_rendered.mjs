@@ -128,8 +128,16 @@ async function check(file) {
       }
     }
 
+    // A colour's own settings over the shared ones (as the chart merges them).
+    const colorServer = (c) => ({ ...values.server, ...(values.colors[c].server ?? {}) });
+    const colorModel = (c) => {
+      const m = { ...values.model };
+      for (const [k, v] of Object.entries(values.colors[c].model ?? {})) if (v) m[k] = v;
+      return m;
+    };
     for (const d of deployments) {
       const spec = d.spec.template.spec;
+      const server = colorServer(colorOf(d)), model = colorModel(colorOf(d));
       if (!matches(d.spec.selector.matchLabels, podLabels(d))) problem(d, "selector does not match its pod labels");
       checkRestricted(d, spec);
       const main = spec.containers.find((c) => c.name === "dsinfer");
@@ -138,7 +146,7 @@ async function check(file) {
       for (const name of Object.keys(env))
         if (name.startsWith("DSINFER_") && !serverEnv.has(name) && !extraEnv.has(name)) problem(d, `env ${name} is not a dsinfer serve setting`);
       const port = Number(env.DSINFER_PORT?.value);
-      if (port !== values.server.port) problem(d, `DSINFER_PORT ${env.DSINFER_PORT?.value} != server.port ${values.server.port}`);
+      if (port !== server.port) problem(d, `DSINFER_PORT ${env.DSINFER_PORT?.value} != server.port ${server.port}`);
       const http = (main.ports ?? []).find((p) => p.name === "http");
       if (!http || http.containerPort !== port) problem(d, "container port 'http' must be DSINFER_PORT");
       // Probes: the server's routes, on its port.
@@ -156,20 +164,21 @@ async function check(file) {
       // Grace period: from the very values the server is configured with (its env).
       const drain = durationSeconds(env.DSINFER_DRAIN_DELAY?.value);
       const grace = durationSeconds(env.DSINFER_GRACE_PERIOD?.value);
-      const margin = values.server.terminationMarginSeconds;
+      const margin = server.terminationMarginSeconds;
       if (!(drain >= 0) || !(grace >= 0)) problem(d, "DSINFER_DRAIN_DELAY / DSINFER_GRACE_PERIOD missing or not durations");
-      if (drain !== values.server.drainDelaySeconds || grace !== values.server.gracePeriodSeconds) problem(d, "drain/grace env differ from values");
+      if (drain !== server.drainDelaySeconds || grace !== server.gracePeriodSeconds) problem(d, "drain/grace env differ from values");
       if (!(spec.terminationGracePeriodSeconds >= drain + grace + margin))
         problem(d, `terminationGracePeriodSeconds ${spec.terminationGracePeriodSeconds} < drain ${drain} + grace ${grace} + margin ${margin}`);
       // The model file is on a mounted volume.
-      const model = env.DSINFER_MODEL?.value ?? "";
-      if (!(main.volumeMounts ?? []).some((m) => model.startsWith(m.mountPath + "/"))) problem(d, `DSINFER_MODEL ${model} is not on a mounted volume`);
+      const modelPath = env.DSINFER_MODEL?.value ?? "";
+      if (!(main.volumeMounts ?? []).some((m) => modelPath.startsWith(m.mountPath + "/"))) problem(d, `DSINFER_MODEL ${modelPath} is not on a mounted volume`);
+      if (!modelPath.endsWith(`/${model.file}`)) problem(d, `DSINFER_MODEL ${modelPath} is not the colour's model ${model.file}`);
       if (values.apiKey.enabled && !env.DSINFER_API_KEY?.valueFrom?.secretKeyRef) problem(d, "API key must come from a Secret");
       if (env.DSINFER_API_KEY?.value) problem(d, "API key as a literal env value");
       // Pool placement and resources.
       const pool = enabledPools.find((p) => p.name === podLabels(d)["dsinfer.io/pool"]);
       if (!pool) { problem(d, "pod label dsinfer.io/pool names no enabled pool"); continue; }
-      const gpu = pool.resources?.gpu ?? 0;
+      const gpu = { ...pool.resources, ...(values.colors[colorOf(d)].resources?.[pool.name] ?? {}) }.gpu ?? 0;
       if (String(main.resources?.limits?.["nvidia.com/gpu"] ?? 0) !== String(gpu)) problem(d, `GPU limit ${main.resources?.limits?.["nvidia.com/gpu"]} != pool's ${gpu}`);
       if (gpu > 0 && values.image.gpu === "none") problem(d, "GPU requested by a CPU-only image");
       if (gpu > 0 && !/graphics/.test(env.NVIDIA_DRIVER_CAPABILITIES?.value ?? "")) problem(d, "GPU pod without NVIDIA_DRIVER_CAPABILITIES graphics (Vulkan)");
@@ -186,7 +195,7 @@ async function check(file) {
       // Model + KV cache + overhead fit the memory limit (recomputed here from the quantities).
       const kv = Number(env.DSINFER_KV_CACHE_MEM?.value);
       const limit = bytes(main.resources?.limits?.memory);
-      const modelBytes = bytes(values.model.sizeBytes), overhead = bytes(values.server.memoryOverhead);
+      const modelBytes = bytes(model.sizeBytes), overhead = bytes(server.memoryOverhead);
       const tmpfsCopy = values.model.repository.remote && values.model.cache.medium === "Memory" ? modelBytes : 0;
       if (!(kv > 0) || modelBytes + kv + overhead + tmpfsCopy > limit) problem(d, `model ${modelBytes} + KV ${kv} + overhead ${overhead} + tmpfs copy ${tmpfsCopy} > memory limit ${limit}`);
       const sorted = (m) => JSON.stringify(Object.entries(m ?? {}).sort());

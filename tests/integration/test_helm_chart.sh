@@ -129,10 +129,12 @@ refuse_with 'model copy in tmpfs' --set model.cache.medium=Memory -f "$(one_pool
 refuse_with 'model.sizeBytes' --set-string model.sizeBytes=4.7GB
 refuse -f "$(one_pool '{cpu: 500m, memory: 16Gi}')"
 # ... and what does fit renders the arithmetic: 16Gi - 4.7Gi - 1Gi = 10.3Gi of KV cache.
-"$HELM" template t "$chart" --show-only templates/deployment.yaml 2>/dev/null | grep -q 'name: DSINFER_KV_CACHE_MEM, value: "11059540788"' \
+# (whole text first: `helm | grep -q` fails under pipefail when grep exits early)
+rendered=$("$HELM" template t "$chart" --show-only templates/deployment.yaml 2>/dev/null)
+grep -q 'name: DSINFER_KV_CACHE_MEM, value: "11059540788"' <<< "$rendered" \
   || { echo "FAIL: default KV cache is not 16Gi - 4.7Gi - 1Gi"; exit 1; }
-"$HELM" template t "$chart" --show-only templates/deployment.yaml --set server.kvCacheMemory=8Gi 2>/dev/null \
-  | grep -q 'name: DSINFER_KV_CACHE_MEM, value: "8589934592"' || { echo "FAIL: explicit KV cache not rendered"; exit 1; }
+rendered=$("$HELM" template t "$chart" --show-only templates/deployment.yaml --set server.kvCacheMemory=8Gi 2>/dev/null)
+grep -q 'name: DSINFER_KV_CACHE_MEM, value: "8589934592"' <<< "$rendered" || { echo "FAIL: explicit KV cache not rendered"; exit 1; }
 refuse --set apiKey.enabled=true
 
 # The checks must catch a broken rendering (each mutation of a good one has to fail).
@@ -179,28 +181,80 @@ if node "$src/deploy/tests/validate_rendered.mjs" "$tmp/gpu-delete.yaml" "$chart
 fi
 echo "storage: default class when unnamed; Ceph class opt-in with reclaimPolicy Retain (Delete caught)"
 
-# deploy/bluegreen.sh against stand-ins of helm and kubectl (no cluster here): the full cycle,
-# a switch whose endpoints do not follow (must switch back by itself), and a colour that never
-# gets Ready (must not switch).
+# Blue-green per colour: changing everything of green (image, model, server settings, resources)
+# leaves every blue object byte-identical, and each change does reach green.
+colored() {  # FILE COLOUR: the documents of one colour (Deployments, HPAs, PDBs)
+  awk -v c="$2" 'BEGIN { RS = "\n---\n" } index($0, "dsinfer.io/color: " c "\n") && !/kind: Service\n/ { print; print "---" }' "$1"
+}
+ga="$chart/ci/green-active-values.yaml"
+cat > "$tmp/green-changed.yaml" <<'VALUES'
+colors:
+  green:
+    image: {tag: "0.3.0", digest: ""}
+    model: {file: other/model-32b.gguf, sha256: "1111111111111111111111111111111111111111111111111111111111111111", sizeBytes: 12Gi}
+    server: {gracePeriodSeconds: 90, kvCacheMemory: 6Gi, stallTimeoutSeconds: 120}
+    resources: {core: {cpu: 12, memory: 32Gi}}
+VALUES
+"$HELM" template bg "$chart" -f "$ga" > "$tmp/bg-a.yaml" 2> >(quiet >&2)
+"$HELM" template bg "$chart" -f "$ga" -f "$tmp/green-changed.yaml" > "$tmp/bg-b.yaml" 2> >(quiet >&2)
+colored "$tmp/bg-a.yaml" blue > "$tmp/bg-a.blue"; colored "$tmp/bg-b.yaml" blue > "$tmp/bg-b.blue"
+[ -s "$tmp/bg-a.blue" ] && cmp -s "$tmp/bg-a.blue" "$tmp/bg-b.blue" || { diff "$tmp/bg-a.blue" "$tmp/bg-b.blue" | head; echo "FAIL: changing green changed blue"; exit 1; }
+colored "$tmp/bg-b.yaml" green > "$tmp/bg-b.green"
+for want in 'image: ghcr.io/dsinfer/dsinfer:0.3.0' 'other/model-32b.gguf' '1111111111111111111111111111111111111111111111111111111111111111' \
+  'name: DSINFER_GRACE_PERIOD, value: "90"' 'name: DSINFER_KV_CACHE_MEM, value: "6442450944"' 'name: DSINFER_THREADS, value: "12"' \
+  'memory: "32Gi"' 'terminationGracePeriodSeconds: 105'; do
+  grep -qF -- "$want" "$tmp/bg-b.green" || { echo "FAIL: green lacks $want"; exit 1; }
+done
+grep -q 'image: ghcr.io/dsinfer/dsinfer@sha256:4f1d' "$tmp/bg-a.yaml" && grep -q 'image: ghcr.io/dsinfer/dsinfer:0.1.0' "$tmp/bg-a.yaml" \
+  || { echo "FAIL: green's digest and blue's tag are not each their own"; exit 1; }
+echo "blue-green: green's image, model, settings and resources change green only (blue byte-identical)"
+
+# deploy/bluegreen.sh against stand-ins of helm and kubectl that record every call: a model
+# update end to end, a values file that must not undo a switch, a switch whose endpoints do not
+# follow (switches back by itself), a colour that never gets Ready (no switch), bad input.
 stubs="$src/deploy/tests/bluegreen_stubs"
-export STUB_STATE="$tmp/bg.json" STUB_LOG="$tmp/bg.log" BLUEGREEN_SETTLE_SECONDS=0 HELM="$stubs/helm" KUBECTL="$stubs/kubectl"
+export STUB_STATE="$tmp/bg.json" STUB_LOG="$tmp/bg.log" BLUEGREEN_SETTLE_SECONDS=0 REAL_HELM="$HELM" \
+  HELM="$stubs/helm" KUBECTL="$stubs/kubectl"
 bg="$src/deploy/bluegreen.sh"
-echo '{"activeColor":"blue","colors":{"blue":{"enabled":true,"imageTag":"0.1.0"},"green":{"enabled":false,"imageTag":""}}}' > "$STUB_STATE"
-state() { jq -c '[.activeColor, .colors.blue.enabled, .colors.blue.imageTag, .colors.green.enabled, .colors.green.imageTag]' "$STUB_STATE"; }
-expect_state() { [ "$(state)" = "$1" ] || { echo "FAIL: bluegreen state $(state), expected $1"; exit 1; }; }
-"$bg" deploy 0.2.0 2>>"$tmp/bg.err";   expect_state '["blue",true,"0.1.0",true,"0.2.0"]'
-"$bg" switch 2>>"$tmp/bg.err";         expect_state '["green",true,"0.1.0",true,"0.2.0"]'
-"$bg" rollback 2>>"$tmp/bg.err";       expect_state '["blue",true,"0.1.0",true,"0.2.0"]'
-"$bg" switch 2>>"$tmp/bg.err";         expect_state '["green",true,"0.1.0",true,"0.2.0"]'
-"$bg" finish 2>>"$tmp/bg.err";         expect_state '["green",false,"0.1.0",true,"0.2.0"]'
-if "$bg" rollback 2>>"$tmp/bg.err"; then echo "FAIL: rollback to a disabled colour"; exit 1; fi
-"$bg" deploy 0.3.0 2>>"$tmp/bg.err";   expect_state '["green",true,"0.3.0",true,"0.2.0"]'
-if STUB_STALE_ENDPOINTS=green "$bg" switch 2>>"$tmp/bg.err"; then echo "FAIL: switch with stale endpoints succeeded"; exit 1; fi
-expect_state '["green",true,"0.3.0",true,"0.2.0"]'
-if STUB_NOT_READY=blue "$bg" switch 2>>"$tmp/bg.err"; then echo "FAIL: switched to a colour that is not Ready"; exit 1; fi
-expect_state '["green",true,"0.3.0",true,"0.2.0"]'
+sha_a=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+sha_b=bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
+echo "{\"image\":{\"tag\":\"0.1.0\"},\"model\":{\"file\":\"m7.gguf\",\"sha256\":\"$sha_a\"}}" > "$tmp/bg-init.json"
+"$HELM" upgrade dsinfer "$chart" -f "$tmp/bg-init.json"   # the stub: installs the initial release state
+state() { jq -c '[.activeColor, .colors.blue.enabled, .colors.blue.image.tag, (.colors.blue.model.file // ""),
+  .colors.green.enabled, .colors.green.image.tag, (.colors.green.model.file // "")]' "$STUB_STATE.all"; }
+expect_state() { [ "$(state)" = "$1" ] || { echo "FAIL: bluegreen state $(state), expected $1 (after: $2)"; tail -20 "$STUB_LOG"; exit 1; }; }
+run_bg() { "$bg" "$@" 2>>"$tmp/bg.err"; }
+run_bg deploy --tag 0.2.0 --model m14.gguf --sha256 "$sha_b" --size 8.4Gi
+expect_state '["blue",true,"","",true,"0.2.0","m14.gguf"]' "deploy a new model on green"
+# order: the new colour is written, then waited for; nothing switched yet
+up=$(grep -n '^helm upgrade' "$STUB_LOG" | tail -1 | cut -d: -f1); wait=$(grep -n '^kubectl rollout status.*-green' "$STUB_LOG" | tail -1 | cut -d: -f1)
+[ "$up" -lt "$wait" ] || { echo "FAIL: deploy waited before upgrading"; exit 1; }
+printf 'activeColor: blue\nserver: {warmupRequests: 2}\n' > "$tmp/user.yaml"
+: > "$STUB_LOG"
+run_bg -f "$tmp/user.yaml" switch
+expect_state '["green",true,"","",true,"0.2.0","m14.gguf"]' "switch with a values file carrying activeColor: blue"
+[ "$(jq -r .server.warmupRequests "$STUB_STATE.all")" = 2 ] || { echo "FAIL: the user's values file was not applied"; exit 1; }
+ready=$(grep -n '^kubectl wait pod.*color=green' "$STUB_LOG" | head -1 | cut -d: -f1); up=$(grep -n '^helm upgrade' "$STUB_LOG" | head -1 | cut -d: -f1)
+[ -n "$ready" ] && [ "$ready" -lt "$up" ] || { echo "FAIL: switch did not check readiness before switching"; cat "$STUB_LOG"; exit 1; }
+grep -q '^kubectl get endpointslices' "$STUB_LOG" || { echo "FAIL: switch did not verify the endpoints"; exit 1; }
+run_bg -f "$tmp/user.yaml" rollback; expect_state '["blue",true,"","",true,"0.2.0","m14.gguf"]' rollback
+run_bg switch;   expect_state '["green",true,"","",true,"0.2.0","m14.gguf"]' "switch again"
+run_bg finish;   expect_state '["green",false,"","",true,"0.2.0","m14.gguf"]' finish
+if run_bg rollback; then echo "FAIL: rollback to a disabled colour"; exit 1; fi
+run_bg deploy --tag 0.3.0
+expect_state '["green",true,"0.3.0","m14.gguf",true,"0.2.0","m14.gguf"]' "deploy an image on blue (model copied from green)"
+if STUB_STALE_ENDPOINTS=green run_bg switch; then echo "FAIL: switch with stale endpoints succeeded"; exit 1; fi
+expect_state '["green",true,"0.3.0","m14.gguf",true,"0.2.0","m14.gguf"]' "failed switch"
 grep -q "switch to blue rolled back" "$tmp/bg.err" || { echo "FAIL: no automatic switch-back"; cat "$tmp/bg.err"; exit 1; }
-echo "bluegreen.sh: deploy/switch/rollback/finish cycle, automatic switch-back and not-ready refusal behave"
-unset HELM KUBECTL
+if STUB_NOT_READY=blue run_bg switch; then echo "FAIL: switched to a colour that is not Ready"; exit 1; fi
+expect_state '["green",true,"0.3.0","m14.gguf",true,"0.2.0","m14.gguf"]' "not-ready switch"
+: > "$STUB_LOG"
+for bad in "--model x.gguf" "--tag a\"b" "--model ../etc/passwd --sha256 $sha_a" "--digest sha256:xyz" "--sha256 $sha_a" "--size lots --tag 1"; do
+  # shellcheck disable=SC2086
+  if run_bg deploy $bad; then echo "FAIL: deploy accepted $bad"; exit 1; fi
+done
+if grep -q '^helm upgrade' "$STUB_LOG"; then echo "FAIL: a refused deploy still upgraded"; exit 1; fi
+echo "bluegreen.sh: model update deploy/switch/rollback/finish in order; a values file cannot undo a switch; switch-back on stale endpoints; not-ready and bad input refused"
+unset HELM KUBECTL REAL_HELM
 
 echo "PASS test_helm_chart (${#cases[@]} values files, ${#mutations[@]} mutations) in $(( $(date +%s) - start ))s"

@@ -95,21 +95,22 @@ dsinfer.io/color: {{ .color }}
 {{- default (include "dsinfer.suffixedName" (dict "root" . "suffix" "api-key")) .Values.apiKey.existingSecret -}}
 {{- end -}}
 
-{{/* Image reference of one colour. Call with dict "root" $ "color" $color. */}}
+{{/* Image reference of one colour: its digest, else its tag, else image.tag, else appVersion.
+     Call with dict "root" $ "color" $color. */}}
 {{- define "dsinfer.image" -}}
 {{- $img := .root.Values.image -}}
-{{- if $img.digest -}}
-{{- printf "%s@%s" $img.repository $img.digest -}}
+{{- $own := (index .root.Values.colors .color).image | default dict -}}
+{{- if $own.digest -}}
+{{- printf "%s@%s" $img.repository $own.digest -}}
 {{- else -}}
-{{- $colorTag := (index .root.Values.colors .color).imageTag -}}
-{{- printf "%s:%s" $img.repository (default (default .root.Chart.AppVersion $img.tag) $colorTag) -}}
+{{- printf "%s:%s" $img.repository (default (default .root.Chart.AppVersion $img.tag) $own.tag) -}}
 {{- end -}}
 {{- end -}}
 
 {{/* terminationGracePeriodSeconds: the kubelet must wait for the server's whole shutdown
      (drain delay, then grace period) plus a margin before SIGKILL. */}}
 {{- define "dsinfer.terminationGracePeriodSeconds" -}}
-{{- $s := .Values.server -}}
+{{- $s := . -}}
 {{- add (int $s.drainDelaySeconds) (int $s.gracePeriodSeconds) (int $s.terminationMarginSeconds) -}}
 {{- end -}}
 
@@ -178,12 +179,13 @@ avg((histogram_quantile({{ $l.quantile }}, sum by (pod, le) (rate({{ $l.histogra
 
 {{/* KV cache bytes of one pool's pods (DSINFER_KV_CACHE_MEM): server.kvCacheMemory, or for
      "auto" the memory limit minus the model, the overhead and a tmpfs model copy. Fails when
-     model + KV + overhead exceed the limit. Call with dict "root" $ "pool" $pool. */}}
+     model + KV + overhead exceed the limit. Call with dict "root" $ "pool" $pool "server" S
+     "model" M (the colour's effective server and model settings). */}}
 {{- define "dsinfer.kvCacheBytes" -}}
 {{- $v := .root.Values -}}
-{{- $s := $v.server -}}
+{{- $s := .server -}}
 {{- $limit := include "dsinfer.bytes" (dict "value" .pool.resources.memory "what" (printf "pools[%s].resources.memory" .pool.name)) | int64 -}}
-{{- $model := include "dsinfer.bytes" (dict "value" $v.model.sizeBytes "what" "model.sizeBytes") | int64 -}}
+{{- $model := include "dsinfer.bytes" (dict "value" .model.sizeBytes "what" "model.sizeBytes") | int64 -}}
 {{- $overhead := include "dsinfer.bytes" (dict "value" $s.memoryOverhead "what" "server.memoryOverhead") | int64 -}}
 {{- $minKv := include "dsinfer.bytes" (dict "value" $s.minKvCacheMemory "what" "server.minKvCacheMemory") | int64 -}}
 {{- $copy := 0 -}}
