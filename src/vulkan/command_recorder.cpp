@@ -45,7 +45,9 @@ CommandRecorder::~CommandRecorder() {
 }
 
 void CommandRecorder::begin() {
-  if (recording_) fail(ErrorKind::kInternal, "CommandRecorder::begin while recording");
+  // A recording abandoned by an exception is discarded: resetting a command buffer in the
+  // recording state is valid (the pool allows per-buffer reset), and nothing of it was submitted.
+  recording_ = false;
   for (VkDescriptorPool p : descriptor_pools_) {
     vk_check(vkResetDescriptorPool(device().handle(), p, 0), "vkResetDescriptorPool");
   }

@@ -28,7 +28,7 @@ class CommandRecorder {
   VulkanDevice& device() const { return pipelines_.device(); }
   PipelineSet& pipelines() const { return pipelines_; }
 
-  // Starts a new recording (the previous one must have been submitted).
+  // Starts a new recording; an unfinished one (abandoned when an op threw) is discarded.
   void begin();
   // Records pipeline `shader` over `buffers` (binding i = buffers[i]) with `push` constants and
   // groups (gx, gy, gz). Checks each slice's alignment and range against the device's limits

@@ -8,6 +8,7 @@
 #include "unit/vulkan/vulkan_fixture.h"
 #include "vulkan/device_list.h"
 #include "vulkan/device_weight.h"
+#include "vulkan/ops_layer.h"
 #include "vulkan/shader_library.h"
 
 namespace dsinfer::vulkan::test {
@@ -105,6 +106,17 @@ TEST_F(VulkanTest, EmbeddedShadersAreSpirv) {
     EXPECT_EQ(s.words[0], 0x07230203u) << s.name << ": not SPIR-V";
   }
   EXPECT_THROW(find_shader("no_such_shader"), Error);
+}
+
+TEST_F(VulkanTest, ARecordingAbandonedByAnErrorIsDiscarded) {
+  const DeviceBuffer x = zeros(8);
+  rec().begin();
+  EXPECT_THROW(softmax(rec(), {whole(x), 0, 8}, 2, 8), Error);  // rows beyond the buffer
+  rec().begin();
+  softmax(rec(), {whole(x), 0, 8}, 1, 8);
+  rec().submit_and_wait();
+  EXPECT_EQ(rec().dispatch_count(), 1u);
+  EXPECT_FLOAT_EQ(floats_from_device(x, 8)[0], 1.0f / 8);
 }
 
 TEST_F(VulkanTest, StagedTablesSurviveLaterStaging) {
