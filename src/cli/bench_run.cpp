@@ -32,6 +32,8 @@ using nlohmann::json;
 using namespace dsinfer::client;
 
 constexpr auto kProbeTimeout = std::chrono::milliseconds(5000);
+constexpr std::size_t kMaxPrompts = 200000;
+constexpr int kDefaultMaxTokens = 64;  // chat/completions when --max-tokens is not given
 
 // Everything a level needs, resolved once from the flags.
 struct BenchContext {
@@ -87,12 +89,18 @@ BenchContext make_context(const BenchSettings& s, std::size_t prompt_count) {
   ctx.runner.max_in_flight = std::max<std::size_t>(1, s.max_in_flight);
   RequestOptions& req = ctx.runner.request;
   req.api = parse_api(s.api);
-  req.max_tokens = s.max_tokens;
+  if (s.max_tokens != 0) {
+    req.max_tokens = s.max_tokens;
+  } else if (req.api == Api::kTranslate) {
+    req.max_tokens = std::nullopt;
+  } else {
+    req.max_tokens = kDefaultMaxTokens;
+  }
   req.ignore_eos = s.ignore_eos && req.api != Api::kTranslate;
   req.stream = !s.no_stream;
   req.temperature = s.temperature;
-  if (s.max_tokens < 1)
-    fail(ErrorKind::kInvalidInput, "--max-tokens {} must be >= 1", s.max_tokens);
+  if (s.max_tokens < 0)
+    fail(ErrorKind::kInvalidInput, "--max-tokens {} must be >= 1 (or left out)", s.max_tokens);
   if (!(s.timeout_s > 0)) fail(ErrorKind::kInvalidInput, "--timeout {} must be > 0", s.timeout_s);
   if (!(s.duration_s > 0))
     fail(ErrorKind::kInvalidInput, "--duration {} must be > 0", s.duration_s);
@@ -100,6 +108,10 @@ BenchContext make_context(const BenchSettings& s, std::size_t prompt_count) {
 
   json workload;
   if (!s.prompts_file.empty()) {
+    if (s.repeat_share != 0) {
+      fail(ErrorKind::kInvalidInput,
+           "--repeat-share applies to the built-in workload, not --prompts");
+    }
     ctx.prompts = load_jsonl_workload(s.prompts_file, req.api);
     workload = {{"kind", "jsonl"}, {"file", s.prompts_file}, {"prompts", ctx.prompts.size()}};
   } else {
@@ -109,13 +121,17 @@ BenchContext make_context(const BenchSettings& s, std::size_t prompt_count) {
     w.distribution = parse_length_distribution(s.prompt_len_dist);
     w.source_lang = s.source_lang;
     w.seed = s.seed;
-    // NOTE: prompts are generated up front (bounded): beyond 100k requests they repeat.
-    ctx.prompts = make_translation_workload(w, std::min<std::size_t>(prompt_count, 100000));
+    w.repeat_share = s.repeat_share;
+    // NOTE: prompts are generated up front (bounded): beyond kMaxPrompts requests they cycle,
+    // and the report's translation-cache share shows it.
+    ctx.prompts = make_translation_workload(w, std::min(prompt_count, kMaxPrompts));
     workload = {{"kind", "translation"},
                 {"prompt_len", s.prompt_len},
                 {"prompt_len_dist", s.prompt_len_dist},
                 {"source_lang", s.source_lang},
-                {"seed", s.seed}};
+                {"seed", s.seed},
+                {"distinct_segments", std::min(prompt_count, kMaxPrompts)},
+                {"repeat_share", s.repeat_share}};
   }
   if (req.api != Api::kTranslate) {
     req.model = s.model.empty() ? detect_model(ctx.runner.url, s.api_key) : s.model;
@@ -139,7 +155,7 @@ BenchContext make_context(const BenchSettings& s, std::size_t prompt_count) {
       {"api", api_name(req.api)},
       {"model", req.model},
       {"stream", req.stream},
-      {"max_tokens", req.max_tokens},
+      {"max_tokens", req.max_tokens ? json(*req.max_tokens) : json(nullptr)},
       {"ignore_eos", req.ignore_eos},
       {"temperature", req.temperature},
       {"requests_per_level", s.requests},
@@ -201,12 +217,14 @@ void run_warmup(const BenchContext& ctx, const BenchSettings& s, int concurrency
 }
 
 // One measured level, with the server's CPU use over it when /metrics has it.
+// Its requests take the prompts from `prompt_offset` on (each level of a sweep its own slice,
+// so a distinct workload stays distinct over the whole sweep).
 std::pair<LevelSummary, PhaseResult> run_level(const BenchContext& ctx, const BenchSettings& s,
                                                const LoadPhase& phase, const std::string& mode,
-                                               double offered) {
+                                               double offered, std::size_t prompt_offset) {
   const auto cpu_before = scrape_cpu_seconds(ctx, s.api_key);
   const auto wall_before = BenchClock::now();
-  PhaseResult r = run_phase(ctx.runner, phase, ctx.prompts, s.warmup,
+  PhaseResult r = run_phase(ctx.runner, phase, ctx.prompts, prompt_offset,
                             progress_printer(ctx, fmt::format("{} {:g}", mode, offered)));
   end_progress(ctx);
   check_interrupted(r);
@@ -225,6 +243,20 @@ void write_file(const std::string& path, const std::string& text) {
   out << text;
   out.close();
   if (!out) fail(ErrorKind::kInternal, "writing '{}' failed", path);
+}
+
+// When a level was answered mostly from the translation cache although the workload asked for
+// distinct segments, says the likely reason.
+void print_cache_hint(const BenchSettings& s, const std::vector<LevelSummary>& levels) {
+  const bool dominated = std::any_of(levels.begin(), levels.end(), [](const LevelSummary& l) {
+    return l.cache.cache_dominated();
+  });
+  if (!dominated || !s.prompts_file.empty() || s.repeat_share > 0) return;
+  std::printf(
+      "note: the workload's segments were distinct, so the server's translation cache already "
+      "held them: an earlier run with --seed %llu against this server? Use another --seed or a "
+      "fresh server to measure compute.\n",
+      static_cast<unsigned long long>(s.seed));
 }
 
 std::string first_error(const PhaseResult& r) {
@@ -268,8 +300,9 @@ void run_bench(const BenchSettings& s) {
   run_warmup(ctx, s,
              phase.mode == ArrivalMode::kClosedLoop ? phase.concurrency
                                                     : static_cast<int>(std::ceil(s.rate)));
-  auto [summary, result] = run_level(ctx, s, phase, mode, offered);
+  auto [summary, result] = run_level(ctx, s, phase, mode, offered, s.warmup);
   std::printf("%s", format_level_table(summary).c_str());
+  print_cache_hint(s, {summary});
   if (!s.json_file.empty()) {
     json out = {
         {"schema", "dsinfer.bench/v1"}, {"run", ctx.run_meta}, {"summary", level_to_json(summary)}};
@@ -306,7 +339,7 @@ void run_sweep(const BenchSettings& s, const SweepSettings& sweep) {
   }
   std::sort(levels.begin(), levels.end());
   levels.erase(std::unique(levels.begin(), levels.end()), levels.end());
-  BenchContext ctx = make_context(s, s.warmup + s.requests);
+  BenchContext ctx = make_context(s, s.warmup + s.requests * levels.size());
   const std::string mode = by_rate ? "rate" : "concurrency";
   std::printf("dsinfer bench sweep: %s, model %s, %s levels:",
               ctx.runner.url.with_route(api_route(ctx.runner.request.api)).c_str(),
@@ -332,7 +365,7 @@ void run_sweep(const BenchSettings& s, const SweepSettings& sweep) {
     } else {
       phase.concurrency = static_cast<int>(levels[i]);
     }
-    auto [summary, result] = run_level(ctx, s, phase, mode, levels[i]);
+    auto [summary, result] = run_level(ctx, s, phase, mode, levels[i], s.warmup + i * s.requests);
     std::printf("%s", format_level_table(summary).c_str());
     if (slo) std::printf("SLO: %s\n", meets_slo(summary, *slo) ? "met" : "missed");
     std::printf("\n");
@@ -346,28 +379,39 @@ void run_sweep(const BenchSettings& s, const SweepSettings& sweep) {
   const std::string title = fmt::format("Capacity curve: {} ({} API)", ctx.runner.request.model,
                                         api_name(ctx.runner.request.api));
   const std::string subtitle = fmt::format(
-      "{} | max_tokens {} | {} requests per level | {} | {}", s.url, s.max_tokens, s.requests,
+      "{} | max_tokens {} | {} requests per level | {} | {}", s.url,
+      ctx.runner.request.max_tokens ? std::to_string(*ctx.runner.request.max_tokens)
+                                    : std::string("server default"),
+      s.requests,
       s.prompts_file.empty() ? fmt::format("translation workload, prompt-len {}", s.prompt_len)
                              : s.prompts_file,
       ctx.run_meta["started_at"].get<std::string>());
   write_file(sweep.out_prefix + ".svg", capacity_curve_svg(summaries, slo, title, subtitle));
 
-  std::printf("%-12s %10s %12s %10s %10s %10s %8s %6s\n", mode.c_str(), "req/s", "out tok/s",
-              "e2e p95", "ttft p95", "ttft p50", "errors", "SLO");
+  std::printf("%-12s %10s %12s %10s %10s %10s %8s %8s %6s\n", mode.c_str(), "req/s", "out tok/s",
+              "e2e p95", "ttft p95", "ttft p50", "errors", "cached", "SLO");
   for (const auto& l : summaries) {
-    std::printf("%-12g %10.3f %12.1f %10.3f %10.3f %10.3f %7.1f%% %6s\n", l.offered_load,
+    const auto cached = l.cache.answer_share();
+    std::printf("%-12g %10.3f %12.1f %10.3f %10.3f %10.3f %7.1f%% %8s %6s\n", l.offered_load,
                 l.requests_per_s, l.output_tokens_per_s, l.e2e.p95, l.ttft.p95, l.ttft.p50,
-                l.error_rate * 100.0, slo ? (meets_slo(l, *slo) ? "met" : "missed") : "-");
+                l.error_rate * 100.0,
+                cached ? fmt::format("{:.1f}%", *cached * 100.0).c_str() : "-",
+                slo ? (meets_slo(l, *slo) ? "met" : "missed") : "-");
   }
+  print_cache_hint(s, summaries);
   if (slo) {
     const auto cap = slo_capacity_index(summaries, *slo);
     if (cap) {
+      const bool compute = std::string_view(capacity_basis(summaries, *cap)) == "compute";
       std::printf(
           "SLO capacity (%s p95 <= %g s, errors <= %g %%): %s %g (%.3f requests/s, %.1f output "
-          "tok/s)\n",
+          "tok/s)%s\n",
           slo_metric_name(slo->metric), slo->p95_s, slo->max_error_rate * 100.0, mode.c_str(),
           summaries[*cap].offered_load, summaries[*cap].requests_per_s,
-          summaries[*cap].output_tokens_per_s);
+          summaries[*cap].output_tokens_per_s,
+          compute ? ""
+                  : " -- NOT compute capacity: most answers up to it came from the translation "
+                    "cache");
     } else {
       std::printf("SLO capacity (%s p95 <= %g s): none of the levels meets it\n",
                   slo_metric_name(slo->metric), slo->p95_s);

@@ -22,7 +22,8 @@ struct BenchSettings {
   int prompt_len = 64;
   std::string prompt_len_dist = "fixed";
   std::string source_lang = "mixed";
-  int max_tokens = 64;
+  double repeat_share = 0;  // built-in workload: share of prompts repeating an earlier one
+  int max_tokens = 0;  // 0 = not given: 64 for chat/completions, the server's default for translate
   bool ignore_eos = true;
   double temperature = 0.0;
   bool no_stream = false;

@@ -29,8 +29,13 @@ void add_common_flags(CLI::App* cmd, BenchSettings& s) {
       ->capture_default_str();
   cmd->add_option("--source-lang", s.source_lang, "Built-in workload: zh | en | mixed")
       ->capture_default_str();
-  cmd->add_option("--max-tokens", s.max_tokens, "Tokens to generate per request")
+  cmd->add_option("--repeat-share", s.repeat_share,
+                  "Built-in workload: share of requests repeating an earlier segment (a "
+                  "translation-cache hit rate modelled on purpose); 0 = all distinct")
       ->capture_default_str();
+  cmd->add_option("--max-tokens", s.max_tokens,
+                  "Tokens to generate per request (default 64; translate: not sent, the "
+                  "server's per-segment default)");
   cmd->add_flag("--ignore-eos,!--no-ignore-eos", s.ignore_eos,
                 "Send ignore_eos (chat/completions) so every request generates --max-tokens")
       ->capture_default_str();

@@ -42,7 +42,7 @@ const char* api_route(Api api) {
 
 std::string build_request_body(const RequestOptions& options, const Prompt& prompt) {
   json body;
-  const int max_tokens = prompt.max_tokens.value_or(options.max_tokens);
+  const std::optional<int> max_tokens = prompt.max_tokens ? prompt.max_tokens : options.max_tokens;
   switch (options.api) {
     case Api::kTranslate:
       body["text"] = prompt.text;
@@ -69,7 +69,7 @@ std::string build_request_body(const RequestOptions& options, const Prompt& prom
       if (options.ignore_eos) body["ignore_eos"] = true;
       break;
   }
-  body["max_tokens"] = max_tokens;
+  if (max_tokens) body["max_tokens"] = *max_tokens;
   body["temperature"] = options.temperature;
   body["stream"] = options.stream;
   if (options.stream && options.api != Api::kTranslate) {
@@ -95,6 +95,17 @@ void read_usage(const json& j, ResponseUpdate& u) {
   if (const auto c = it->find("completion_tokens"); c != it->end() && c->is_number_integer()) {
     u.completion_tokens = c->get<std::int64_t>();
   }
+  if (const auto d = it->find("prompt_tokens_details"); d != it->end() && d->is_object()) {
+    if (const auto c = d->find("cached_tokens"); c != d->end() && c->is_number_integer()) {
+      u.cached_prompt_tokens = c->get<std::int64_t>();
+    }
+  }
+}
+
+std::optional<std::int64_t> integer_field(const json& j, const char* key) {
+  const auto it = j.find(key);
+  if (it == j.end() || !it->is_number_integer()) return std::nullopt;
+  return it->get<std::int64_t>();
 }
 
 std::optional<std::string> read_error(const json& j) {
@@ -134,6 +145,8 @@ ResponseUpdate interpret_json(Api api, std::string_view text, bool streamed) {
   switch (api) {
     case Api::kTranslate: {
       u.content_bytes = string_bytes(j, "translation");
+      u.cached_segments = integer_field(j, "cached_segments");
+      u.segments = integer_field(j, "segments");
       if (const auto t = j.find("translations"); t != j.end() && t->is_array()) {
         for (const auto& s : *t)
           u.content_bytes += s.is_string() ? s.get_ref<const std::string&>().size() : 0;

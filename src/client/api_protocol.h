@@ -30,7 +30,9 @@ struct Prompt {
 struct RequestOptions {
   Api api = Api::kChat;
   std::string model;  // sent as "model" (chat/completions; translate when non-empty)
-  int max_tokens = 64;
+  // Sent as "max_tokens"; nullopt: not sent (the server's default, e.g. dsinfer's per-segment
+  // 2 x source tokens + 32 for translate, which is also what its translation cache stores).
+  std::optional<int> max_tokens = 64;
   bool ignore_eos = true;  // chat/completions only (vLLM and llama.cpp accept it)
   bool stream = true;
   double temperature = 0.0;
@@ -45,6 +47,12 @@ struct ResponseUpdate {
   std::size_t content_bytes = 0;  // > 0: this event carried output text (one output chunk)
   std::optional<std::int64_t> prompt_tokens;      // from "usage", when present
   std::optional<std::int64_t> completion_tokens;  // from "usage", when present
+  // Prompt tokens the server's prefix cache served: usage.prompt_tokens_details.cached_tokens.
+  std::optional<std::int64_t> cached_prompt_tokens;
+  // Translate: segments answered from the server's translation cache ("cached_segments") and
+  // all segments of the request ("segments"), when the server reports them.
+  std::optional<std::int64_t> cached_segments;
+  std::optional<std::int64_t> segments;
   std::optional<std::string> error;  // the server reported an error (or the payload is bad)
   bool done = false;                 // "[DONE]"
 };

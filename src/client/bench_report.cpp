@@ -50,6 +50,7 @@ LevelSummary summarize_phase(const PhaseResult& phase, const std::string& mode,
     s.output_tokens += m.output_tokens;
     (m.output_from_usage ? any_usage : any_chunks) = true;
     if (m.input_tokens) s.input_tokens += *m.input_tokens;
+    add_to_cache_share(s.cache, r);
   }
   s.failed = s.total - s.ok;
   s.output_token_source = any_usage && any_chunks ? "mixed" : (any_usage ? "usage" : "chunks");
@@ -75,6 +76,29 @@ json distribution_to_json(const Distribution& d) {
   if (d.count == 0) return nullptr;
   return {{"count", d.count}, {"mean", d.mean}, {"min", d.min}, {"max", d.max},
           {"p50", d.p50},     {"p90", d.p90},   {"p95", d.p95}, {"p99", d.p99}};
+}
+
+json optional_number(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
+
+json cache_to_json(const CacheShare& c) {
+  json translation = nullptr;
+  if (c.translate_responses > 0) {
+    translation = {{"responses", c.translate_responses},
+                   {"segments", c.segments},
+                   {"segments_estimated", c.segments_estimated},
+                   {"cached_segments", c.cached_segments},
+                   {"requests_all_cached", c.requests_all_cached},
+                   {"answer_share", optional_number(c.answer_share())}};
+  }
+  json prefix = nullptr;
+  if (c.prompt_cache_responses > 0) {
+    prefix = {{"responses", c.prompt_cache_responses},
+              {"prompt_tokens", c.prompt_tokens},
+              {"cached_prompt_tokens", c.cached_prompt_tokens},
+              {"share", optional_number(c.prompt_share())}};
+  }
+  return {
+      {"translation", translation}, {"prefix", prefix}, {"cache_dominated", c.cache_dominated()}};
 }
 
 std::string ms(const Distribution& d, double v) {
@@ -114,6 +138,7 @@ json level_to_json(const LevelSummary& s) {
                     {"tpot", distribution_to_json(s.tpot)},
                     {"itl", distribution_to_json(s.itl)}};
   j["replica"] = {{"cpu_cores", s.cpu_cores ? json(*s.cpu_cores) : json(nullptr)}};
+  j["cache"] = cache_to_json(s.cache);
   return j;
 }
 
@@ -131,6 +156,9 @@ json records_to_json(const PhaseResult& phase) {
               {"output_chunks", r.chunk_times.size()},
               {"output_tokens", m.output_tokens},
               {"input_tokens", m.input_tokens ? json(*m.input_tokens) : json(nullptr)}};
+    if (r.usage_cached_prompt_tokens) j["cached_prompt_tokens"] = *r.usage_cached_prompt_tokens;
+    if (r.cached_segments) j["cached_segments"] = *r.cached_segments;
+    if (r.segments) j["segments"] = *r.segments;
     if (!r.error.empty()) j["error"] = r.error;
     out.push_back(std::move(j));
   }
@@ -166,6 +194,22 @@ std::string format_level_table(const LevelSummary& s) {
                     s.dropped, s.timeouts, s.stream_errors, s.cancelled, s.not_sent));
   }
   if (s.cpu_cores) line(fmt::format("server CPU: {:.2f} cores", *s.cpu_cores));
+  const CacheShare& c = s.cache;
+  if (const auto share = c.answer_share()) {
+    line(fmt::format("translation cache: {} of {}{} segments ({:.1f} %), {} requests wholly",
+                     c.cached_segments, c.segments_estimated ? ">= " : "", c.segments,
+                     *share * 100.0, c.requests_all_cached));
+  }
+  if (const auto share = c.prompt_share()) {
+    line(fmt::format("prefix cache: {} of {} prompt tokens ({:.1f} %)", c.cached_prompt_tokens,
+                     c.prompt_tokens, *share * 100.0));
+  }
+  if (c.cache_dominated()) {
+    line(fmt::format(
+        "WARNING: {:.0f} % of the answers came from the translation cache: this level measures "
+        "the cache, not compute",
+        c.answer_share().value_or(0) * 100.0));
+  }
   return out;
 }
 

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "client/cache_share.h"
 #include "client/latency_stats.h"
 #include "client/load_runner.h"
 
@@ -39,6 +40,7 @@ struct LevelSummary {
   std::string output_token_source;    // "usage", "chunks" or "mixed"
   Distribution e2e, ttft, tpot, itl;  // seconds, over ok requests (ITL: all gaps pooled)
   std::optional<double> cpu_cores;    // server process CPU seconds per second, if scraped
+  CacheShare cache;                   // what the server's caches answered, over ok requests
 };
 
 // Aggregates a phase. `mode`/`offered_load` describe the level for the report.

@@ -46,6 +46,13 @@ std::optional<std::size_t> slo_capacity_index(const std::vector<LevelSummary>& l
   return best;
 }
 
+const char* capacity_basis(const std::vector<LevelSummary>& levels, std::size_t capacity_index) {
+  for (std::size_t i = 0; i <= capacity_index && i < levels.size(); ++i) {
+    if (levels[i].cache.cache_dominated()) return "cache";
+  }
+  return "compute";
+}
+
 json capacity_curve_json(const json& run, const std::vector<LevelSummary>& levels,
                          const std::optional<SloSpec>& slo) {
   json out;
@@ -69,7 +76,8 @@ json capacity_curve_json(const json& run, const std::vector<LevelSummary>& level
                   {"requests_per_s", l.requests_per_s},
                   {"output_tokens_per_s", l.output_tokens_per_s},
                   {"p95_s", slo_distribution(l, slo->metric).p95},
-                  {"cpu_cores", l.cpu_cores ? json(*l.cpu_cores) : json(nullptr)}};
+                  {"cpu_cores", l.cpu_cores ? json(*l.cpu_cores) : json(nullptr)},
+                  {"basis", capacity_basis(levels, *cap)}};
     }
     out["slo"] = {{"metric", slo_metric_name(slo->metric)},
                   {"percentile", 95},
@@ -90,7 +98,7 @@ std::string capacity_curve_csv(const std::vector<LevelSummary>& levels,
   for (const char* metric : {"e2e", "ttft", "tpot", "itl"}) {
     for (const char* p : {"p50", "p90", "p95", "p99"}) out += fmt::format(",{}_{}_s", metric, p);
   }
-  out += ",cpu_cores,meets_slo\n";
+  out += ",cpu_cores,meets_slo,cached_answer_share,cached_prompt_share,cache_dominated\n";
   for (const auto& l : levels) {
     out += fmt::format("{},{:g},{:.3f},{},{},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g}", l.mode,
                        l.offered_load, l.duration_s, l.total, l.ok, l.error_rate, l.rate_429,
@@ -99,9 +107,13 @@ std::string capacity_curve_csv(const std::vector<LevelSummary>& levels,
       out += fmt::format(",{},{},{},{}", csv_number(d->count, d->p50), csv_number(d->count, d->p90),
                          csv_number(d->count, d->p95), csv_number(d->count, d->p99));
     }
-    out +=
-        fmt::format(",{},{}\n", l.cpu_cores ? fmt::format("{:.4g}", *l.cpu_cores) : std::string(),
-                    slo ? (meets_slo(l, *slo) ? "true" : "false") : "");
+    const auto share = [](const std::optional<double>& v) {
+      return v ? fmt::format("{:.4g}", *v) : std::string();
+    };
+    out += fmt::format(
+        ",{},{},{},{},{}\n", l.cpu_cores ? fmt::format("{:.4g}", *l.cpu_cores) : std::string(),
+        slo ? (meets_slo(l, *slo) ? "true" : "false") : "", share(l.cache.answer_share()),
+        share(l.cache.prompt_share()), l.cache.cache_dominated() ? "true" : "false");
   }
   return out;
 }
@@ -141,7 +153,10 @@ std::string capacity_curve_svg(const std::vector<LevelSummary>& levels,
         fmt::format("SLO: {} p95 {:g} s", slo_metric_name(slo->metric), slo->p95_s);
     if (const auto cap = slo_capacity_index(levels, *slo)) {
       latency.marker_x = levels[*cap].offered_load;
-      latency.marker_label = fmt::format("SLO capacity: {:g}", levels[*cap].offered_load);
+      latency.marker_label = fmt::format("SLO capacity: {:g}{}", levels[*cap].offered_load,
+                                         std::string_view(capacity_basis(levels, *cap)) == "cache"
+                                             ? " (translation cache, not compute)"
+                                             : "");
     }
   }
   ChartPanel throughput;

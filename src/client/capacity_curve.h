@@ -34,6 +34,11 @@ bool meets_slo(const LevelSummary& level, const SloSpec& slo);
 std::optional<std::size_t> slo_capacity_index(const std::vector<LevelSummary>& levels,
                                               const SloSpec& slo);
 
+// NOTE: a capacity is "compute" capacity only when no level up to it is cache-dominated
+// (CacheShare::cache_dominated); otherwise it is what the server's translation cache sustained.
+// Returns "compute" or "cache".
+const char* capacity_basis(const std::vector<LevelSummary>& levels, std::size_t capacity_index);
+
 // The whole curve as JSON ("dsinfer.capacity_curve/v1"). `run` is stored as is under "run"
 // (url, api, model, workload...). `slo` absent: no SLO fields are evaluated (null).
 nlohmann::json capacity_curve_json(const nlohmann::json& run,

@@ -72,6 +72,9 @@ class ApiResponseHandler : public ExchangeHandler {
     if (u.content_bytes > 0) record_.chunk_times.push_back(at);
     if (u.prompt_tokens) record_.usage_prompt_tokens = u.prompt_tokens;
     if (u.completion_tokens) record_.usage_completion_tokens = u.completion_tokens;
+    if (u.cached_prompt_tokens) record_.usage_cached_prompt_tokens = u.cached_prompt_tokens;
+    if (u.cached_segments) record_.cached_segments = u.cached_segments;
+    if (u.segments) record_.segments = u.segments;
     if (u.error) stream_error_ = u.error;
   }
 

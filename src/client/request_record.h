@@ -35,6 +35,9 @@ struct RequestRecord {
   bool streamed = true;
   std::optional<std::int64_t> usage_prompt_tokens;
   std::optional<std::int64_t> usage_completion_tokens;
+  std::optional<std::int64_t> usage_cached_prompt_tokens;  // prefix-cache hits of the prompt
+  std::optional<std::int64_t> cached_segments;  // translate: answered from the translation cache
+  std::optional<std::int64_t> segments;         // translate: segments of the request, if reported
 };
 
 // Per-request metrics in seconds. ttft/tpot are absent when undefined (no output chunk;

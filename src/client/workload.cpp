@@ -4,6 +4,9 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <unordered_set>
+
+#include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
 
@@ -15,6 +18,8 @@ namespace dsinfer::client {
 namespace {
 
 constexpr double kPi = 3.14159265358979323846;
+constexpr double kMaxRepeatShare = 0.99;
+constexpr int kRedraws = 16;  // draws of sentences before a reference number makes it distinct
 
 // Length in bytes of the UTF-8 sequence starting with `lead` (1 for invalid leads).
 std::size_t utf8_length(unsigned char lead) {
@@ -68,6 +73,24 @@ int draw_length(const WorkloadOptions& o, std::mt19937_64& rng) {
   return std::max(1, static_cast<int>(std::lround(len)));
 }
 
+// Sentences of `source` drawn until the segment reaches `target_len` estimated tokens, after
+// `lead`, cut at that length.
+std::string draw_segment(const std::string& source, const std::string& lead, int target_len,
+                         std::mt19937_64& rng) {
+  const auto sentences = source == "zh" ? chinese_sentences() : english_sentences();
+  std::string segment = lead;
+  while (estimate_tokens(segment) < target_len) {
+    if (!segment.empty() && segment != lead) segment += source == "zh" ? "" : " ";
+    segment += sentences[rng() % sentences.size()];
+  }
+  return truncate_to_tokens(segment, target_len);
+}
+
+// "Ref. N: " / "编号N：": makes a segment distinct once the sentence combinations run out.
+std::string reference_lead(const std::string& source, std::size_t n) {
+  return source == "zh" ? fmt::format("编号{}：", n + 1) : fmt::format("Ref. {}: ", n + 1);
+}
+
 }  // namespace
 
 LengthDistribution parse_length_distribution(std::string_view name) {
@@ -116,20 +139,40 @@ std::vector<Prompt> make_translation_workload(const WorkloadOptions& o, std::siz
   if (o.source_lang != "zh" && o.source_lang != "en" && o.source_lang != "mixed") {
     fail(ErrorKind::kInvalidInput, "--source-lang '{}' is not one of zh, en, mixed", o.source_lang);
   }
+  if (!(o.repeat_share >= 0 && o.repeat_share <= kMaxRepeatShare)) {
+    fail(ErrorKind::kInvalidInput, "--repeat-share {} must be in [0, {}]", o.repeat_share,
+         kMaxRepeatShare);
+  }
   std::mt19937_64 rng(o.seed);
   std::vector<Prompt> prompts;
   prompts.reserve(count);
+  std::vector<std::size_t> distinct;  // indices of the prompts that are not repeats
+  std::unordered_set<std::string> segments;
   for (std::size_t i = 0; i < count; ++i) {
+    const auto repeats_due = [&](std::size_t n) {
+      // (the epsilon keeps floor(1000 * 0.3) at 300 despite 0.3 being stored below 0.3)
+      return static_cast<std::size_t>(std::floor(static_cast<double>(n) * o.repeat_share + 1e-9));
+    };
+    if (!distinct.empty() && repeats_due(i + 1) > repeats_due(i)) {
+      prompts.push_back(prompts[distinct[rng() % distinct.size()]]);
+      continue;
+    }
     std::string source = o.source_lang;
     if (source == "mixed") source = (rng() & 1) ? "zh" : "en";
-    const auto sentences = source == "zh" ? chinese_sentences() : english_sentences();
     const int target_len = draw_length(o, rng);
     std::string segment;
-    while (estimate_tokens(segment) < target_len) {
-      if (!segment.empty()) segment += source == "zh" ? "" : " ";
-      segment += sentences[rng() % sentences.size()];
+    for (int attempt = 0; attempt <= kRedraws; ++attempt) {
+      const std::string lead =
+          attempt < kRedraws ? std::string() : reference_lead(source, segments.size());
+      segment = draw_segment(source, lead, target_len, rng);
+      if (!segments.contains(segment)) break;
     }
-    segment = truncate_to_tokens(segment, target_len);
+    if (!segments.insert(segment).second) {
+      fail(ErrorKind::kInvalidInput,
+           "--prompt-len {} is too short for {} distinct segments; raise it, or model repeats "
+           "on purpose with --repeat-share",
+           o.prompt_len, count);
+    }
     Prompt p;
     p.source_lang = source;
     p.target_lang = source == "zh" ? "en" : "zh";
@@ -138,6 +181,7 @@ std::vector<Prompt> make_translation_workload(const WorkloadOptions& o, std::siz
     } else {
       p.text = std::string(translation_instruction(source)) + segment;
     }
+    distinct.push_back(prompts.size());
     prompts.push_back(std::move(p));
   }
   return prompts;

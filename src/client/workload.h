@@ -1,6 +1,6 @@
 // Workloads of the load generator: the built-in translation workload (fixed instruction +
-// varied Chinese/English segments of a chosen length distribution, deterministic for a seed)
-// and prompts read from a JSONL file.
+// distinct Chinese/English segments of a chosen length distribution, deterministic for a seed,
+// with repeats only on request) and prompts read from a JSONL file.
 #pragma once
 
 #include <cstdint>
@@ -29,6 +29,9 @@ struct WorkloadOptions {
   LengthDistribution distribution = LengthDistribution::kFixed;
   std::string source_lang = "mixed";  // "zh", "en" or "mixed" (each prompt picks one)
   std::uint64_t seed = 1;
+  // Share of prompts that repeat an earlier prompt of the sequence (a translation-cache hit
+  // rate modelled on purpose), in [0, 0.99]; 0 = every segment distinct.
+  double repeat_share = 0;
 };
 
 // A rough token count without a tokenizer: one token per CJK character and one per four bytes
@@ -39,7 +42,14 @@ int estimate_tokens(std::string_view text);
 // `count` prompts of the built-in translation workload. Deterministic: the same options give
 // the same prompts on every platform (own integer-only sampling over mt19937_64). For
 // chat/completions each prompt is the instruction + segment; for translate the segment alone
-// with its languages. Throws Error(kInvalidInput) for prompt_len < 1 or a bad source_lang.
+// with its languages.
+// NOTE: segments are distinct, so a server's translation cache cannot answer them: a drawn
+// segment already in the sequence is redrawn, and when the sentence combinations run out a
+// reference number ("Ref. 17: " / "编号17：") leads the segment. With repeat_share P > 0,
+// exactly floor((i + 1) * P) of the first i + 1 prompts repeat an earlier distinct prompt
+// (evenly spaced, which one drawn uniformly), so every slice of the sequence has the share.
+// Throws Error(kInvalidInput) for prompt_len < 1, a bad source_lang or repeat_share, or when
+// prompt_len is too short to make `count` distinct segments.
 std::vector<Prompt> make_translation_workload(const WorkloadOptions& options, std::size_t count);
 
 // Reads a JSONL workload: one JSON object per non-empty line with "prompt" or "text" (string;

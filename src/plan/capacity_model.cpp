@@ -48,6 +48,35 @@ CapacityModel::CapacityModel(std::vector<CapacityPoint> points, bool has_cpu,
   }
 }
 
+namespace {
+
+// run.workload.repeat_share of a curve (0 when absent: older curves, JSONL workloads).
+double repeat_share_of(const json& curve) {
+  const auto run = curve.find("run");
+  if (run == curve.end() || !run->is_object()) return 0;
+  const auto w = run->find("workload");
+  if (w == run->end() || !w->is_object()) return 0;
+  const auto r = w->find("repeat_share");
+  return r != w->end() && r->is_number() ? r->get<double>() : 0;
+}
+
+bool cache_dominated(const json& level) {
+  if (!level.is_object()) return false;
+  const auto c = level.find("cache");
+  if (c == level.end() || !c->is_object()) return false;
+  const auto d = c->find("cache_dominated");
+  return d != c->end() && d->is_boolean() && d->get<bool>();
+}
+
+double cached_answer_share(const json& level) {
+  const json& t = level["cache"].value("translation", json());
+  return t.is_object() && t.value("answer_share", json()).is_number()
+             ? t["answer_share"].get<double>()
+             : 1.0;
+}
+
+}  // namespace
+
 CapacityModel CapacityModel::from_json(const std::string& text, const std::string& origin) {
   json j;
   try {
@@ -65,7 +94,16 @@ CapacityModel CapacityModel::from_json(const std::string& text, const std::strin
   std::vector<CapacityPoint> points;
   bool has_cpu = true;
   std::size_t i = 0;
+  const bool repeats_asked = repeat_share_of(j) > 0;
   for (const auto& level : j["levels"]) {
+    if (!repeats_asked && cache_dominated(level)) {
+      fail(ErrorKind::kBadFile,
+           "{}: levels[{}] was answered mostly from the translation cache ({:.0f} % of the "
+           "segments): it measures the cache, not a replica's compute. Measure again with "
+           "distinct segments (the built-in workload, a fresh --seed or server), or model a hit "
+           "rate on purpose with dsinfer bench --repeat-share",
+           origin, i, cached_answer_share(level) * 100.0);
+    }
     try {
       const auto& e2e = level.at("latency_s").at("e2e");
       const double rps = level.at("throughput").at("requests_per_s").get<double>();

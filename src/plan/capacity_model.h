@@ -26,7 +26,9 @@ class CapacityModel {
   // Parses the curve JSON (`origin` names it in errors), keeping the levels up to the one with
   // the highest throughput (levels past it are overload, not capacity): each level's
   // throughput.requests_per_s, latency_s.e2e percentiles and replica.cpu_cores. Throws
-  // Error(kBadFile) on another schema or a malformed level.
+  // Error(kBadFile) on another schema or a malformed level, and on a level answered mostly from
+  // the translation cache (cache.cache_dominated) unless the run asked for repeats
+  // (run.workload.repeat_share > 0): such a level measures the cache, not compute.
   static CapacityModel from_json(const std::string& text, const std::string& origin);
   static CapacityModel load(const std::string& path);
 

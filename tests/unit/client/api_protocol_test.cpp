@@ -47,6 +47,12 @@ TEST(RequestBody, TranslateAndCompletionsAndMessages) {
   EXPECT_EQ(j["text"], "hello");
   EXPECT_EQ(j["target_lang"], "zh");
   EXPECT_FALSE(j.contains("ignore_eos"));
+  EXPECT_EQ(j["max_tokens"], 64);
+  o.max_tokens = std::nullopt;  // the server's default length (what dsinfer's cache stores)
+  EXPECT_FALSE(json::parse(build_request_body(o, p)).contains("max_tokens"));
+  p.max_tokens = 5;  // a JSONL line's own value is still sent
+  EXPECT_EQ(json::parse(build_request_body(o, p))["max_tokens"], 5);
+  p.max_tokens.reset();
   o.api = Api::kCompletions;
   j = json::parse(build_request_body(o, p));
   EXPECT_EQ(j["prompt"], "hello");
@@ -93,6 +99,29 @@ TEST(StreamEvent, CompletionsTranslateErrorsAndGarbage) {
   EXPECT_TRUE(interpret_stream_event(Api::kChat, "[1,2]").error.has_value());
   EXPECT_FALSE(
       interpret_stream_event(Api::kChat, R"({"choices":[{"delta":null}]})").error.has_value());
+}
+
+TEST(StreamEvent, CacheCountsOfTranslateAndChat) {
+  const auto t = interpret_stream_event(
+      Api::kTranslate,
+      R"({"usage":{"prompt_tokens":40,"completion_tokens":0,)"
+      R"("prompt_tokens_details":{"cached_tokens":16}},"cached_segments":3,"segments":3})");
+  EXPECT_EQ(t.cached_segments, 3);
+  EXPECT_EQ(t.segments, 3);
+  EXPECT_EQ(t.cached_prompt_tokens, 16);
+  const auto older = interpret_response_body(
+      Api::kTranslate, R"({"translation":"Hi","usage":{"prompt_tokens":9},"cached_segments":1})");
+  EXPECT_EQ(older.cached_segments, 1);
+  EXPECT_FALSE(older.segments.has_value());
+  EXPECT_FALSE(older.cached_prompt_tokens.has_value());
+  const auto chat = interpret_stream_event(
+      Api::kChat,
+      R"({"choices":[],"usage":{"prompt_tokens":90,"prompt_tokens_details":{"cached_tokens":32}}})");
+  EXPECT_EQ(chat.cached_prompt_tokens, 32);
+  EXPECT_FALSE(chat.cached_segments.has_value());
+  EXPECT_FALSE(interpret_stream_event(
+                   Api::kChat, R"({"usage":{"prompt_tokens_details":{"cached_tokens":"x"}}})")
+                   .cached_prompt_tokens.has_value());
 }
 
 TEST(ResponseBody, WholeResponses) {

@@ -58,7 +58,7 @@ TEST(CapacityCurve, JsonCsvCarryEveryLevel) {
   const std::string csv = capacity_curve_csv(levels, slo);
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 3);
   EXPECT_EQ(csv.rfind("mode,offered_load,", 0), 0u);
-  EXPECT_NE(csv.find(",0.75,true\n"), std::string::npos);
+  EXPECT_NE(csv.find(",0.75,true,,,false\n"), std::string::npos);
 }
 
 TEST(NiceTicks, CoverRangeWithRoundSteps) {

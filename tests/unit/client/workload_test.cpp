@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <set>
 
 #include "base/error.h"
 #include "client/arrival_schedule.h"
@@ -65,6 +66,66 @@ TEST(TranslationWorkload, DistributionsAndTranslateApi) {
   o.source_lang = "fr";
   EXPECT_THROW(make_translation_workload(o, 1), Error);
   EXPECT_THROW(parse_length_distribution("zipf"), Error);
+}
+
+// The segment of a prompt (chat/completions prompts carry the instruction first).
+std::string segment_of(const Prompt& p) {
+  const auto instruction = translation_instruction(p.source_lang);
+  return p.text.rfind(instruction, 0) == 0 ? p.text.substr(instruction.size()) : p.text;
+}
+
+TEST(TranslationWorkload, SegmentsAreDistinctAtEveryLength) {
+  for (const int len : {4, 8, 16, 64, 200}) {
+    for (const char* lang : {"zh", "en", "mixed"}) {
+      WorkloadOptions o;
+      o.api = Api::kTranslate;
+      o.prompt_len = len;
+      o.source_lang = lang;
+      o.seed = 3;
+      const auto prompts = make_translation_workload(o, 2000);
+      std::set<std::string> seen;
+      for (const auto& p : prompts) {
+        EXPECT_TRUE(seen.insert(p.text).second) << len << " " << lang << ": repeated " << p.text;
+        EXPECT_LE(estimate_tokens(p.text), len) << p.text;
+      }
+    }
+  }
+  WorkloadOptions chat;
+  chat.api = Api::kChat;
+  chat.prompt_len = 32;
+  std::set<std::string> segments;
+  for (const auto& p : make_translation_workload(chat, 500)) segments.insert(segment_of(p));
+  EXPECT_EQ(segments.size(), 500u);
+  // Two tokens cannot hold 500 distinct segments: a clear error, not silent repeats.
+  chat.prompt_len = 2;
+  EXPECT_THROW(make_translation_workload(chat, 500), Error);
+}
+
+TEST(TranslationWorkload, RepeatShareIsExactInEverySlice) {
+  WorkloadOptions o;
+  o.api = Api::kTranslate;
+  o.prompt_len = 48;
+  o.repeat_share = 0.3;
+  o.seed = 11;
+  const auto prompts = make_translation_workload(o, 1000);
+  const auto again = make_translation_workload(o, 1000);
+  std::set<std::string> seen;
+  std::size_t repeats = 0;
+  for (std::size_t i = 0; i < prompts.size(); ++i) {
+    EXPECT_EQ(prompts[i].text, again[i].text);
+    const bool repeat = !seen.insert(prompts[i].text).second;
+    repeats += repeat;
+    if ((i + 1) % 100 == 0) {
+      EXPECT_EQ(repeats, (i + 1) * 3 / 10) << "after " << i + 1 << " prompts";  // each slice 30
+    }
+  }
+  EXPECT_EQ(repeats, 300u);
+  EXPECT_EQ(seen.size(), 700u);
+  EXPECT_NE(prompts[0].text, prompts[1].text);
+  o.repeat_share = 1.0;
+  EXPECT_THROW(make_translation_workload(o, 10), Error);
+  o.repeat_share = -0.1;
+  EXPECT_THROW(make_translation_workload(o, 10), Error);
 }
 
 TEST(EstimateTokens, CjkAndAscii) {

@@ -86,6 +86,28 @@ TEST(CapacityModel, ParsesBenchSweepJson) {
   EXPECT_THROW(CapacityModel::from_json("not json", "x"), Error);
 }
 
+TEST(CapacityModel, RefusesLevelsTheTranslationCacheAnswered) {
+  const auto curve = [](const std::string& workload, bool dominated) {
+    return R"({"schema":"dsinfer.capacity_curve/v1","mode":"rate","run":{"workload":)" + workload +
+           R"(},"levels":[
+      {"offered_load":1,"throughput":{"requests_per_s":1.0},"replica":{"cpu_cores":0.5},
+       "cache":{"translation":{"answer_share":0.8},"cache_dominated":)" +
+           (dominated ? std::string("true") : std::string("false")) + R"(},
+       "latency_s":{"e2e":{"min":0.05,"max":0.3,"p50":0.1,"p90":0.2,"p95":0.25,"p99":0.29}}}]})";
+  };
+  EXPECT_NO_THROW(CapacityModel::from_json(curve(R"({"repeat_share":0})", false), "ok.json"));
+  try {
+    CapacityModel::from_json(curve(R"({"repeat_share":0})", true), "cached.json");
+    FAIL() << "a cache-dominated level was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("cached.json: levels[0]"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("80 %"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(CapacityModel::from_json(curve(R"({"kind":"jsonl"})", true), "j"), Error);
+  // repeats asked for on purpose: the hit rate is part of the modelled traffic
+  EXPECT_NO_THROW(CapacityModel::from_json(curve(R"({"repeat_share":0.7})", true), "r"));
+}
+
 TEST(CapacityModel, LatencyNeverFallsWithLoad) {
   const CapacityModel curve({point(1, 0.3, 1), point(2, 0.1, 2), point(3, 0.6, 3)}, true, 0.5);
   EXPECT_DOUBLE_EQ(curve.at(2).p95_s, 0.3);  // the noisy 0.1 s is raised to 0.3 s
