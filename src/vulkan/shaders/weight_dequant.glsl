@@ -21,19 +21,23 @@ vec4 dq4(uint rb, uint k) {
   return vec4(bf(i), bf(i + 1), bf(i + 2), bf(i + 3));
 }
 #else
-layout(binding = 0) readonly buffer W { uint8_t wb[]; };
-uint u8(uint o) { return uint(wb[o]); }
-float f16_at(uint o) { return unpackHalf2x16(u8(o) | (u8(o + 1) << 8)).x; }
-uint u32_at(uint o) { return u8(o) | (u8(o + 1) << 8) | (u8(o + 2) << 16) | (u8(o + 3) << 24); }
+// Quantised blocks: every block size and hence every block and row start is even, and the
+// 4-element groups dq4 reads start at even offsets, so the buffer is read in 16-bit words (two
+// loads per 4 quants instead of four byte loads).
+layout(binding = 0) readonly buffer W { uint16_t wh[]; };
+uint u8(uint o) { return (uint(wh[o >> 1]) >> ((o & 1) << 3)) & 0xFF; }
+float f16_at(uint o) { return unpackHalf2x16(uint(wh[o >> 1])).x; }  // o even
+uint u32_at(uint o) { return uint(wh[o >> 1]) | (uint(wh[(o >> 1) + 1]) << 16); }  // o even
+// Byte t of a word, sign-extended.
+int sbyte_of(uint w, uint t) { return bitfieldExtract(int(w), int(8 * t), 8); }
 
 #if defined(WTYPE_Q8_0)
 // 34 bytes: d (f16), 32 x int8.
 vec4 dq4(uint rb, uint k) {
   const uint o = rb + (k / 32) * 34;
   const float d = f16_at(o);
-  const uint q = o + 2 + k % 32;
-  return vec4(int(int8_t(wb[q])), int(int8_t(wb[q + 1])), int(int8_t(wb[q + 2])),
-              int(int8_t(wb[q + 3]))) * d;
+  const uint q = u32_at(o + 2 + k % 32);
+  return vec4(sbyte_of(q, 0), sbyte_of(q, 1), sbyte_of(q, 2), sbyte_of(q, 3)) * d;
 }
 #elif defined(WTYPE_Q4_0) || defined(WTYPE_Q4_1)
 // Q4_0, 18 bytes: d, 16 bytes of nibbles (element j low nibble of qs[j], j+16 high), x = (q-8)d.
@@ -48,10 +52,8 @@ const uint kQs = 4;
 vec4 dq4(uint rb, uint k) {
   const uint o = rb + (k / 32) * kBlock;
   const uint j = k % 32;
-  const uint q = o + kQs + (j & 15);
-  const uint shift = j < 16 ? 0 : 4;
-  const vec4 v = vec4((u8(q) >> shift) & 15, (u8(q + 1) >> shift) & 15,
-                      (u8(q + 2) >> shift) & 15, (u8(q + 3) >> shift) & 15);
+  const uint q = u32_at(o + kQs + (j & 15)) >> (j < 16 ? 0 : 4);
+  const vec4 v = vec4(q & 15, (q >> 8) & 15, (q >> 16) & 15, (q >> 24) & 15);
 #if defined(WTYPE_Q4_0)
   return (v - 8.0) * f16_at(o);
 #else
@@ -72,11 +74,10 @@ vec4 dq4(uint rb, uint k) {
   const uint o = rb + (k / 32) * kBlock;
   const uint j = k % 32;
   const uint qh = u32_at(o + kQh);
-  const uint q = o + kQh + 4 + (j & 15);
-  const uint shift = j < 16 ? 0 : 4;
+  const uint q = u32_at(o + kQh + 4 + (j & 15)) >> (j < 16 ? 0 : 4);
   vec4 v;
   [[unroll]] for (uint t = 0; t < 4; ++t) {
-    v[t] = float(((u8(q + t) >> shift) & 15) | (((qh >> (j + t)) & 1) << 4));
+    v[t] = float(((q >> (8 * t)) & 15) | (((qh >> (j + t)) & 1) << 4));
   }
 #if defined(WTYPE_Q5_0)
   return (v - 16.0) * f16_at(o);
@@ -112,13 +113,15 @@ vec4 dq4(uint rb, uint k) {
   }
   const float d = f16_at(o) * float(sc);
   const float mn = f16_at(o + 2) * float(m);
-  const uint q = o + kQs + 32 * (s / 2) + l;
-  const uint shift = (s & 1) * 4;
+  const uint q = u32_at(o + kQs + 32 * (s / 2) + l) >> ((s & 1) * 4);
+#if defined(WTYPE_Q5_K)
+  const uint qh = u32_at(o + 16 + l) >> s;
+#endif
   vec4 v;
   [[unroll]] for (uint t = 0; t < 4; ++t) {
-    uint n = (u8(q + t) >> shift) & 15;
+    uint n = (q >> (8 * t)) & 15;
 #if defined(WTYPE_Q5_K)
-    n |= ((u8(o + 16 + l + t) >> s) & 1) << 4;
+    n |= ((qh >> (8 * t)) & 1) << 4;
 #endif
     v[t] = d * float(n) - mn;
   }
@@ -133,13 +136,13 @@ vec4 dq4(uint rb, uint k) {
   const uint h = kk / 128;
   const uint g = (kk % 128) / 32;
   const uint l = kk % 32;
-  const float d = f16_at(o + 208) * float(int(int8_t(wb[o + 192 + 8 * h + l / 16 + 2 * g])));
-  const uint ql = o + 64 * h + l + (g & 1) * 32;
-  const uint qh = o + 128 + 32 * h + l;
-  const uint shift = (g / 2) * 4;
+  const int sc = bitfieldExtract(int(u8(o + 192 + 8 * h + l / 16 + 2 * g)), 0, 8);
+  const float d = f16_at(o + 208) * float(sc);
+  const uint ql = u32_at(o + 64 * h + l + (g & 1) * 32) >> ((g / 2) * 4);
+  const uint qh = u32_at(o + 128 + 32 * h + l) >> (2 * g);
   vec4 v;
   [[unroll]] for (uint t = 0; t < 4; ++t) {
-    const int q = int(((u8(ql + t) >> shift) & 15) | (((u8(qh + t) >> (2 * g)) & 3) << 4)) - 32;
+    const int q = int(((ql >> (8 * t)) & 15) | (((qh >> (8 * t)) & 3) << 4)) - 32;
     v[t] = d * float(q);
   }
   return v;
