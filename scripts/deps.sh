@@ -3,7 +3,7 @@
 # usage: scripts/deps.sh build|test
 set -euo pipefail
 build_pkgs=(cmake ninja-build g++ git pkg-config libboost-dev libasio-dev nlohmann-json3-dev
-  libpcre2-dev libicu-dev libcli11-dev libspdlog-dev libfmt-dev libyaml-cpp-dev prometheus-cpp-dev
+  libpcre2-dev libicu-dev libcld2-dev libcli11-dev libspdlog-dev libfmt-dev libyaml-cpp-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev)
 # The Vulkan backend (-DDSINFER_VULKAN, on when these exist): loader headers and the GLSL -> SPIR-V
 # compiler. Kept apart from build_pkgs: the CPU image builds without them (CPU-only binary).

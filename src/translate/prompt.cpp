@@ -1,6 +1,7 @@
 // Language table and the translation instruction.
 #include "translate/prompt.h"
 
+#include <cctype>
 #include <utility>
 
 #include "base/error.h"
@@ -10,11 +11,45 @@ namespace {
 
 const std::vector<std::pair<std::string, std::string>>& languages() {
   static const std::vector<std::pair<std::string, std::string>> kLanguages = {
-      {"ar", "Arabic"},     {"de", "German"},     {"en", "English"},    {"es", "Spanish"},
-      {"fr", "French"},     {"hi", "Hindi"},      {"id", "Indonesian"}, {"it", "Italian"},
-      {"ja", "Japanese"},   {"ko", "Korean"},     {"nl", "Dutch"},      {"pl", "Polish"},
-      {"pt", "Portuguese"}, {"ru", "Russian"},    {"th", "Thai"},       {"tr", "Turkish"},
-      {"uk", "Ukrainian"},  {"vi", "Vietnamese"}, {"zh", "Chinese"},
+      {"ar", "Arabic"},
+      {"bg", "Bulgarian"},
+      {"cs", "Czech"},
+      {"da", "Danish"},
+      {"de", "German"},
+      {"el", "Greek"},
+      {"en", "English"},
+      {"en-GB", "British English"},
+      {"en-US", "American English"},
+      {"es", "Spanish"},
+      {"et", "Estonian"},
+      {"fi", "Finnish"},
+      {"fr", "French"},
+      {"hi", "Hindi"},
+      {"hu", "Hungarian"},
+      {"id", "Indonesian"},
+      {"it", "Italian"},
+      {"ja", "Japanese"},
+      {"ko", "Korean"},
+      {"lt", "Lithuanian"},
+      {"lv", "Latvian"},
+      {"nb", "Norwegian (Bokmål)"},
+      {"nl", "Dutch"},
+      {"pl", "Polish"},
+      {"pt", "Portuguese"},
+      {"pt-BR", "Brazilian Portuguese"},
+      {"pt-PT", "European Portuguese"},
+      {"ro", "Romanian"},
+      {"ru", "Russian"},
+      {"sk", "Slovak"},
+      {"sl", "Slovenian"},
+      {"sv", "Swedish"},
+      {"th", "Thai"},
+      {"tr", "Turkish"},
+      {"uk", "Ukrainian"},
+      {"vi", "Vietnamese"},
+      {"zh", "Chinese"},
+      {"zh-Hans", "Simplified Chinese"},
+      {"zh-Hant", "Traditional Chinese"},
   };
   return kLanguages;
 }
@@ -27,13 +62,35 @@ std::vector<std::string> supported_languages() {
   return out;
 }
 
-std::string language_name(const std::string& code) {
+std::string canonical_language(std::string_view code) {
+  const auto same = [](std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (std::tolower(static_cast<unsigned char>(a[i])) !=
+          std::tolower(static_cast<unsigned char>(b[i]))) {
+        return false;
+      }
+    }
+    return true;
+  };
   for (const auto& [c, name] : languages()) {
-    if (c == code) return name;
+    if (same(c, code)) return c;
   }
   std::string list;
   for (const auto& c : supported_languages()) list += (list.empty() ? "" : ", ") + c;
   fail(ErrorKind::kInvalidInput, "unsupported language code '{}' (supported: {})", code, list);
+}
+
+std::string language_name(const std::string& code) {
+  const std::string c = canonical_language(code);
+  for (const auto& [k, name] : languages()) {
+    if (k == c) return name;
+  }
+  return c;  // unreachable: canonical_language returned a table code
+}
+
+std::string base_language(std::string_view code) {
+  return std::string(code.substr(0, code.find('-')));
 }
 
 std::vector<ChatTurn> translation_messages(const TranslationTask& task, const std::string& text) {
@@ -43,6 +100,21 @@ std::vector<ChatTurn> translation_messages(const TranslationTask& task, const st
   instruction += "into " + target +
                  ". Keep the meaning, tone and formatting. Reply with the translation only, "
                  "without notes or explanations.";
+  if (task.formality != Formality::kDefault) {
+    instruction += task.formality == Formality::kMore
+                       ? " Use a formal, polite register (formal forms of address)."
+                       : " Use an informal, familiar register (informal forms of address).";
+  }
+  if (task.placeholders) {
+    instruction +=
+        "\nThe text contains markup placeholders: <gN>…</gN> around words and <xN/> for "
+        "inline elements. Keep every placeholder exactly once, unchanged, around the "
+        "corresponding translated words.";
+  }
+  if (!task.context.empty()) {
+    instruction +=
+        "\nContext for the translation (do not translate it, do not repeat it):\n" + task.context;
+  }
   if (!task.glossary.empty()) {
     instruction += "\nAlways translate these terms as given:";
     for (const auto& [src, dst] : task.glossary) instruction += "\n- " + src + " => " + dst;

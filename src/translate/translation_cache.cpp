@@ -20,6 +20,9 @@ std::string TranslationCache::key(const std::string& model, const TranslationTas
     field(src);
     field(dst);
   }
+  field(task.placeholders ? "p" : "");
+  field(task.context);
+  k += std::to_string(static_cast<int>(task.formality));
   field(text);
   return k;
 }

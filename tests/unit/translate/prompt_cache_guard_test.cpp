@@ -9,8 +9,17 @@
 namespace dsinfer::translate {
 namespace {
 
+TranslationTask make_task(std::string source, std::string target,
+                          std::map<std::string, std::string> glossary) {
+  TranslationTask task;
+  task.source_lang = std::move(source);
+  task.target_lang = std::move(target);
+  task.glossary = std::move(glossary);
+  return task;
+}
+
 TEST(Prompt, InstructionIsSharedAcrossSegments) {
-  TranslationTask task{"zh", "en", {{"术语", "term"}}};
+  TranslationTask task = make_task("zh", "en", {{"术语", "term"}});
   const auto a = translation_messages(task, "第一句。");
   const auto b = translation_messages(task, "第二句。");
   ASSERT_EQ(a.size(), 2u);
@@ -30,9 +39,28 @@ TEST(Prompt, UnknownLanguageListsSupported) {
   }
 }
 
+TEST(Prompt, RegionalVariantsFormalityPlaceholdersAndContext) {
+  EXPECT_EQ(canonical_language("EN-us"), "en-US");
+  EXPECT_EQ(canonical_language("ZH-HANS"), "zh-Hans");
+  EXPECT_EQ(base_language("pt-BR"), "pt");
+  EXPECT_EQ(language_name("pt-br"), "Brazilian Portuguese");
+  TranslationTask task = make_task("", "de", {});
+  const std::string plain = translation_messages(task, "x")[0].content;
+  task.formality = Formality::kMore;
+  task.placeholders = true;
+  task.context = "A letter to a customer.";
+  const std::string rich = translation_messages(task, "x")[0].content;
+  EXPECT_NE(rich.find("formal"), std::string::npos);
+  EXPECT_NE(rich.find("<xN/>"), std::string::npos);
+  EXPECT_NE(rich.find("A letter to a customer."), std::string::npos);
+  EXPECT_EQ(plain.find("formal"), std::string::npos);
+  EXPECT_NE(TranslationCache::key("m", task, "x"),
+            TranslationCache::key("m", make_task("", "de", {}), "x"));
+}
+
 TEST(TranslationCache, EvictsLeastRecentlyUsed) {
   TranslationCache cache(2);
-  TranslationTask task{"zh", "en", {}};
+  TranslationTask task = make_task("zh", "en", {});
   const auto k1 = TranslationCache::key("m", task, "a");
   const auto k2 = TranslationCache::key("m", task, "b");
   const auto k3 = TranslationCache::key("m", task, "c");
@@ -46,8 +74,8 @@ TEST(TranslationCache, EvictsLeastRecentlyUsed) {
 }
 
 TEST(TranslationCache, KeySeparatesFields) {
-  TranslationTask t1{"zh", "en", {}};
-  TranslationTask t2{"zh", "en", {{"a", "b"}}};
+  TranslationTask t1 = make_task("zh", "en", {});
+  TranslationTask t2 = make_task("zh", "en", {{"a", "b"}});
   EXPECT_NE(TranslationCache::key("m", t1, "x"), TranslationCache::key("m", t2, "x"));
   EXPECT_NE(TranslationCache::key("m1", t1, "x"), TranslationCache::key("m", t1, "1x"));
 }
