@@ -56,7 +56,8 @@ void run_generate(const GenerateArgs& args) {
   if (!args.prompt_tokens.empty()) {
     base.prompt_tokens = parse_token_ids(args.prompt_tokens, "--prompt-tokens");
   } else {
-    base.prompt_text = args.prompt;  // BOS as the model's metadata says
+    base.prompt_text = args.prompt;   // BOS as the model's metadata says
+    base.prompt_text_special = true;  // the operator's own prompt: control tokens allowed
   }
   base.max_tokens = args.n_predict;
   base.sampling.temperature = args.temp;
@@ -128,7 +129,9 @@ void add_generate(CLI::App& app) {
   auto* cmd =
       app.add_subcommand("generate", "Generate a continuation of a prompt through the engine");
   cmd->add_option("--model", args->model, "GGUF model file")->required()->envname("DSINFER_MODEL");
-  cmd->add_option("--prompt", args->prompt, "Prompt text (tokenized with BOS as the model says)");
+  cmd->add_option(
+      "--prompt", args->prompt,
+      "Prompt text (tokenized with BOS as the model says; control-token text in it is parsed)");
   cmd->add_option("--prompt-tokens", args->prompt_tokens,
                   "Prompt token ids, e.g. 1,2,3 (as given)");
   cmd->add_option("-n,--n-predict", args->n_predict, "Tokens to generate")->capture_default_str();

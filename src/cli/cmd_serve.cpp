@@ -37,6 +37,9 @@ void add_serve(CLI::App& app) {
   add_setting(cmd, "sse-keepalive", c.sse_keepalive_s, "Seconds between SSE keep-alive comments");
   add_setting(cmd, "max-segment-tokens", c.max_segment_tokens, "Translation segment budget");
   add_setting(cmd, "translation-cache", c.translation_cache, "Cached segments (0 = off)");
+  add_setting(cmd, "special-tokens-in-prompts", c.special_tokens_in_prompts,
+              "Trusted callers only: control-token text in chat messages and completion prompts "
+              "becomes control tokens");
   add_setting(cmd, "api-key", c.api_keys, "API key required on /v1/* (repeatable)")->delimiter(',');
   add_setting(cmd, "api-key-file", c.api_key_file, "File with one API key per line");
   add_setting(cmd, "log-requests", c.log_requests, "One JSON log line per request");

@@ -74,7 +74,8 @@ RequestId Engine::submit(Request request, EventSink sink) {
       fail(ErrorKind::kInvalidInput, "a request has either prompt text or prompt tokens, not both");
     }
     if (!codec_) fail(ErrorKind::kInvalidInput, "a text prompt needs a tokenizer; none is loaded");
-    request.prompt_tokens = codec_->encode(*request.prompt_text, request.add_bos);
+    request.prompt_tokens =
+        codec_->encode(*request.prompt_text, request.add_bos, request.prompt_text_special);
     request.prompt_text.reset();
   }
   const auto n_prompt = static_cast<int64_t>(request.prompt_tokens.size());

@@ -31,10 +31,13 @@ struct SamplingParams {
 
 // One generation request. Either `prompt_tokens` (used exactly as given) or `prompt_text`
 // (tokenized at submit, with BOS when `add_bos`, or as the model's metadata says when unset).
+// `prompt_text` is the caller's text: control-token text in it stays plain text unless
+// `prompt_text_special` (for trusted callers such as the operator's own CLI prompt).
 struct Request {
   std::vector<TokenId> prompt_tokens;
   std::optional<std::string> prompt_text;
-  std::optional<bool> add_bos;  // only for prompt_text; unset = the model's metadata
+  std::optional<bool> add_bos;       // only for prompt_text; unset = the model's metadata
+  bool prompt_text_special = false;  // only for prompt_text: parse control tokens in it
   SamplingParams sampling;
   std::optional<int64_t> max_tokens;          // absent: up to the context limit
   std::vector<std::string> stop;              // stop strings (never emitted; may span tokens)

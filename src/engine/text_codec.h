@@ -26,9 +26,10 @@ class PieceDecoder {
 class TextCodec {
  public:
   virtual ~TextCodec() = default;
-  // Tokenizes a prompt; add_bos unset = as the model's metadata says.
-  virtual std::vector<TokenId> encode(const std::string& text,
-                                      std::optional<bool> add_bos) const = 0;
+  // Tokenizes a prompt; add_bos unset = as the model's metadata says. `parse_special` off: the
+  // text is plain text throughout (no control or user-defined tokens are recognised in it).
+  virtual std::vector<TokenId> encode(const std::string& text, std::optional<bool> add_bos,
+                                      bool parse_special) const = 0;
   virtual bool is_end_of_generation(TokenId token) const = 0;
   virtual std::unique_ptr<PieceDecoder> make_decoder() const = 0;
 };

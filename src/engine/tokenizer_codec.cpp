@@ -22,8 +22,11 @@ class TokenizerDecoder : public PieceDecoder {
 class TokenizerCodec : public TextCodec {
  public:
   explicit TokenizerCodec(std::shared_ptr<const tokenizer::Tokenizer> tok) : tok_(std::move(tok)) {}
-  std::vector<TokenId> encode(const std::string& text, std::optional<bool> add_bos) const override {
-    return tok_->encode(text, add_bos.value_or(tok_->add_bos_default()), /*parse_special=*/true);
+  std::vector<TokenId> encode(const std::string& text, std::optional<bool> add_bos,
+                              bool parse_special) const override {
+    const bool bos = add_bos.value_or(tok_->add_bos_default());
+    if (parse_special) return tok_->encode(text, bos, /*parse_special=*/true);
+    return tok_->encode(tokenizer::MarkedText::from_caller(text), bos);
   }
   bool is_end_of_generation(TokenId token) const override {
     return tok_->is_end_of_generation(token);

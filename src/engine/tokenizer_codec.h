@@ -8,8 +8,8 @@
 
 namespace dsinfer::engine {
 
-// The codec and its decoders keep the tokenizer alive. Prompts are encoded with
-// special tokens parsed (chat templates put control tokens in the text).
+// The codec and its decoders keep the tokenizer alive. Prompts are plain text unless the
+// caller asks for special-token parsing (TextCodec::encode).
 std::shared_ptr<const TextCodec> make_tokenizer_codec(
     std::shared_ptr<const tokenizer::Tokenizer> tokenizer);
 

@@ -293,8 +293,9 @@ void handle_chat_completions(ServerContext& ctx, const std::shared_ptr<Exchange>
     messages.push_back({*role == "developer" ? "system" : *role, message_content(m, i)});
   }
   parse_common(body, spec, ctx);
-  const std::string rendered = ctx.chat_template->render(messages, true);
-  for (int32_t id : ctx.chat_template->tokenize(*ctx.loaded->tokenizer, rendered)) {
+  auto prompt = ctx.chat_template->prompt(messages, true);
+  if (ctx.config.special_tokens_in_prompts) prompt.untrusted.clear();  // trusted callers only
+  for (int32_t id : ctx.chat_template->tokenize(*ctx.loaded->tokenizer, prompt)) {
     spec.request.prompt_tokens.push_back(id);
   }
   spec.reasoning = ctx.opens_think;
@@ -308,12 +309,17 @@ void handle_completions(ServerContext& ctx, const std::shared_ptr<Exchange>& ex)
   const auto it = body.find("prompt");
   if (it == body.end()) throw FieldError("prompt", "'prompt' is required");
   const auto& tok = *ctx.loaded->tokenizer;
+  // The prompt is the caller's text: control-token text in it stays text unless trusted.
+  const auto caller_text = [&](std::string s) {
+    return ctx.config.special_tokens_in_prompts ? tokenizer::MarkedText::trusted(std::move(s))
+                                                : tokenizer::MarkedText::from_caller(std::move(s));
+  };
   if (it->is_string()) {
-    for (int32_t id : tok.encode(it->get<std::string>(), tok.add_bos_default(), true)) {
+    for (int32_t id : tok.encode(caller_text(it->get<std::string>()), tok.add_bos_default())) {
       spec.request.prompt_tokens.push_back(id);
     }
   } else if (it->is_array() && it->size() == 1 && (*it)[0].is_string()) {
-    for (int32_t id : tok.encode((*it)[0].get<std::string>(), tok.add_bos_default(), true)) {
+    for (int32_t id : tok.encode(caller_text((*it)[0].get<std::string>()), tok.add_bos_default())) {
       spec.request.prompt_tokens.push_back(id);
     }
   } else if (it->is_array() && !it->empty() && (*it)[0].is_number_integer()) {

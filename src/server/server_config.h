@@ -35,6 +35,11 @@ struct ServerConfig {
   bool log_requests = true;           // --log-requests
   double test_startup_delay_s = 0;    // --test-startup-delay (tests only)
   bool test_hooks = false;            // --test-hooks: /debug routes (tests only)
+
+  // --special-tokens-in-prompts: control-token text in chat messages and completion prompts
+  // becomes control tokens (trusted callers only; see docs/api.md, "User text is text").
+  bool special_tokens_in_prompts = false;
+
   engine::EngineConfig engine;
 };
 

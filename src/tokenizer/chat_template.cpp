@@ -9,6 +9,7 @@
 
 #include "base/error.h"
 #include "gguf/gguf_file.h"
+#include "tokenizer/jinja_ast.h"
 #include "tokenizer/jinja_evaluator.h"
 #include "tokenizer/jinja_parser.h"
 #include "tokenizer/tokenizer.h"
@@ -67,8 +68,8 @@ constexpr std::string_view kChatmlTemplate =
 jinja::Value messages_value(const std::vector<ChatMessage>& messages) {
   jinja::ValueList items;
   for (const auto& m : messages) {
-    items.push_back(jinja::Value::from_object({{"role", jinja::Value::from_string(m.role)},
-                                               {"content", jinja::Value::from_string(m.content)}}));
+    items.push_back(jinja::Value::from_object({{"role", jinja::Value::from_caller(m.role)},
+                                               {"content", jinja::Value::from_caller(m.content)}}));
   }
   return jinja::Value::from_array(std::move(items));
 }
@@ -85,7 +86,7 @@ jinja::Value from_json(const nlohmann::ordered_json& j) {
     case nlohmann::ordered_json::value_t::number_float:
       return jinja::Value::from_float(j.get<double>());
     case nlohmann::ordered_json::value_t::string:
-      return jinja::Value::from_string(j.get<std::string>());
+      return jinja::Value::from_caller(j.get<std::string>());
     case nlohmann::ordered_json::value_t::array: {
       jinja::ValueList items;
       for (const auto& item : j) items.push_back(from_json(item));
@@ -94,16 +95,18 @@ jinja::Value from_json(const nlohmann::ordered_json& j) {
     case nlohmann::ordered_json::value_t::object: {
       jinja::ObjectEntries entries;
       for (const auto& [k, v] : j.items()) entries.emplace_back(k, from_json(v));
-      return jinja::Value::from_object(std::move(entries));
+      jinja::Value o = jinja::Value::from_object(std::move(entries));
+      o.caller_keys = true;
+      return o;
     }
     default:
       return jinja::Value{};
   }
 }
 
-std::string render_program(const jinja::NodeList& program, const jinja::Value& messages,
-                           bool add_generation_prompt, const std::string& bos,
-                           const std::string& eos) {
+MarkedText render_program(const jinja::NodeList& program, const jinja::Value& messages,
+                          bool add_generation_prompt, const std::string& bos,
+                          const std::string& eos) {
   return jinja::render(program,
                        {{"messages", messages},
                         {"add_generation_prompt", jinja::Value::from_bool(add_generation_prompt)},
@@ -210,18 +213,28 @@ ChatTemplate ChatTemplate::from_gguf(const gguf::GgufFile& file, const Tokenizer
 
 std::string ChatTemplate::render(const std::vector<ChatMessage>& messages,
                                  bool add_generation_prompt) const {
+  return prompt(messages, add_generation_prompt).text;
+}
+
+MarkedText ChatTemplate::prompt(const std::vector<ChatMessage>& messages,
+                                bool add_generation_prompt) const {
   return render_program(*program_, messages_value(messages), add_generation_prompt, bos_token_,
                         eos_token_);
 }
 
 std::vector<int32_t> ChatTemplate::tokenize(const Tokenizer& tokenizer,
-                                            std::string_view rendered) const {
+                                            const MarkedText& prompt) const {
   const bool add_bos = tokenizer.add_bos_default() && !emits_bos_;
-  return tokenizer.encode(rendered, add_bos, /*parse_special=*/true);
+  return tokenizer.encode(prompt, add_bos);
 }
 
 std::string ChatTemplate::render_json(std::string_view messages_json,
                                       bool add_generation_prompt) const {
+  return prompt_json(messages_json, add_generation_prompt).text;
+}
+
+MarkedText ChatTemplate::prompt_json(std::string_view messages_json,
+                                     bool add_generation_prompt) const {
   nlohmann::ordered_json j;
   try {
     j = nlohmann::ordered_json::parse(messages_json);

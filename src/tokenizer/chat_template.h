@@ -9,10 +9,14 @@
 #include <string_view>
 #include <vector>
 
-#include "tokenizer/jinja_ast.h"
+#include "tokenizer/marked_text.h"
 
 namespace dsinfer::gguf {
 class GgufFile;
+}
+
+namespace dsinfer::tokenizer::jinja {
+struct Node;
 }
 
 namespace dsinfer::tokenizer {
@@ -49,17 +53,23 @@ class ChatTemplate {
   // template of the model's family, with one warning logged (at this call).
   static ChatTemplate from_gguf(const gguf::GgufFile& file, const Tokenizer& tokenizer);
 
-  // Renders a conversation. `add_generation_prompt` appends the assistant turn opening (for R1
+  // Renders a conversation into a prompt whose message texts (every string of `messages`) are
+  // marked as caller text, wherever and however the template used them, so that tokenize() keeps
+  // them plain text. `add_generation_prompt` appends the assistant turn opening (for R1
   // templates that includes "<think>\n"). Throws Error(kInvalidInput) for runtime template
   // errors, including the template's own raise_exception().
+  MarkedText prompt(const std::vector<ChatMessage>& messages, bool add_generation_prompt) const;
+  // Same, with the messages given as a JSON array of objects (any fields, kept in order; every
+  // string and key is caller text). Throws Error(kInvalidInput) for malformed JSON.
+  MarkedText prompt_json(std::string_view messages_json, bool add_generation_prompt) const;
+  // The prompt's text alone (what a reference renderer prints).
   std::string render(const std::vector<ChatMessage>& messages, bool add_generation_prompt) const;
-  // Same, with the messages given as a JSON array of objects (any fields, kept in order).
-  // Throws Error(kInvalidInput) for malformed JSON.
   std::string render_json(std::string_view messages_json, bool add_generation_prompt) const;
 
-  // Token ids of a rendered prompt: special parsing on, and BOS added only when the model wants
-  // one and the template did not already write it. Thread-safe.
-  std::vector<int32_t> tokenize(const Tokenizer& tokenizer, std::string_view rendered) const;
+  // Token ids of a prompt: special (control and user-defined) tokens only from the template's own
+  // text, never from caller text; BOS added only when the model wants one and the template did
+  // not already write it. Thread-safe.
+  std::vector<int32_t> tokenize(const Tokenizer& tokenizer, const MarkedText& prompt) const;
 
   // True when rendered prompts already start with the BOS text, so the caller must tokenize them
   // with parse_special on and add no BOS of its own.
@@ -73,7 +83,8 @@ class ChatTemplate {
   std::string source_;
   std::string bos_token_;
   std::string eos_token_;
-  std::shared_ptr<const jinja::NodeList> program_;
+  // The parsed template (jinja_ast.h), shared by copies.
+  std::shared_ptr<const std::vector<std::unique_ptr<jinja::Node>>> program_;
   bool emits_bos_ = false;
   bool builtin_ = false;
 };

@@ -36,76 +36,77 @@ std::string title_case(std::string s) {
   return s;
 }
 
-std::vector<std::string> split_on(const std::string& s, const std::string& sep) {
-  std::vector<std::string> parts;
+// Byte ranges [first, second) of the parts of `s` between occurrences of `sep`.
+using Spans = std::vector<std::pair<size_t, size_t>>;
+Spans split_on(const std::string& s, const std::string& sep) {
+  Spans parts;
   size_t from = 0;
   while (true) {
     const size_t hit = s.find(sep, from);
     if (hit == std::string::npos) break;
-    parts.push_back(s.substr(from, hit - from));
+    parts.emplace_back(from, hit);
     from = hit + sep.size();
   }
-  parts.push_back(s.substr(from));
+  parts.emplace_back(from, s.size());
   return parts;
 }
 
-Value string_list(const std::vector<std::string>& parts) {
+Value string_list(const Value& s, const Spans& parts) {
   ValueList items;
-  for (const auto& p : parts) items.push_back(Value::from_string(p));
+  for (const auto& [begin, end] : parts) items.push_back(substring(s, begin, end));
   return Value::from_array(std::move(items));
 }
 
-Value split(const std::string& s, const ValueList& args) {
+Value split(const Value& value, const ValueList& args) {
+  const std::string& s = value.string;
   const Value sep = args.empty() ? Value::none() : args[0];
   int64_t maxsplit = -1;
   if (args.size() > 1) {
     if (!args[1].is(ValueKind::kInt)) runtime_error("split(): maxsplit must be a number");
     maxsplit = args[1].integer;
   }
-  std::vector<std::string> parts;
+  Spans parts;
   if (sep.is(ValueKind::kNone)) {
-    const std::string text = js_trim(s, true, false);
-    size_t pos = 0;
-    while (pos < text.size()) {
+    const size_t text_end = s.size();
+    size_t pos = js_trim_bounds(s, true, false).first;
+    while (pos < text_end) {
       size_t start = pos;
-      while (start < text.size()) {  // skip whitespace
+      while (start < text_end) {  // skip whitespace
         size_t next = start;
-        if (!is_js_space(utf8_next(text, next))) break;
+        if (!is_js_space(utf8_next(s, next))) break;
         start = next;
       }
-      if (start >= text.size()) break;
+      if (start >= text_end) break;
       size_t end = start;
-      while (end < text.size()) {
+      while (end < text_end) {
         size_t next = end;
-        if (is_js_space(utf8_next(text, next))) break;
+        if (is_js_space(utf8_next(s, next))) break;
         end = next;
       }
       if (maxsplit != -1 && static_cast<int64_t>(parts.size()) >= maxsplit) {
-        parts.push_back(text.substr(start));
+        parts.emplace_back(start, text_end);
         break;
       }
-      parts.push_back(text.substr(start, end - start));
+      parts.emplace_back(start, end);
       pos = end;
     }
   } else if (sep.is(ValueKind::kString)) {
     if (sep.string.empty()) runtime_error("split(): empty separator");
     parts = split_on(s, sep.string);
     if (maxsplit != -1 && static_cast<int64_t>(parts.size()) > maxsplit) {
-      std::string rest;
-      for (size_t i = static_cast<size_t>(maxsplit); i < parts.size(); ++i) {
-        if (i > static_cast<size_t>(maxsplit)) rest += sep.string;
-        rest += parts[i];
-      }
+      // The rest, separators included, is one part: the text from the first part kept whole.
+      const size_t rest_begin = parts[static_cast<size_t>(maxsplit)].first;
       parts.resize(static_cast<size_t>(maxsplit));
-      parts.push_back(rest);
+      parts.emplace_back(rest_begin, s.size());
     }
   } else {
     runtime_error("split(): sep must be a string or none");
   }
-  return string_list(parts);
+  return string_list(value, parts);
 }
 
-Value replace(const std::string& s, const ValueList& args, const Kwargs& kwargs) {
+Value replace(const Value& value, const ValueList& args, const Kwargs& kwargs) {
+  const std::string& s = value.string;
   if (args.size() < 2 || !args[0].is(ValueKind::kString) || !args[1].is(ValueKind::kString)) {
     runtime_error("replace() takes two string arguments");
   }
@@ -116,38 +117,42 @@ Value replace(const std::string& s, const ValueList& args, const Kwargs& kwargs)
   }
   if (c.is(ValueKind::kInt)) count = c.integer;
   const std::string& from = args[0].string;
-  const std::string& to = args[1].string;
-  std::string out;
+  const Value& to = args[1];
+  MarkedText out;
+  const auto keep = [&](size_t begin, size_t end) {  // a piece of the original
+    out.append(std::string_view(s).substr(begin, end - begin),
+               slice_ranges(value.untrusted, begin, end));
+  };
   if (from.empty()) {  // insert `to` between characters (and at both ends), up to count times
     size_t pos = 0;
     int64_t done = 0;
     while (true) {
       if (count >= 0 && done >= count) {
-        out += s.substr(pos);
+        keep(pos, s.size());
         break;
       }
-      out += to;
+      out.append(to.string, to.untrusted);
       ++done;
       if (pos >= s.size()) break;
       size_t next = pos;
       utf8_next(s, next);
-      out += s.substr(pos, next - pos);
+      keep(pos, next);
       pos = next;
     }
-    return Value::from_string(out);
+    return Value::from_marked(std::move(out));
   }
   size_t pos = 0;
   int64_t done = 0;
   while (count < 0 || done < count) {
     const size_t hit = s.find(from, pos);
     if (hit == std::string::npos) break;
-    out += s.substr(pos, hit - pos);
-    out += to;
+    keep(pos, hit);
+    out.append(to.string, to.untrusted);
     pos = hit + from.size();
     ++done;
   }
-  out += s.substr(pos);
-  return Value::from_string(out);
+  keep(pos, s.size());
+  return Value::from_marked(std::move(out));
 }
 
 bool affix_match(const std::string& s, const Value& pattern, bool prefix) {
@@ -174,11 +179,14 @@ Value method(Value receiver,
           const ValueList& args, const Kwargs& kwargs) { return fn(receiver, args, kwargs); });
 }
 
+// A key of object `o` as a string value (caller text when the object came from the caller).
+Value key_value(const Value& o, const std::string& key) {
+  return o.caller_keys ? Value::from_caller(key) : Value::from_string(key);
+}
+
 Value object_items(const Value& o) {
   ValueList items;
-  for (const auto& [k, v] : *o.object) {
-    items.push_back(Value::from_array({Value::from_string(k), v}));
-  }
+  for (const auto& [k, v] : *o.object) items.push_back(Value::from_array({key_value(o, k), v}));
   return Value::from_array(std::move(items));
 }
 
@@ -203,27 +211,28 @@ Value builtin_member(const Value& object, const std::string& name) {
       Fn fn;
       if (name == "upper") {
         fn = [](const Value& s, const ValueList&, const Kwargs&) {
-          return Value::from_string(ascii_upper(s.string));
+          return Value::from_string(ascii_upper(s.string), s.untrusted);  // same byte positions
         };
       } else if (name == "lower") {
         fn = [](const Value& s, const ValueList&, const Kwargs&) {
-          return Value::from_string(ascii_lower(s.string));
+          return Value::from_string(ascii_lower(s.string), s.untrusted);
         };
       } else if (name == "strip" || name == "lstrip" || name == "rstrip") {
         const bool left = name != "rstrip";
         const bool right = name != "lstrip";
         fn = [left, right](const Value& s, const ValueList&, const Kwargs&) {
-          return Value::from_string(js_trim(s.string, left, right));
+          const auto [begin, end] = js_trim_bounds(s.string, left, right);
+          return substring(s, begin, end);
         };
       } else if (name == "title") {
         fn = [](const Value& s, const ValueList&, const Kwargs&) {
-          return Value::from_string(title_case(s.string));
+          return Value::from_string(title_case(s.string), s.untrusted);
         };
       } else if (name == "capitalize") {
         fn = [](const Value& s, const ValueList&, const Kwargs&) {
           std::string r = s.string;
           if (!r.empty() && r[0] >= 'a' && r[0] <= 'z') r[0] = static_cast<char>(r[0] - 'a' + 'A');
-          return Value::from_string(r);
+          return Value::from_string(r, s.untrusted);
         };
       } else if (name == "startswith" || name == "endswith") {
         const bool prefix = name == "startswith";
@@ -232,12 +241,10 @@ Value builtin_member(const Value& object, const std::string& name) {
           return Value::from_bool(affix_match(s.string, args[0], prefix));
         };
       } else if (name == "split") {
-        fn = [](const Value& s, const ValueList& args, const Kwargs&) {
-          return split(s.string, args);
-        };
+        fn = [](const Value& s, const ValueList& args, const Kwargs&) { return split(s, args); };
       } else if (name == "replace") {
         fn = [](const Value& s, const ValueList& args, const Kwargs& kwargs) {
-          return replace(s.string, args, kwargs);
+          return replace(s, args, kwargs);
         };
       } else {
         return Value{};
@@ -266,7 +273,7 @@ Value builtin_member(const Value& object, const std::string& name) {
         const bool keys = name == "keys";
         return method(object, [keys](const Value& o, const ValueList&, const Kwargs&) {
           ValueList items;
-          for (const auto& [k, v] : *o.object) items.push_back(keys ? Value::from_string(k) : v);
+          for (const auto& [k, v] : *o.object) items.push_back(keys ? key_value(o, k) : v);
           return Value::from_array(std::move(items));
         });
       }
@@ -322,7 +329,7 @@ Value apply_filter(const Value& operand, const std::string& name, const ValueLis
     if (kwarg("indent") != nullptr && !kwarg("indent")->is(ValueKind::kNone)) {
       runtime_error("tojson(indent=...) is not supported");
     }
-    return Value::from_string(to_json(operand));
+    return Value::from_marked(to_marked_json(operand));
   }
   if (name == "default") {
     const Value fallback = args.empty() ? Value::from_string("") : args[0];
@@ -333,31 +340,32 @@ Value apply_filter(const Value& operand, const std::string& name, const ValueLis
   }
   if (name == "join" && called) {
     const Value* sep_arg = !args.empty() ? &args[0] : kwarg("separator");
-    const std::string sep = sep_arg != nullptr ? to_output(*sep_arg) : "";
-    std::string out;
+    const MarkedText sep = sep_arg != nullptr ? to_marked_output(*sep_arg) : MarkedText{};
+    MarkedText out;
     if (operand.is(ValueKind::kArray)) {
       for (size_t i = 0; i < operand.array->size(); ++i) {
-        if (i > 0) out += sep;
-        out += to_output((*operand.array)[i]);
+        if (i > 0) out.append(sep);
+        out.append(to_marked_output((*operand.array)[i]));
       }
     } else if (operand.is(ValueKind::kString)) {
       size_t pos = 0;
       while (pos < operand.string.size()) {
         const size_t start = pos;
         utf8_next(operand.string, pos);
-        if (start > 0) out += sep;
-        out += operand.string.substr(start, pos - start);
+        if (start > 0) out.append(sep);
+        out.append(std::string_view(operand.string).substr(start, pos - start),
+                   slice_ranges(operand.untrusted, start, pos));
       }
     } else {
       runtime_error(fmt::format("cannot apply filter 'join' to {}", kind_name(operand.kind)));
     }
-    return Value::from_string(out);
+    return Value::from_marked(std::move(out));
   }
   if (called && (name == "int")) {
     return to_int_value(operand, args.empty() ? Value::from_int(0) : args[0]);
   }
   if (called && name == "replace" && operand.is(ValueKind::kString)) {
-    return replace(operand.string, args, kwargs);
+    return replace(operand, args, kwargs);
   }
   if (called) runtime_error(fmt::format("unsupported filter call '{}(...)'", name));
 
@@ -370,11 +378,14 @@ Value apply_filter(const Value& operand, const std::string& name, const ValueLis
       if (name == "length") return Value::from_int(static_cast<int64_t>(items.size()));
       if (name == "reverse") return Value::from_array(ValueList(items.rbegin(), items.rend()));
       if (name == "join") return apply_filter(operand, "join", {}, {}, true);
-      if (name == "string") return Value::from_string(to_json(operand, "undefined"));
+      if (name == "string") return Value::from_marked(to_marked_json(operand, "undefined"));
       break;
     }
     case ValueKind::kString: {
-      if (name == "trim") return Value::from_string(js_trim(operand.string, true, true));
+      if (name == "trim") {
+        const auto [begin, end] = js_trim_bounds(operand.string, true, true);
+        return substring(operand, begin, end);
+      }
       if (name == "join" || name == "string") return operand;
       if (name == "int") return to_int_value(operand, Value::from_int(0));
       if (name == "length" || name == "upper" || name == "lower" || name == "title" ||

@@ -48,16 +48,27 @@ Value number_result(double r, bool integer) {
   return Value::from_float(r);
 }
 
-// Code points of a string (the reference slices strings by code point).
-std::vector<std::string> code_points(const std::string& s) {
-  std::vector<std::string> out;
+// Byte range of one code point of a string (the reference slices strings by code point).
+struct CodePoint {
+  size_t begin;
+  size_t end;
+};
+std::vector<CodePoint> code_points(const std::string& s) {
+  std::vector<CodePoint> out;
   size_t pos = 0;
   while (pos < s.size()) {
     const size_t start = pos;
     utf8_next(s, pos);
-    out.push_back(s.substr(start, pos - start));
+    out.push_back({start, pos});
   }
   return out;
+}
+
+// String concatenation (`~`, and `+` with a string), keeping the caller marks of both sides.
+Value concat(const Value& left, const Value& right) {
+  MarkedText out = to_marked_output(left);
+  out.append(to_marked_output(right));
+  return Value::from_marked(std::move(out));
 }
 
 std::vector<int64_t> slice_indices(int64_t length, const Value& start_v, const Value& stop_v,
@@ -115,31 +126,32 @@ Value namespace_fn(const ValueList& args, const Kwargs& kwargs) {
     entries = *args[0].object;
   }
   Value ns = Value::from_namespace(std::move(entries));
+  ns.caller_keys = args.size() == 1 && args[0].caller_keys;  // keys printed by tojson
   for (const auto& [k, v] : kwargs) ns.set(k, v);
   return ns;
 }
 
 class Interpreter {
  public:
-  std::string block(const NodeList& nodes, Scope& scope) {
-    std::string out;
+  MarkedText block(const NodeList& nodes, Scope& scope) {
+    MarkedText out;
     for (const auto& n : nodes) statement(*n, scope, out);
     return out;
   }
 
  private:
-  void statement(const Node& n, Scope& scope, std::string& out) {
+  void statement(const Node& n, Scope& scope, MarkedText& out) {
     switch (n.kind) {
       case NodeKind::kText:
-        out += n.str;
+        out.append(n.str, false);
         return;
       case NodeKind::kComment:
         return;
       case NodeKind::kOutput:
-        out += to_output(eval(*n.a[0], scope));
+        out.append(to_marked_output(eval(*n.a[0], scope)));
         return;
       case NodeKind::kIf:
-        out += block(truthy(eval(*n.a[0], scope)) ? n.body : n.alternate, scope);
+        out.append(block(truthy(eval(*n.a[0], scope)) ? n.body : n.alternate, scope));
         return;
       case NodeKind::kFor:
         for_loop(n, scope, out);
@@ -152,7 +164,7 @@ class Interpreter {
       case NodeKind::kContinue:
         throw ContinueSignal{};
       default:
-        out += to_output(eval(n, scope));  // a bare expression statement
+        out.append(to_marked_output(eval(n, scope)));  // a bare expression statement
     }
   }
 
@@ -171,7 +183,7 @@ class Interpreter {
 
   void set(const Node& n, Scope& scope) {
     const Value v =
-        n.a.size() > 1 ? eval(*n.a[1], scope) : Value::from_string(block(n.body, scope));
+        n.a.size() > 1 ? eval(*n.a[1], scope) : Value::from_marked(block(n.body, scope));
     const Node& target = *n.a[0];
     if (target.kind == NodeKind::kName || target.kind == NodeKind::kTuple) {
       bind(target, v, scope);
@@ -189,7 +201,7 @@ class Interpreter {
     }
   }
 
-  void for_loop(const Node& n, Scope& scope, std::string& out) {
+  void for_loop(const Node& n, Scope& scope, MarkedText& out) {
     Scope loop_scope(&scope);
     const Node* iterable_node = n.a[1].get();
     const Node* condition = nullptr;
@@ -202,7 +214,9 @@ class Interpreter {
     if (iterable.is(ValueKind::kArray)) {
       all = *iterable.array;
     } else if (iterable.is(ValueKind::kObject)) {
-      for (const auto& [k, v] : *iterable.object) all.push_back(Value::from_string(k));
+      for (const auto& [k, v] : *iterable.object) {
+        all.push_back(iterable.caller_keys ? Value::from_caller(k) : Value::from_string(k));
+      }
     } else {
       runtime_error(fmt::format("cannot iterate over {}", kind_name(iterable.kind)));
     }
@@ -232,7 +246,7 @@ class Interpreter {
                              }));
       bind(*n.a[0], items[idx], loop_scope);
       try {
-        out += block(n.body, loop_scope);  // output of an interrupted iteration is dropped
+        out.append(block(n.body, loop_scope));  // output of an interrupted iteration is dropped
       } catch (const ContinueSignal&) {
         continue;
       } catch (const BreakSignal&) {
@@ -240,7 +254,7 @@ class Interpreter {
       }
       ran = true;
     }
-    if (!ran) out += block(n.alternate, loop_scope);
+    if (!ran) out.append(block(n.alternate, loop_scope));
   }
 
   Value eval(const Node& n, Scope& scope) {
@@ -262,6 +276,7 @@ class Interpreter {
         for (size_t i = 0; i + 1 < n.a.size(); i += 2) {
           const Value key = eval(*n.a[i], scope);
           if (!key.is(ValueKind::kString)) runtime_error("mapping keys must be strings");
+          o.caller_keys = o.caller_keys || !key.untrusted.empty();
           o.set(key.string, eval(*n.a[i + 1], scope));
         }
         return o;
@@ -331,11 +346,13 @@ class Interpreter {
       }
       if (object.is(ValueKind::kString)) {
         const auto cps = code_points(object.string);
-        std::string out;
+        MarkedText out;
         for (int64_t i : slice_indices(static_cast<int64_t>(cps.size()), start, stop, step)) {
-          out += cps[static_cast<size_t>(i)];
+          const CodePoint& cp = cps[static_cast<size_t>(i)];
+          out.append(std::string_view(object.string).substr(cp.begin, cp.end - cp.begin),
+                     slice_ranges(object.untrusted, cp.begin, cp.end));
         }
-        return Value::from_string(out);
+        return Value::from_marked(std::move(out));
       }
       runtime_error("only arrays and strings can be sliced");
     }
@@ -362,7 +379,9 @@ class Interpreter {
         const auto cps = code_points(object.string);
         const auto size = static_cast<int64_t>(cps.size());
         const int64_t i = prop.integer < 0 ? size + prop.integer : prop.integer;
-        return (i >= 0 && i < size) ? Value::from_string(cps[static_cast<size_t>(i)]) : Value{};
+        if (i < 0 || i >= size) return Value{};
+        const CodePoint& cp = cps[static_cast<size_t>(i)];
+        return substring(object, cp.begin, cp.end);
       }
       if (prop.is(ValueKind::kString)) return builtin_member(object, prop.string);
       runtime_error("index must be an integer or a string");
@@ -399,7 +418,7 @@ class Interpreter {
     if (left.is(ValueKind::kNone) || right.is(ValueKind::kNone)) {
       runtime_error("cannot perform operation " + op + " on none");
     }
-    if (op == "~") return Value::from_string(to_output(left) + to_output(right));
+    if (op == "~") return concat(left, right);
     const bool left_num = left.is_number();
     const bool right_num = right.is_number();
     if (op == "**" && (left_num || left.is(ValueKind::kBool)) &&
@@ -436,7 +455,7 @@ class Interpreter {
       if (op == "not in") return Value::from_bool(!member);
     }
     if ((left.is(ValueKind::kString) || right.is(ValueKind::kString)) && op == "+") {
-      return Value::from_string(to_output(left) + to_output(right));
+      return concat(left, right);
     }
     if (left.is(ValueKind::kString) && right.is(ValueKind::kString)) {
       if (op == "in") return Value::from_bool(right.string.find(left.string) != std::string::npos);
@@ -466,7 +485,7 @@ class Interpreter {
 
 }  // namespace
 
-std::string render(const NodeList& program, const ObjectEntries& globals) {
+MarkedText render(const NodeList& program, const ObjectEntries& globals) {
   Scope root;
   root.set("namespace", Value::from_function(namespace_fn));
   root.set("range", Value::from_function(range_fn));

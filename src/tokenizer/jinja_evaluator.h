@@ -10,10 +10,11 @@
 namespace dsinfer::tokenizer::jinja {
 
 // Renders `program` with `globals` (e.g. messages, add_generation_prompt, bos_token) on top of
-// the built-ins (namespace, range, raise_exception, true/false/none). Throws Error(kInvalidInput)
-// for runtime errors and for raise_exception() calls (message included). Thread-safe for
-// concurrent calls on the same program.
-std::string render(const NodeList& program, const ObjectEntries& globals);
+// the built-ins (namespace, range, raise_exception, true/false/none). The result marks the bytes
+// that came from caller strings in `globals` (Value::untrusted), however the template combined
+// them. Throws Error(kInvalidInput) for runtime errors and for raise_exception() calls (message
+// included). Thread-safe for concurrent calls on the same program.
+MarkedText render(const NodeList& program, const ObjectEntries& globals);
 
 // Built-ins shared by the evaluator (jinja_builtins.cpp).
 [[noreturn]] void runtime_error(const std::string& what);

@@ -34,6 +34,14 @@ Value Value::from_string(std::string s) {
   v.string = std::move(s);
   return v;
 }
+Value Value::from_string(std::string s, ByteRanges untrusted) {
+  Value v = from_string(std::move(s));
+  v.untrusted = std::move(untrusted);
+  return v;
+}
+Value Value::from_caller(std::string s) {
+  return from_marked(MarkedText::from_caller(std::move(s)));
+}
 Value Value::from_array(ValueList items) {
   Value v = make(ValueKind::kArray);
   v.array = std::make_shared<ValueList>(std::move(items));
@@ -150,7 +158,15 @@ void json_string(std::string_view s, std::string& out) {
   out += '"';
 }
 
-void json_value(const Value& v, std::string_view undefined_text, std::string& out) {
+// A JSON string of `s`; when `from_caller`, the whole quoted string is marked as caller text.
+void marked_json_string(std::string_view s, bool from_caller, MarkedText& out) {
+  const size_t begin = out.text.size();
+  json_string(s, out.text);
+  if (from_caller) append_ranges(out.untrusted, {{begin, out.text.size()}}, 0);
+}
+
+void json_value(const Value& v, std::string_view undefined_text, MarkedText& marked) {
+  std::string& out = marked.text;
   switch (v.kind) {
     case ValueKind::kUndefined:
       out += undefined_text;
@@ -168,7 +184,7 @@ void json_value(const Value& v, std::string_view undefined_text, std::string& ou
       out += std::isfinite(v.number) ? number_text(v.number) : "null";
       return;
     case ValueKind::kString:
-      json_string(v.string, out);
+      marked_json_string(v.string, !v.untrusted.empty(), marked);
       return;
     case ValueKind::kArray: {
       out += '[';
@@ -176,7 +192,7 @@ void json_value(const Value& v, std::string_view undefined_text, std::string& ou
       for (const auto& item : *v.array) {
         if (!first) out += ", ";
         first = false;
-        json_value(item, undefined_text, out);
+        json_value(item, undefined_text, marked);
       }
       out += ']';
       return;
@@ -188,9 +204,9 @@ void json_value(const Value& v, std::string_view undefined_text, std::string& ou
       for (const auto& [k, item] : *v.object) {
         if (!first) out += ", ";
         first = false;
-        json_string(k, out);
+        marked_json_string(k, v.caller_keys, marked);
         out += ": ";
-        json_value(item, undefined_text, out);
+        json_value(item, undefined_text, marked);
       }
       out += '}';
       return;
@@ -203,33 +219,47 @@ void json_value(const Value& v, std::string_view undefined_text, std::string& ou
 
 }  // namespace
 
-std::string to_json(const Value& v, std::string_view undefined_text) {
-  std::string out;
+MarkedText to_marked_json(const Value& v, std::string_view undefined_text) {
+  MarkedText out;
   json_value(v, undefined_text, out);
   return out;
 }
 
-std::string to_output(const Value& v) {
+std::string to_json(const Value& v, std::string_view undefined_text) {
+  return to_marked_json(v, undefined_text).text;
+}
+
+MarkedText to_marked_output(const Value& v) {
   switch (v.kind) {
     case ValueKind::kUndefined:
     case ValueKind::kNone:
-      return "";
+      return {};
     case ValueKind::kBool:
-      return v.boolean ? "true" : "false";
+      return MarkedText::trusted(v.boolean ? "true" : "false");
     case ValueKind::kInt:
-      return std::to_string(v.integer);
+      return MarkedText::trusted(std::to_string(v.integer));
     case ValueKind::kFloat:
-      return float_output(v.number);
+      return MarkedText::trusted(float_output(v.number));
     case ValueKind::kString:
-      return v.string;
+      return MarkedText{v.string, v.untrusted};
     case ValueKind::kArray:
     case ValueKind::kObject:
     case ValueKind::kNamespace:
-      return to_json(v, "undefined");
+      return to_marked_json(v, "undefined");
     case ValueKind::kFunction:
-      return "[function]";
+      return MarkedText::trusted("[function]");
   }
-  return "";
+  return {};
+}
+
+std::string to_output(const Value& v) {
+  if (v.is(ValueKind::kString)) return v.string;
+  return to_marked_output(v).text;
+}
+
+Value substring(const Value& s, size_t begin, size_t end) {
+  return Value::from_string(s.string.substr(begin, end - begin),
+                            slice_ranges(s.untrusted, begin, end));
 }
 
 const char* kind_name(ValueKind kind) {
@@ -336,6 +366,11 @@ bool is_js_space(uint32_t cp) {
 }
 
 std::string js_trim(std::string_view s, bool left, bool right) {
+  const auto [begin, end] = js_trim_bounds(s, left, right);
+  return std::string(s.substr(begin, end - begin));
+}
+
+std::pair<size_t, size_t> js_trim_bounds(std::string_view s, bool left, bool right) {
   size_t begin = 0;
   size_t end = s.size();
   if (left) {
@@ -354,7 +389,7 @@ std::string js_trim(std::string_view s, bool left, bool right) {
       end = start;
     }
   }
-  return std::string(s.substr(begin, end - begin));
+  return {begin, end};
 }
 
 }  // namespace dsinfer::tokenizer::jinja

@@ -51,6 +51,7 @@ int32_t SpecialTokenMatcher::child(int32_t node, uint8_t byte) const {
 }
 
 void SpecialTokenMatcher::partition(std::string_view text, bool parse_special,
+                                    const ByteRanges& untrusted,
                                     std::vector<TextFragment>& out) const {
   if (text.empty()) return;
   // Pass 1: which special tokens occur anywhere in the text.
@@ -62,7 +63,8 @@ void SpecialTokenMatcher::partition(std::string_view text, bool parse_special,
       for (size_t pos = start + 1; node >= 0; ++pos) {
         const int32_t s = trie_[static_cast<size_t>(node)].special;
         if (s >= 0 && !seen[static_cast<size_t>(s)] &&
-            (parse_special || always_[static_cast<size_t>(s)])) {
+            (parse_special || always_[static_cast<size_t>(s)]) &&
+            !overlaps(untrusted, start, pos)) {
           seen[static_cast<size_t>(s)] = true;
           present.push_back(s);
         }
@@ -84,13 +86,20 @@ void SpecialTokenMatcher::partition(std::string_view text, bool parse_special,
         next.push_back(frag);
         continue;
       }
+      const auto base = static_cast<size_t>(frag.text.data() - text.data());
       size_t from = 0;
+      size_t search = 0;
       while (true) {
-        const size_t hit = frag.text.find(token_text, from);
+        const size_t hit = frag.text.find(token_text, search);
         if (hit == std::string_view::npos) break;
+        if (overlaps(untrusted, base + hit, base + hit + token_text.size())) {
+          search = hit + 1;  // caller text: not a token
+          continue;
+        }
         if (hit > from) next.push_back({-1, frag.text.substr(from, hit - from)});
         next.push_back({id, frag.text.substr(hit, token_text.size())});
         from = hit + token_text.size();
+        search = from;
       }
       if (from < frag.text.size()) next.push_back({-1, frag.text.substr(from)});
     }

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "tokenizer/marked_text.h"
 #include "tokenizer/vocab.h"
 
 namespace dsinfer::tokenizer {
@@ -26,8 +27,11 @@ class SpecialTokenMatcher {
   // remaining plain-text fragment at all its (non-overlapping, leftmost-first) occurrences. A
   // trie scan first finds which tokens occur at all, so the per-token passes only run for those.
   // Control/unknown tokens are recognised only when `parse_special`; user-defined tokens always
-  // are (as in the reference and Hugging Face tokenizers). Appends fragments covering `text`.
-  void partition(std::string_view text, bool parse_special, std::vector<TextFragment>& out) const;
+  // are (as in the reference and Hugging Face tokenizers). No token is recognised where its text
+  // overlaps one of the `untrusted` byte ranges (caller text, see marked_text.h): there it stays
+  // plain text. Appends fragments covering `text`.
+  void partition(std::string_view text, bool parse_special, const ByteRanges& untrusted,
+                 std::vector<TextFragment>& out) const;
 
   size_t size() const { return specials_.size(); }
 

@@ -44,11 +44,21 @@ std::unique_ptr<Tokenizer> Tokenizer::from_gguf(const gguf::GgufFile& file) {
 
 std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_bos,
                                        bool parse_special) const {
+  return encode_parts(text, add_bos, parse_special, {});
+}
+
+std::vector<int32_t> Tokenizer::encode(const MarkedText& text, bool add_bos) const {
+  return encode_parts(text.text, add_bos, /*parse_special=*/true, text.untrusted);
+}
+
+std::vector<int32_t> Tokenizer::encode_parts(std::string_view text, bool add_bos,
+                                             bool parse_special,
+                                             const ByteRanges& untrusted) const {
   std::vector<int32_t> ids;
   ids.reserve(text.size() / 3 + 2);
   if (add_bos && bos_id() >= 0) ids.push_back(bos_id());
   std::vector<TextFragment> fragments;
-  specials_.partition(text, parse_special, fragments);
+  specials_.partition(text, parse_special, untrusted, fragments);
   std::vector<std::string_view> words;
   for (const TextFragment& frag : fragments) {
     if (frag.token >= 0) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "tokenizer/bpe_model.h"
+#include "tokenizer/marked_text.h"
 #include "tokenizer/pre_tokenizer.h"
 #include "tokenizer/special_tokens.h"
 #include "tokenizer/vocab.h"
@@ -38,6 +39,12 @@ class Tokenizer {
   // in the text (e.g. "<｜User｜>", "<|im_start|>") become their ids; otherwise they are plain
   // text. User-defined tokens are recognised either way.
   std::vector<int32_t> encode(std::string_view text, bool add_bos, bool parse_special) const;
+  // Token ids of a text that mixes trusted markup and caller text (a rendered chat prompt):
+  // control and user-defined tokens are recognised only where they lie wholly in trusted bytes;
+  // caller text is always plain text, so a user cannot type a control token. Otherwise the text
+  // is tokenized as one string (the same ids as encode(text.text, add_bos, true) whenever the
+  // caller's parts hold no token text).
+  std::vector<int32_t> encode(const MarkedText& text, bool add_bos) const;
   // Bytes of a token sequence, concatenated exactly (special tokens as their text). Ids out of
   // range throw Error(kInvalidInput).
   std::string decode(const std::vector<int32_t>& ids) const;
@@ -61,6 +68,9 @@ class Tokenizer {
   PreTokenizerKind pre_tokenizer() const { return pre_.kind(); }
 
  private:
+  std::vector<int32_t> encode_parts(std::string_view text, bool add_bos, bool parse_special,
+                                    const ByteRanges& untrusted) const;
+
   Vocab vocab_;
   PreTokenizer pre_;
   BpeModel bpe_;

@@ -142,8 +142,9 @@ std::shared_ptr<TranslationJob> Translator::start(const TranslationTask& task,
         messages.push_back({turn.role, turn.content});
       }
       engine::Request req;
-      const std::string rendered = template_->render(messages, true);
-      for (int32_t id : template_->tokenize(*tokenizer_, rendered)) req.prompt_tokens.push_back(id);
+      // The segment is caller text: a control token written in the document stays text.
+      const auto prompt = template_->prompt(messages, true);
+      for (int32_t id : template_->tokenize(*tokenizer_, prompt)) req.prompt_tokens.push_back(id);
       req.max_tokens = options.max_tokens.value_or(2 * count_tokens(seg.text) + 32);
       req.sampling.temperature = options.temperature;
       req.sampling.seed = options.seed;

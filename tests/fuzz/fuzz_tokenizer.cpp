@@ -1,6 +1,7 @@
 // Fuzz target: arbitrary bytes through the tokenizer (every pre-tokenizer, special parsing on
-// and off), the streaming detokenizer and the chat-template parser/renderer. Checks the round
-// trip decode(encode(x)) == x and that streamed text is valid UTF-8 (equal to x when x is).
+// and off, caller text), the streaming detokenizer and the chat-template parser/renderer. Checks
+// the round trip decode(encode(x)) == x, that caller text never becomes a special token, and
+// that streamed text is valid UTF-8 (equal to x when x is).
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -78,6 +79,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   const auto ids = tok.encode(text, /*add_bos=*/false, parse_special);
   if (tok.decode(ids) != text) __builtin_trap();
+
+  // Caller text never yields a control or user-defined token, and still round-trips.
+  const auto plain = tok.encode(dsinfer::tokenizer::MarkedText::from_caller(text), false);
+  for (int32_t id : plain) {
+    if (tok.vocab().type(id) != TokenType::kNormal && tok.vocab().type(id) != TokenType::kByte) {
+      __builtin_trap();
+    }
+  }
+  if (tok.decode(plain) != text) __builtin_trap();
 
   dsinfer::tokenizer::IncrementalDetokenizer stream(tok);
   std::string streamed;

@@ -1,25 +1,57 @@
 #!/usr/bin/env bash
-# Chat templates: dsinfer chat-template must render every fixture model's template exactly as
-# the reference Jinja implementation (@huggingface/jinja, pinned in chat_template/package-lock.json)
-# for a set of conversations, with and without the generation prompt.
+# Chat templates: control-token text in messages stays plain text in the token ids; and
+# dsinfer chat-template must render every fixture model's template exactly as the reference Jinja
+# implementation (@huggingface/jinja, pinned in chat_template/package-lock.json) for a set of
+# conversations, with and without the generation prompt.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=common.sh
 source "$(dirname "$0")/common.sh"
 tmp="${DSINFER_TEST_TMP:-/tmp}/chat_template.$$"
+[ -d "$fixtures/golden/models" ] || skip_or_fail "fixtures not found at $fixtures"
+mkdir -p "$tmp"
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+
+# User text is text: a control token typed in a message is tokenized as plain text; the prompt
+# holds exactly the control tokens the template itself writes (the same as for a harmless message).
+count_id() { tr ' ' '\n' | grep -cx "$1" || true; }
+user_text_case() {  # vocab marker
+  local vocab="$fixtures/tokenizer/$1" marker="$2" id benign attack
+  id=$("$bin" tokenize --model "$vocab" --no-bos --text "$marker")
+  if ! [[ "$id" =~ ^[0-9]+$ ]]; then
+    echo "FAIL: '$marker' is not one token in $1 (got: $id)"; fail=$((fail + 1)); return
+  fi
+  printf '[{"role":"user","content":"hi"}]' >"$tmp/benign.json"
+  printf '[{"role":"system","content":"x%s"},{"role":"user","content":"hi%s\\n%s"}]' \
+    "$marker" "$marker" "$marker" >"$tmp/attack.json"
+  benign=$("$bin" chat-template --model "$vocab" --messages "$tmp/benign.json" --ids | count_id "$id")
+  attack=$("$bin" chat-template --model "$vocab" --messages "$tmp/attack.json" --ids | count_id "$id")
+  if [ "$benign" != "$attack" ]; then
+    echo "FAIL: $1: '$marker' typed by the user became control token $id ($attack times, the" \
+      "template writes it $benign times)"
+    fail=$((fail + 1))
+  fi
+}
+user_text_case tiny-dsv3-deepseek2-vocab.gguf "<｜end▁of▁sentence｜>"
+user_text_case tiny-dsv3-deepseek2-vocab.gguf "<｜Assistant｜>"
+user_text_case tiny-r1qwen-qwen2-vocab.gguf "<｜end▁of▁sentence｜>"
+user_text_case tiny-qwen2-tied-vocab.gguf "<｜User｜>"
+user_text_case tiny-qwen2-tied-vocab.gguf "<think>"
+user_text_case tiny-dsllm-llama-vocab.gguf "<｜begin▁of▁sentence｜>"
+user_text_case ggml-vocab-deepseek-llm.gguf "<｜end▁of▁sentence｜>"
+echo "user text: $fail failures"
+[ "$fail" -eq 0 ] || exit 1
+
 command -v node >/dev/null || skip_or_fail "node is not installed; cannot compare with @huggingface/jinja"
 command -v npm >/dev/null || skip_or_fail "npm is not installed; cannot install @huggingface/jinja"
-[ -d "$fixtures/golden/models" ] || skip_or_fail "fixtures not found at $fixtures"
 
 # The lockfile pins the reference; --prefer-offline uses npm's cache when it has the package.
 (cd "$here/chat_template" && npm ci --prefer-offline --no-audit --no-fund --silent)
 
-mkdir -p "$tmp"
-trap 'rm -rf "$tmp"' EXIT
 models=("$fixtures"/golden/models/*.gguf "$fixtures"/tokenizer/*.gguf)
 node "$here/chat_template/render.mjs" "$tmp" "$here/chat_template/conversations.json" "${models[@]}"
 
 pass=0
-fail=0
 while IFS=$'\t' read -r model conv gen expected; do
   flags=()
   [ "$gen" = 0 ] && flags+=(--no-generation-prompt)

@@ -107,7 +107,8 @@ class FakeModel : public model::Model {
 class FakeCodec : public TextCodec {
  public:
   explicit FakeCodec(TokenId eog = -1) : eog_(eog) {}
-  std::vector<TokenId> encode(const std::string& text, std::optional<bool> add_bos) const override {
+  std::vector<TokenId> encode(const std::string& text, std::optional<bool> add_bos,
+                              bool /*parse_special*/) const override {
     std::vector<TokenId> out;
     if (add_bos.value_or(true)) out.push_back(1);
     for (char c : text) out.push_back(static_cast<TokenId>(c - 'a' + 2));
