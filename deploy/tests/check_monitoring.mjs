@@ -35,8 +35,9 @@ for (const a of alerts) {
   if (!url.includes("docs/deploy.md#") || !anchors.has(anchor)) problems.push(`alert ${a.alert}: runbook_url ${url} has no section in docs/deploy.md`);
 }
 
-// ---- Unit tests: a firing and a non-firing case per alert.
-const tests = parse(read("tests/alerts_test.yaml")).tests.flatMap((t) => t.alert_rule_test ?? []);
+// ---- Unit tests (every tests/*_test.yaml): a firing and a non-firing case per alert.
+const testFiles = fs.readdirSync(path.join(mon, "tests")).filter((f) => f.endsWith("_test.yaml"));
+const tests = testFiles.flatMap((f) => parse(read(`tests/${f}`)).tests.flatMap((t) => t.alert_rule_test ?? []));
 for (const a of alerts) {
   const cases = tests.filter((t) => t.alertname === a.alert);
   if (!cases.some((t) => (t.exp_alerts ?? []).length > 0)) problems.push(`alert ${a.alert}: no firing test case`);

@@ -128,6 +128,9 @@ refuse_with 'cannot hold model.sizeBytes' --set server.kvCacheMemory=12Gi
 refuse_with 'model copy in tmpfs' --set model.cache.medium=Memory -f "$(one_pool '{cpu: 8, memory: 10Gi}')"
 refuse_with 'model.sizeBytes' --set-string model.sizeBytes=4.7GB
 refuse -f "$(one_pool '{cpu: 500m, memory: 16Gi}')"
+# SLO latency thresholds must be histogram bucket boundaries (the SLI counts le="<threshold>").
+refuse_with 'not a bucket boundary' --set monitoring.slo.latency.e2eThresholdSeconds=7 "${crds[@]}"
+refuse --set monitoring.slo.availability.target=1.5
 # ... and what does fit renders the arithmetic: 16Gi - 4.7Gi - 1Gi = 10.3Gi of KV cache.
 # (whole text first: `helm | grep -q` fails under pipefail when grep exits early)
 rendered=$("$HELM" template t "$chart" --show-only templates/deployment.yaml 2>/dev/null)

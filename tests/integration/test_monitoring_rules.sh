@@ -33,22 +33,30 @@ render() {  # RELEASE NAMESPACE OUT
 }
 for release in dsinfer prod "$long"; do
   render "$release" "ns-$release" "$tmp/$release.yaml"
-  node "$src/deploy/tests/render_rule_tests.mjs" "$tmp/$release.yaml" "$tmp/$release" "$mon/tests/alerts_test.yaml"
+  node "$src/deploy/tests/render_rule_tests.mjs" "$tmp/$release.yaml" "$tmp/$release" "$mon"/tests/*_test.yaml
   promtool check rules "$tmp/$release/rules.yaml" | grep -E 'SUCCESS|FAILED'
-  promtool test rules "$tmp/$release/alerts_test.yaml" || { echo "FAIL: promtool tests for release $release"; exit 1; }
+  (cd "$tmp/$release" && promtool test rules ./*_test.yaml) > "$tmp/$release.out" 2>&1 \
+    || { cat "$tmp/$release.out"; echo "FAIL: promtool tests for release $release"; exit 1; }
   echo "release $release: promtool tests pass"
 done
 
-# A broken alert expression or a wrong expectation must make promtool fail (the tests bite).
-mkdir -p "$tmp/mutant"
-sed 's/p95_rate5m{namespace="\([^"]*\)",job="\([^"]*\)"} > 2$/p95_rate5m{namespace="\1",job="\2"} > 20/' \
-  "$tmp/prod/rules.yaml" > "$tmp/mutant/rules.yaml"
-cmp -s "$tmp/prod/rules.yaml" "$tmp/mutant/rules.yaml" && { echo "FAIL: threshold mutation changed nothing"; exit 1; }
-cp "$tmp/prod/alerts_test.yaml" "$tmp/mutant/"
-if promtool test rules "$tmp/mutant/alerts_test.yaml" > "$tmp/out" 2>&1; then
-  echo "FAIL: promtool accepted an alert whose threshold was changed"; exit 1
-fi
-echo "mutated alert threshold caught by promtool test rules"
+# The tests bite: each mutation of the rendered rules must make promtool fail. A page 30 s
+# earlier than the design (`for: 30s`) is caught by the crash case's "not before" assertion, a
+# fast burn at half the factor by the 30-second blip, a lost threshold by the firing cases.
+mutate() {  # NAME SED-EXPRESSION
+  rm -rf "$tmp/mutant" && mkdir -p "$tmp/mutant"
+  sed "$2" "$tmp/prod/rules.yaml" > "$tmp/mutant/rules.yaml"
+  cmp -s "$tmp/prod/rules.yaml" "$tmp/mutant/rules.yaml" && { echo "FAIL: mutation $1 changed nothing"; exit 1; }
+  cp "$tmp/prod/slo_test.yaml" "$tmp/mutant/"
+  if (cd "$tmp/mutant" && promtool test rules slo_test.yaml) > "$tmp/out" 2>&1; then
+    echo "FAIL: promtool accepted mutation $1"; exit 1
+  fi
+  echo "mutation caught: $1"
+}
+mutate "server-down for 30s" '/alert: DsinferServerDown/,/for:/ s/for: 1m/for: 30s/'
+mutate "fast burn at 30x" 's/> (60 \* 0.005)/> (30 * 0.005)/g'
+mutate "engine stall over 2m" '/alert: DsinferEngineStalled/,/labels:/ s/\[1m\]/[2m]/'
+mutate "pool lost without for" '/alert: DsinferPoolLost/,/for:/ s/for: 1m/for: 0s/'
 # Rules of release `prod` against the names of release `dsinfer`: must fail (names matter).
 mkdir -p "$tmp/crossed" && cp "$tmp/prod/rules.yaml" "$tmp/crossed/" && cp "$tmp/dsinfer/alerts_test.yaml" "$tmp/crossed/"
 if promtool test rules "$tmp/crossed/alerts_test.yaml" > "$tmp/out" 2>&1; then

@@ -76,11 +76,33 @@ dsinfer.io/color: {{ .color }}
      promtool checks the files as they are); the chart fills them in. Call with the text. */}}
 {{- define "dsinfer.fillMonitoring" -}}
 {{- $root := .root -}}
+{{- $slo := $root.Values.monitoring.slo -}}
 {{- .text
   | replace "__DSINFER_NAMESPACE__" $root.Release.Namespace
   | replace "__DSINFER_JOB__" (include "dsinfer.metricsServiceName" $root)
   | replace "__DSINFER_WORKLOADS__" (include "dsinfer.workloadRegex" (dict "root" $root "spot" false))
-  | replace "__DSINFER_SPOT_WORKLOADS__" (include "dsinfer.workloadRegex" (dict "root" $root "spot" true)) -}}
+  | replace "__DSINFER_SPOT_WORKLOADS__" (include "dsinfer.workloadRegex" (dict "root" $root "spot" true))
+  | replace "__DSINFER_AVAILABILITY_BUDGET__" (include "dsinfer.sloBudget" $slo.availability)
+  | replace "__DSINFER_LATENCY_BUDGET__" (include "dsinfer.sloBudget" $slo.latency)
+  | replace "__DSINFER_E2E_LE__" (include "dsinfer.bucketLe" (dict "value" $slo.latency.e2eThresholdSeconds "what" "e2eThresholdSeconds" "buckets" (list 0.005 0.01 0.025 0.05 0.075 0.1 0.15 0.2 0.25 0.3 0.35 0.4 0.45 0.5 0.55 0.6 0.7 0.8 0.9 1 1.25 1.5 1.75 2 3 5 10 20 30 60 120)))
+  | replace "__DSINFER_TTFT_LE__" (include "dsinfer.bucketLe" (dict "value" $slo.latency.ttftThresholdSeconds "what" "ttftThresholdSeconds" "buckets" (list 0.005 0.01 0.025 0.05 0.075 0.1 0.15 0.2 0.3 0.4 0.5 0.75 1 1.5 2 3 5 10 20 60))) -}}
+{{- end -}}
+
+{{/* Error budget (1 - target) of one SLO, as a PromQL number. */}}
+{{- define "dsinfer.sloBudget" -}}
+{{- printf "%.6g" (subf 1.0 (float64 .target)) -}}
+{{- end -}}
+
+{{/* `le` regex of a latency threshold, which must be a bucket boundary of the histogram (the
+     server's buckets, docs/metrics.md): "2" matches le="2" and le="2.0". */}}
+{{- define "dsinfer.bucketLe" -}}
+{{- $v := float64 .value -}}
+{{- $ok := false -}}
+{{- range .buckets }}{{ if eq (float64 .) $v }}{{ $ok = true }}{{ end }}{{ end -}}
+{{- if not $ok -}}
+{{- fail (printf "monitoring.slo.latency.%s=%v is not a bucket boundary of the histogram (%v): the SLI could not be counted exactly" .what .value .buckets) -}}
+{{- end -}}
+{{- printf "%g" $v | replace "." "\\\\." -}}(\\.0+)?
 {{- end -}}
 
 {{- define "dsinfer.serviceAccountName" -}}
