@@ -138,6 +138,13 @@ async function check(file) {
     for (const d of deployments) {
       const spec = d.spec.template.spec;
       const server = colorServer(colorOf(d)), model = colorModel(colorOf(d));
+      const spotPool = values.pools.find((p) => p.name === podLabels(d)["dsinfer.io/pool"])?.spot;
+      if (spotPool) {  // the chart fits a spot pod's drain inside the interruption notice
+        const n = values.spotInterruption;
+        server.gracePeriodSeconds = Math.min(server.gracePeriodSeconds, n.noticeSeconds - server.drainDelaySeconds - n.marginSeconds);
+        server.terminationMarginSeconds = n.marginSeconds;
+        if (spec.terminationGracePeriodSeconds > n.noticeSeconds) problem(d, `spot pod terminationGracePeriodSeconds ${spec.terminationGracePeriodSeconds} > notice ${n.noticeSeconds}`);
+      }
       if (!matches(d.spec.selector.matchLabels, podLabels(d))) problem(d, "selector does not match its pod labels");
       checkRestricted(d, spec);
       const main = spec.containers.find((c) => c.name === "dsinfer");

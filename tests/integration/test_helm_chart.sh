@@ -131,6 +131,12 @@ refuse -f "$(one_pool '{cpu: 500m, memory: 16Gi}')"
 # SLO latency thresholds must be histogram bucket boundaries (the SLI counts le="<threshold>").
 refuse_with 'not a bucket boundary' --set monitoring.slo.latency.e2eThresholdSeconds=7 "${crds[@]}"
 refuse --set monitoring.slo.availability.target=1.5
+# Spot pools: the drain must fit the interruption notice (30 s default: 5 + 20 + 5), and a notice
+# too short for any in-flight work is refused; the core (on-demand) pool keeps its 45 s.
+refuse_with 'pool edge is spot' --set spotInterruption.noticeSeconds=12
+spot=$(awk 'BEGIN { RS = "\n---\n" } /kind: Deployment/ && /dsinfer.io\/pool: edge\n/' "$tmp/default.yaml")
+grep -q 'terminationGracePeriodSeconds: 30$' <<< "$spot" && grep -q 'name: DSINFER_GRACE_PERIOD, value: "20"' <<< "$spot" \
+  || { echo "FAIL: the edge (spot) pod's drain does not fit the 30 s notice"; exit 1; }
 # ... and what does fit renders the arithmetic: 16Gi - 4.7Gi - 1Gi = 10.3Gi of KV cache.
 # (whole text first: `helm | grep -q` fails under pipefail when grep exits early)
 rendered=$("$HELM" template t "$chart" --show-only templates/deployment.yaml 2>/dev/null)
