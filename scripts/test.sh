@@ -24,9 +24,9 @@ DSINFER_CPU_ISA=scalar ctest --test-dir build/release --output-on-failure -j 2 -
 if [ "${DSINFER_SKIP_SANITIZERS:-0}" != 1 ]; then
   # ASan+UBSan: code that parses untrusted input (model files, text).
   bash scripts/build.sh asan unit_base unit_tensor unit_gguf corpus_gguf unit_tokenizer \
-    corpus_tokenizer
+    corpus_tokenizer corpus_chat_template
   ctest --test-dir build/asan --output-on-failure -j 2 \
-    -R '^(base|tensor|gguf|tokenizer)\.|^fuzz\.corpus_(gguf|tokenizer)'
+    -R '^(base|tensor|gguf|tokenizer)\.|^fuzz\.corpus_(gguf|tokenizer|chat_template)'
   # TSan: the engine thread, submitters and event sinks.
   bash scripts/build.sh tsan unit_engine
   ctest --test-dir build/tsan --output-on-failure -j 2 -R '^engine\.'

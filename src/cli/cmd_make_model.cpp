@@ -3,6 +3,8 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <memory>
 
 #include <fmt/format.h>
@@ -26,6 +28,7 @@ struct MakeModelArgs {
   std::string preset = "tiny";
   std::string type = "f32";
   std::string vocab;
+  std::string chat_template;  // file whose bytes replace tokenizer.chat_template
   std::string out;
   uint64_t seed = 42;
   int threads = 0;
@@ -152,6 +155,12 @@ void run_make_model(const MakeModelArgs& args) {
   } else {
     set_tokenizer(tok_md, build_vocab(spec.tokenizer_pre, spec.n_vocab));
   }
+  if (!args.chat_template.empty()) {
+    std::ifstream in(args.chat_template, std::ios::binary);
+    if (!in) fail(ErrorKind::kNotFound, "cannot read --chat-template '{}'", args.chat_template);
+    tok_md.set("tokenizer.chat_template",
+               gguf::Value::from_string(std::string(std::istreambuf_iterator<char>(in), {})));
+  }
   // Key order as converted files have it: general and hyper-parameters, tokenizer, quantisation.
   set_hparams(md, spec, name);
   for (const auto& [key, value] : tok_md.entries()) md.set(key, value);
@@ -198,6 +207,8 @@ void add_make_model(CLI::App& app) {
   cmd->add_option("--type", args->type, "f32 | f16 | bf16 | q8_0 | q4_0 | q4_k | q5_k | q6_k")
       ->capture_default_str();
   cmd->add_option("--vocab", args->vocab, "Copy the tokenizer of this GGUF (vocab-only) file");
+  cmd->add_option("--chat-template", args->chat_template,
+                  "File whose text becomes tokenizer.chat_template (tests of templates)");
   cmd->add_option("--seed", args->seed, "Random seed")->capture_default_str();
   cmd->add_option("--threads", args->threads, "Threads (default: usable CPUs)");
   cmd->add_option("--out", args->out, "Output .gguf path")->required();

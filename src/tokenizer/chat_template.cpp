@@ -11,6 +11,7 @@
 #include "gguf/gguf_file.h"
 #include "tokenizer/jinja_ast.h"
 #include "tokenizer/jinja_evaluator.h"
+#include "tokenizer/jinja_limits.h"
 #include "tokenizer/jinja_parser.h"
 #include "tokenizer/tokenizer.h"
 
@@ -74,7 +75,11 @@ jinja::Value messages_value(const std::vector<ChatMessage>& messages) {
   return jinja::Value::from_array(std::move(items));
 }
 
-jinja::Value from_json(const nlohmann::ordered_json& j) {
+jinja::Value from_json(const nlohmann::ordered_json& j, int depth = 0) {
+  if (depth > jinja::kMaxValueDepth) {
+    jinja::limit_exceeded(
+        fmt::format("messages nested deeper than {} levels", jinja::kMaxValueDepth));
+  }
   switch (j.type()) {
     case nlohmann::ordered_json::value_t::null:
       return jinja::Value::none();
@@ -89,12 +94,12 @@ jinja::Value from_json(const nlohmann::ordered_json& j) {
       return jinja::Value::from_caller(j.get<std::string>());
     case nlohmann::ordered_json::value_t::array: {
       jinja::ValueList items;
-      for (const auto& item : j) items.push_back(from_json(item));
+      for (const auto& item : j) items.push_back(from_json(item, depth + 1));
       return jinja::Value::from_array(std::move(items));
     }
     case nlohmann::ordered_json::value_t::object: {
       jinja::ObjectEntries entries;
-      for (const auto& [k, v] : j.items()) entries.emplace_back(k, from_json(v));
+      for (const auto& [k, v] : j.items()) entries.emplace_back(k, from_json(v, depth + 1));
       jinja::Value o = jinja::Value::from_object(std::move(entries));
       o.caller_keys = true;
       return o;
@@ -200,6 +205,10 @@ ChatTemplate ChatTemplate::from_gguf(const gguf::GgufFile& file, const Tokenizer
   if (own) {
     try {
       return from_string(*own, bos, eos);
+    } catch (const jinja::TemplateLimitError& e) {
+      // Hostile rather than merely unsupported: refuse the model instead of falling back.
+      fail(ErrorKind::kBadFile, "{}: tokenizer.chat_template is refused: {}", file.path(),
+           e.what());
     } catch (const Error& e) {
       reason = std::string("its chat template cannot be rendered (") + e.what() + ")";
     }

@@ -49,6 +49,7 @@ struct Node {
   double number = 0;
   bool computed = false;
   bool negate = false;
+  int height = 1;  // levels of the tree below and including this node (see jinja_limits.h)
   NodeList a;
   NodeList body;
   NodeList alternate;

@@ -1,15 +1,26 @@
 // Filters, tests and methods of strings, arrays and objects for the chat-template renderer
 // (see jinja_evaluator.h); semantics follow the reference renderer.
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <functional>
 
 #include "base/error.h"
 #include "tokenizer/jinja_evaluator.h"
+#include "tokenizer/jinja_limits.h"
 #include "tokenizer/utf8.h"
 
 namespace dsinfer::tokenizer::jinja {
 
 namespace {
+
+// Stops a builder (replace, join) before its output passes the string limit.
+void check_growth(const MarkedText& out, const char* what) {
+  if (out.text.size() > kMaxStringBytes) {
+    limit_exceeded(
+        fmt::format("{}() builds a string of more than {} bytes", what, kMaxStringBytes));
+  }
+}
 
 std::string ascii_upper(std::string s) {
   for (char& c : s) {
@@ -42,9 +53,12 @@ Spans split_on(const std::string& s, const std::string& sep) {
   Spans parts;
   size_t from = 0;
   while (true) {
-    const size_t hit = s.find(sep, from);
+    const size_t hit = find_text(s, sep, from);
     if (hit == std::string::npos) break;
     parts.emplace_back(from, hit);
+    if (parts.size() > kMaxArrayItems) {
+      limit_exceeded(fmt::format("split() into more than {} parts", kMaxArrayItems));
+    }
     from = hit + sep.size();
   }
   parts.emplace_back(from, s.size());
@@ -88,6 +102,9 @@ Value split(const Value& value, const ValueList& args) {
         break;
       }
       parts.emplace_back(start, end);
+      if (parts.size() > kMaxArrayItems) {
+        limit_exceeded(fmt::format("split() into more than {} parts", kMaxArrayItems));
+      }
       pos = end;
     }
   } else if (sep.is(ValueKind::kString)) {
@@ -132,6 +149,7 @@ Value replace(const Value& value, const ValueList& args, const Kwargs& kwargs) {
         break;
       }
       out.append(to.string, to.untrusted);
+      check_growth(out, "replace");
       ++done;
       if (pos >= s.size()) break;
       size_t next = pos;
@@ -144,10 +162,11 @@ Value replace(const Value& value, const ValueList& args, const Kwargs& kwargs) {
   size_t pos = 0;
   int64_t done = 0;
   while (count < 0 || done < count) {
-    const size_t hit = s.find(from, pos);
+    const size_t hit = find_text(s, from, pos);
     if (hit == std::string::npos) break;
     keep(pos, hit);
     out.append(to.string, to.untrusted);
+    check_growth(out, "replace");
     pos = hit + from.size();
     ++done;
   }
@@ -194,6 +213,17 @@ Value object_items(const Value& o) {
 
 void runtime_error(const std::string& what) {
   fail(ErrorKind::kInvalidInput, "chat template: {}", what);
+}
+
+size_t find_text(std::string_view haystack, std::string_view needle, size_t from) {
+  if (from > haystack.size()) return std::string_view::npos;
+  // NOTE: std::string_view::find is O(n * m) on repetitive text; a short needle keeps that
+  // bounded, a long one goes through Boyer-Moore (good-suffix rule: linear to the first match).
+  if (needle.size() <= 16) return haystack.find(needle, from);
+  const auto begin = haystack.begin() + static_cast<std::ptrdiff_t>(from);
+  const auto it =
+      std::search(begin, haystack.end(), std::boyer_moore_searcher(needle.begin(), needle.end()));
+  return it == haystack.end() ? std::string_view::npos : static_cast<size_t>(it - haystack.begin());
 }
 
 int64_t js_length(const std::string& s) {
@@ -346,6 +376,7 @@ Value apply_filter(const Value& operand, const std::string& name, const ValueLis
       for (size_t i = 0; i < operand.array->size(); ++i) {
         if (i > 0) out.append(sep);
         out.append(to_marked_output((*operand.array)[i]));
+        check_growth(out, "join");
       }
     } else if (operand.is(ValueKind::kString)) {
       size_t pos = 0;
@@ -355,6 +386,7 @@ Value apply_filter(const Value& operand, const std::string& name, const ValueLis
         if (start > 0) out.append(sep);
         out.append(std::string_view(operand.string).substr(start, pos - start),
                    slice_ranges(operand.untrusted, start, pos));
+        check_growth(out, "join");
       }
     } else {
       runtime_error(fmt::format("cannot apply filter 'join' to {}", kind_name(operand.kind)));

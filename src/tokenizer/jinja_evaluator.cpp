@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "base/error.h"
+#include "tokenizer/jinja_limits.h"
 #include "tokenizer/utf8.h"
 
 namespace dsinfer::tokenizer::jinja {
@@ -110,10 +111,20 @@ Value range_fn(const ValueList& args, const Kwargs&) {
     runtime_error("range() needs an argument");
   }
   if (step == 0) runtime_error("range() step must not be zero");
+  // Length computed first (in 128 bits: no overflow), so a huge range is refused before any work.
+  const __int128 span =
+      step > 0 ? static_cast<__int128>(stop) - start : static_cast<__int128>(start) - stop;
+  const __int128 abs_step = step > 0 ? step : -static_cast<__int128>(step);
+  const __int128 length = span <= 0 ? 0 : (span + abs_step - 1) / abs_step;
+  if (length > static_cast<__int128>(kMaxArrayItems)) {
+    limit_exceeded(fmt::format("range() of {} items (at most {})",
+                               static_cast<int64_t>(std::min<__int128>(length, INT64_MAX)),
+                               kMaxArrayItems));
+  }
   ValueList items;
-  for (int64_t i = start; step > 0 ? i < stop : i > stop; i += step) {
-    if (items.size() > 1'000'000) runtime_error("range() is too long");
-    items.push_back(Value::from_int(i));
+  items.reserve(static_cast<size_t>(length));
+  for (int64_t k = 0; k < static_cast<int64_t>(length); ++k) {
+    items.push_back(Value::from_int(start + k * step));
   }
   return Value::from_array(std::move(items));
 }
@@ -135,12 +146,28 @@ class Interpreter {
  public:
   MarkedText block(const NodeList& nodes, Scope& scope) {
     MarkedText out;
-    for (const auto& n : nodes) statement(*n, scope, out);
+    for (const auto& n : nodes) {
+      statement(*n, scope, out);
+      if (out.text.size() > kMaxStringBytes) {
+        limit_exceeded(fmt::format("the output exceeds {} bytes", kMaxStringBytes));
+      }
+    }
     return out;
   }
 
  private:
+  // Work of copying `v`: its string bytes (arrays and objects are shared, not copied).
+  static size_t copy_cost(const Value& v) { return v.string.size(); }
+  // Work of building `v` afresh: strings, or every item of an array (each one copied).
+  static size_t build_cost(const Value& v) {
+    if (!v.is(ValueKind::kArray)) return copy_cost(v);
+    size_t bytes = v.array->size() * sizeof(Value);
+    for (const Value& item : *v.array) bytes += copy_cost(item);
+    return bytes;
+  }
+
   void statement(const Node& n, Scope& scope, MarkedText& out) {
+    budget_.step();
     switch (n.kind) {
       case NodeKind::kText:
         out.append(n.str, false);
@@ -209,30 +236,42 @@ class Interpreter {
       condition = iterable_node->a[1].get();
       iterable_node = iterable_node->a[0].get();
     }
-    Value iterable = eval(*iterable_node, loop_scope);
-    ValueList all;
+    const Value iterable = eval(*iterable_node, loop_scope);
+    // `all` shares the iterated array (kept alive by `iterable`); object keys are built once.
+    std::shared_ptr<const ValueList> all;
     if (iterable.is(ValueKind::kArray)) {
-      all = *iterable.array;
+      all = iterable.array;
     } else if (iterable.is(ValueKind::kObject)) {
+      ValueList keys;
       for (const auto& [k, v] : *iterable.object) {
-        all.push_back(iterable.caller_keys ? Value::from_caller(k) : Value::from_string(k));
+        keys.push_back(iterable.caller_keys ? Value::from_caller(k) : Value::from_string(k));
       }
+      all = std::make_shared<const ValueList>(std::move(keys));
     } else {
       runtime_error(fmt::format("cannot iterate over {}", kind_name(iterable.kind)));
     }
-    ValueList items;
-    for (const Value& item : all) {
+    std::vector<size_t> picked;  // indices into *all that pass the loop's condition
+    for (size_t idx = 0; idx < all->size(); ++idx) {
       if (condition != nullptr) {
+        budget_.iteration();
         Scope test_scope(&loop_scope);
-        bind(*n.a[0], item, test_scope);
+        bind(*n.a[0], (*all)[idx], test_scope);
         if (!truthy(eval(*condition, test_scope))) continue;
       }
-      items.push_back(item);
+      picked.push_back(idx);
     }
+    const auto item_at = [&](int64_t i) -> const Value& {
+      return (*all)[picked[static_cast<size_t>(i)]];
+    };
     bool ran = false;
-    const auto count = static_cast<int64_t>(items.size());
+    const auto count = static_cast<int64_t>(picked.size());
     for (int64_t i = 0; i < count; ++i) {
-      const auto idx = static_cast<size_t>(i);
+      budget_.iteration();
+      const Value& item = item_at(i);
+      const Value previous = i > 0 ? item_at(i - 1) : Value{};
+      const Value next = i + 1 < count ? item_at(i + 1) : Value{};
+      // The item is copied into the loop variable and loop.previtem / loop.nextitem.
+      budget_.work(copy_cost(item) + 2 * (copy_cost(previous) + copy_cost(next)));
       loop_scope.set("loop", Value::from_object({
                                  {"index", Value::from_int(i + 1)},
                                  {"index0", Value::from_int(i)},
@@ -241,10 +280,10 @@ class Interpreter {
                                  {"first", Value::from_bool(i == 0)},
                                  {"last", Value::from_bool(i == count - 1)},
                                  {"length", Value::from_int(count)},
-                                 {"previtem", i > 0 ? items[idx - 1] : Value{}},
-                                 {"nextitem", i + 1 < count ? items[idx + 1] : Value{}},
+                                 {"previtem", previous},
+                                 {"nextitem", next},
                              }));
-      bind(*n.a[0], items[idx], loop_scope);
+      bind(*n.a[0], item, loop_scope);
       try {
         out.append(block(n.body, loop_scope));  // output of an interrupted iteration is dropped
       } catch (const ContinueSignal&) {
@@ -257,7 +296,19 @@ class Interpreter {
     if (!ran) out.append(block(n.alternate, loop_scope));
   }
 
+  // Every evaluated node is a step; what it returns is charged as work: the bytes of a string
+  // (copied even by a plain lookup), the items of an array that the node built.
   Value eval(const Node& n, Scope& scope) {
+    budget_.step();
+    Value v = eval_node(n, scope);
+    const bool lookup = n.kind == NodeKind::kName ||
+                        (n.kind == NodeKind::kMember && n.a[1]->kind != NodeKind::kSlice) ||
+                        n.kind == NodeKind::kSelect || n.kind == NodeKind::kTernary;
+    budget_.work(lookup ? copy_cost(v) : build_cost(v));
+    return v;
+  }
+
+  Value eval_node(const Node& n, Scope& scope) {
     switch (n.kind) {
       case NodeKind::kInteger:
         return Value::from_int(n.integer);
@@ -332,6 +383,7 @@ class Interpreter {
   Value member(const Node& n, Scope& scope) {
     const Value object = eval(*n.a[0], scope);
     const Node& prop_node = *n.a[1];
+    budget_.work(object.string.size());  // indexing and slicing a string scan its code points
     if (n.computed && prop_node.kind == NodeKind::kSlice) {
       const Value start = prop_node.a[0] ? eval(*prop_node.a[0], scope) : Value{};
       const Value stop = prop_node.a[1] ? eval(*prop_node.a[1], scope) : Value{};
@@ -449,6 +501,7 @@ class Interpreter {
         return Value::from_array(std::move(items));
       }
     } else if (right.is(ValueKind::kArray)) {
+      budget_.work(build_cost(right));  // compared item by item
       bool member = false;
       for (const auto& x : *right.array) member = member || strict_equal(x, left);
       if (op == "in") return Value::from_bool(member);
@@ -458,10 +511,9 @@ class Interpreter {
       return concat(left, right);
     }
     if (left.is(ValueKind::kString) && right.is(ValueKind::kString)) {
-      if (op == "in") return Value::from_bool(right.string.find(left.string) != std::string::npos);
-      if (op == "not in") {
-        return Value::from_bool(right.string.find(left.string) == std::string::npos);
-      }
+      const bool found = find_text(right.string, left.string) != std::string::npos;
+      if (op == "in") return Value::from_bool(found);
+      if (op == "not in") return Value::from_bool(!found);
     }
     if (left.is(ValueKind::kString) && right.is(ValueKind::kObject)) {
       if (op == "in") return Value::from_bool(right.find(left.string) != nullptr);
@@ -470,6 +522,8 @@ class Interpreter {
     runtime_error(fmt::format("unknown operator '{}' between {} and {}", op, kind_name(left.kind),
                               kind_name(right.kind)));
   }
+
+  RenderBudget budget_;
 
   Value filter(const Node& n, Scope& scope) {
     const Value operand = eval(*n.a[0], scope);

@@ -27,5 +27,8 @@ Value apply_filter(const Value& operand, const std::string& name, const ValueLis
 bool apply_test(const Value& operand, const std::string& name);
 // Length of a string as the reference counts it (UTF-16 code units).
 int64_t js_length(const std::string& s);
+// First occurrence of `needle` in `haystack` at or after `from` (npos when none), in time linear
+// in the lengths (a template may search long caller text for long patterns).
+size_t find_text(std::string_view haystack, std::string_view needle, size_t from = 0);
 
 }  // namespace dsinfer::tokenizer::jinja

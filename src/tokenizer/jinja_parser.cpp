@@ -8,12 +8,33 @@
 
 #include "base/error.h"
 #include "tokenizer/jinja_lexer.h"
+#include "tokenizer/jinja_limits.h"
 
 namespace dsinfer::tokenizer::jinja {
 
 namespace {
 
 NodePtr node(NodeKind kind) { return std::make_unique<Node>(kind); }
+
+// NOTE: chains (`a ~ b ~ c`, `x|e|e`, `o.a.b`, `f()()`) are built by loops, not recursion, so the
+// recursion guard below does not bound them; the height of every finished node is checked here
+// instead, which keeps the evaluator's recursion and the tree's destruction shallow.
+NodePtr sealed(NodePtr n) {
+  int height = 0;
+  for (const NodeList* list : {&n->a, &n->body, &n->alternate}) {
+    for (const NodePtr& child : *list) {
+      if (child) height = std::max(height, child->height);
+    }
+  }
+  n->height = height + 1;
+  if (n->height > kMaxNesting) {
+    limit_exceeded(
+        fmt::format("expressions or statements nested deeper than {} levels (each "
+                    "operator of a chain, filter, test, member access and call counts)",
+                    kMaxNesting));
+  }
+  return n;
+}
 
 class Parser {
  public:
@@ -83,7 +104,7 @@ class Parser {
         auto n = node(NodeKind::kOutput);
         n->a.push_back(expression());
         expect(TokenKind::kCloseExpression, "}}");
-        return n;
+        return sealed(std::move(n));
       }
       default:
         error("unexpected token '" + t.value + "'");
@@ -99,12 +120,12 @@ class Parser {
     if (name == "if") {
       auto n = if_statement();
       expect_end_tag("endif");
-      return n;
+      return n;  // sealed by if_statement
     }
     if (name == "for") {
       auto n = for_statement();
       expect_end_tag("endfor");
-      return n;
+      return n;  // sealed by for_statement
     }
     if (name == "break" || name == "continue") {
       expect(TokenKind::kCloseStatement, "%}");
@@ -126,10 +147,11 @@ class Parser {
       expect_name("endset");
     }
     expect(TokenKind::kCloseStatement, "%}");
-    return n;
+    return sealed(std::move(n));
   }
 
   NodePtr if_statement() {
+    const DepthGuard guard(*this);  // an elif chain nests
     auto n = node(NodeKind::kIf);
     n->a.push_back(expression());
     expect(TokenKind::kCloseStatement, "%}");
@@ -142,7 +164,7 @@ class Parser {
       expect(TokenKind::kCloseStatement, "%}");
       n->alternate = block({"endif"});
     }
-    return n;
+    return sealed(std::move(n));
   }
 
   NodePtr for_statement() {
@@ -160,7 +182,7 @@ class Parser {
       expect(TokenKind::kCloseStatement, "%}");
       n->alternate = block({"endfor"});
     }
-    return n;
+    return sealed(std::move(n));
   }
 
   // expr (, expr)* -> a tuple when there is a comma.
@@ -176,7 +198,7 @@ class Parser {
     if (!tuple) return std::move(items[0]);
     auto n = node(NodeKind::kTuple);
     n->a = std::move(items);
-    return n;
+    return sealed(std::move(n));
   }
 
   NodePtr expression() {
@@ -191,12 +213,12 @@ class Parser {
       n->a.push_back(std::move(test));
       n->a.push_back(std::move(value));
       n->a.push_back(expression());
-      return n;
+      return sealed(std::move(n));
     }
     auto n = node(NodeKind::kSelect);
     n->a.push_back(std::move(value));
     n->a.push_back(std::move(test));
-    return n;
+    return sealed(std::move(n));
   }
 
   NodePtr binary(std::string op, NodePtr left, NodePtr right) {
@@ -204,7 +226,7 @@ class Parser {
     n->str = std::move(op);
     n->a.push_back(std::move(left));
     n->a.push_back(std::move(right));
-    return n;
+    return sealed(std::move(n));
   }
 
   NodePtr logical_or() {
@@ -232,7 +254,7 @@ class Parser {
       auto n = node(NodeKind::kUnary);
       n->str = "not";
       n->a.push_back(logical_not());
-      return n;
+      return sealed(std::move(n));
     }
     return comparison();
   }
@@ -296,7 +318,7 @@ class Parser {
       n->str = name->str;
       n->negate = negate;
       n->a.push_back(std::move(operand));
-      operand = std::move(n);
+      operand = sealed(std::move(n));
     }
     return operand;
   }
@@ -311,7 +333,7 @@ class Parser {
       auto n = node(NodeKind::kFilter);
       n->a.push_back(std::move(operand));
       n->a.push_back(std::move(f));
-      operand = std::move(n);
+      operand = sealed(std::move(n));
     }
     return operand;
   }
@@ -323,14 +345,21 @@ class Parser {
       auto n = node(NodeKind::kUnary);
       n->str = tokens_[pos_++].value;
       n->a.push_back(unary_sign());
-      return n;
+      return sealed(std::move(n));
     }
     auto m = member(primary());
     if (is(TokenKind::kOpenParen)) return call(std::move(m));
     return m;
   }
 
+  // callee(args), then any member accesses and further calls (a loop: `f()()()` is a chain).
   NodePtr call(NodePtr callee) {
+    NodePtr result = member(call_once(std::move(callee)));
+    while (is(TokenKind::kOpenParen)) result = member(call_once(std::move(result)));
+    return result;
+  }
+
+  NodePtr call_once(NodePtr callee) {
     auto n = node(NodeKind::kCall);
     n->a.push_back(std::move(callee));
     expect(TokenKind::kOpenParen, "(");
@@ -343,15 +372,13 @@ class Parser {
         auto kw = node(NodeKind::kKeyword);
         kw->str = arg->str;
         kw->a.push_back(expression());
-        arg = std::move(kw);
+        arg = sealed(std::move(kw));
       }
       n->a.push_back(std::move(arg));
       if (is(TokenKind::kComma)) ++pos_;
     }
     ++pos_;
-    NodePtr result = member(std::move(n));
-    if (is(TokenKind::kOpenParen)) result = call(std::move(result));
-    return result;
+    return sealed(std::move(n));
   }
 
   NodePtr member(NodePtr object) {
@@ -371,7 +398,7 @@ class Parser {
         }
         n->a.push_back(std::move(prop));
       }
-      object = std::move(n);
+      object = sealed(std::move(n));
     }
     return object;
   }
@@ -399,7 +426,7 @@ class Parser {
     auto n = node(NodeKind::kSlice);
     parts.resize(3);
     n->a = std::move(parts);
-    return n;
+    return sealed(std::move(n));
   }
 
   NodePtr primary() {
@@ -440,7 +467,7 @@ class Parser {
           if (is(TokenKind::kComma)) ++pos_;
         }
         ++pos_;
-        return n;
+        return sealed(std::move(n));
       }
       case TokenKind::kOpenCurly: {
         auto n = node(NodeKind::kObject);
@@ -452,7 +479,7 @@ class Parser {
           if (is(TokenKind::kComma)) ++pos_;
         }
         ++pos_;
-        return n;
+        return sealed(std::move(n));
       }
       default:
         error("unexpected token '" + t.value + "'");
@@ -462,7 +489,10 @@ class Parser {
   // Bounds recursion on hostile input ("((((..." or "not not not ...").
   struct DepthGuard {
     explicit DepthGuard(Parser& p) : parser(p) {
-      if (++parser.depth_ > kMaxDepth) parser.error("expression nested too deeply");
+      if (++parser.depth_ > kMaxDepth) {
+        limit_exceeded(
+            fmt::format("nested deeper than {} levels (token {})", kMaxDepth, parser.pos_));
+      }
     }
     ~DepthGuard() { --parser.depth_; }
     Parser& parser;
@@ -476,6 +506,12 @@ class Parser {
 
 }  // namespace
 
-NodeList parse_template(std::string_view source) { return Parser(lex(source)).run(); }
+NodeList parse_template(std::string_view source) {
+  if (source.size() > kMaxTemplateBytes) {
+    limit_exceeded(fmt::format("the template is {} bytes; at most {} are accepted", source.size(),
+                               kMaxTemplateBytes));
+  }
+  return Parser(lex(source)).run();
+}
 
 }  // namespace dsinfer::tokenizer::jinja

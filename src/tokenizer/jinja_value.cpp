@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "tokenizer/jinja_limits.h"
 #include "tokenizer/utf8.h"
 
 namespace dsinfer::tokenizer::jinja {
@@ -29,7 +30,31 @@ Value Value::from_float(double d) {
   v.number = d;
   return v;
 }
+namespace {
+
+void check_items(size_t n) {
+  if (n > kMaxArrayItems) {
+    limit_exceeded(fmt::format("an array or mapping of {} items (at most {})", n, kMaxArrayItems));
+  }
+}
+
+}  // namespace
+
+void Value::contain(const Value& item) {
+  if (kind == ValueKind::kNamespace && (item.is(ValueKind::kNamespace) || item.holds_namespace)) {
+    limit_exceeded("a namespace cannot hold a namespace (it could come to refer to itself)");
+  }
+  holds_namespace = holds_namespace || item.is(ValueKind::kNamespace) || item.holds_namespace;
+  depth = std::max(depth, item.depth + 1);
+  if (depth > kMaxValueDepth) {
+    limit_exceeded(fmt::format("values nested deeper than {} levels", kMaxValueDepth));
+  }
+}
+
 Value Value::from_string(std::string s) {
+  if (s.size() > kMaxStringBytes) {
+    limit_exceeded(fmt::format("a string of {} bytes (at most {})", s.size(), kMaxStringBytes));
+  }
   Value v = make(ValueKind::kString);
   v.string = std::move(s);
   return v;
@@ -43,17 +68,26 @@ Value Value::from_caller(std::string s) {
   return from_marked(MarkedText::from_caller(std::move(s)));
 }
 Value Value::from_array(ValueList items) {
+  check_items(items.size());
   Value v = make(ValueKind::kArray);
+  v.depth = 1;
+  for (const Value& item : items) v.contain(item);
   v.array = std::make_shared<ValueList>(std::move(items));
   return v;
 }
 Value Value::from_object(ObjectEntries entries) {
+  check_items(entries.size());
   Value v = make(ValueKind::kObject);
+  v.depth = 1;
+  for (const auto& [k, item] : entries) v.contain(item);
   v.object = std::make_shared<ObjectEntries>(std::move(entries));
   return v;
 }
 Value Value::from_namespace(ObjectEntries entries) {
+  check_items(entries.size());
   Value v = make(ValueKind::kNamespace);
+  v.depth = 1;
+  for (const auto& [k, item] : entries) v.contain(item);
   v.object = std::make_shared<ObjectEntries>(std::move(entries));
   return v;
 }
@@ -72,12 +106,14 @@ const Value* Value::find(std::string_view key) const {
 }
 
 void Value::set(const std::string& key, Value v) {
+  contain(v);
   for (auto& [k, existing] : *object) {
     if (k == key) {
       existing = std::move(v);
       return;
     }
   }
+  check_items(object->size() + 1);
   object->emplace_back(key, std::move(v));
 }
 
@@ -165,8 +201,17 @@ void marked_json_string(std::string_view s, bool from_caller, MarkedText& out) {
   if (from_caller) append_ranges(out.untrusted, {{begin, out.text.size()}}, 0);
 }
 
-void json_value(const Value& v, std::string_view undefined_text, MarkedText& marked) {
+// NOTE: `level` guards the recursion even though values cannot refer to themselves (see
+// Value::contain): a shared namespace may have grown deeper after an array took it in, so the
+// bound is twice the value depth. The output is bounded like every string.
+void json_value(const Value& v, std::string_view undefined_text, MarkedText& marked, int level) {
+  if (level > 2 * kMaxValueDepth + 1) {
+    limit_exceeded("a value refers to itself or is nested too deeply to print");
+  }
   std::string& out = marked.text;
+  if (out.size() > kMaxStringBytes) {
+    limit_exceeded(fmt::format("printing a value of more than {} bytes", kMaxStringBytes));
+  }
   switch (v.kind) {
     case ValueKind::kUndefined:
       out += undefined_text;
@@ -192,7 +237,7 @@ void json_value(const Value& v, std::string_view undefined_text, MarkedText& mar
       for (const auto& item : *v.array) {
         if (!first) out += ", ";
         first = false;
-        json_value(item, undefined_text, marked);
+        json_value(item, undefined_text, marked, level + 1);
       }
       out += ']';
       return;
@@ -206,7 +251,7 @@ void json_value(const Value& v, std::string_view undefined_text, MarkedText& mar
         first = false;
         marked_json_string(k, v.caller_keys, marked);
         out += ": ";
-        json_value(item, undefined_text, marked);
+        json_value(item, undefined_text, marked, level + 1);
       }
       out += '}';
       return;
@@ -221,7 +266,10 @@ void json_value(const Value& v, std::string_view undefined_text, MarkedText& mar
 
 MarkedText to_marked_json(const Value& v, std::string_view undefined_text) {
   MarkedText out;
-  json_value(v, undefined_text, out);
+  json_value(v, undefined_text, out, 0);
+  if (out.text.size() > kMaxStringBytes) {
+    limit_exceeded(fmt::format("printing a value of more than {} bytes", kMaxStringBytes));
+  }
   return out;
 }
 

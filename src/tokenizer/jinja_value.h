@@ -36,7 +36,8 @@ using Kwargs = std::vector<std::pair<std::string, Value>>;
 using Function = std::function<Value(const ValueList& args, const Kwargs& kwargs)>;
 
 // A value. Arrays, objects and namespaces are shared by reference (a namespace assigned to two
-// names is one namespace, as in Jinja).
+// names is one namespace, as in Jinja). The factories and set() enforce jinja_limits.h (string
+// bytes, items, nesting, no namespace inside a namespace) with TemplateLimitError.
 struct Value {
   ValueKind kind = ValueKind::kUndefined;
   bool boolean = false;
@@ -45,6 +46,11 @@ struct Value {
   std::string string;
   ByteRanges untrusted;      // strings: the bytes of `string` that came from the caller
   bool caller_keys = false;  // objects: the keys came from the caller
+  // Containers: levels of arrays/objects inside (1 = flat), and whether a namespace is inside.
+  // Arrays and objects are immutable once built, so both stay exact; a namespace can hold no
+  // namespace (so no value can refer to itself).
+  int depth = 0;
+  bool holds_namespace = false;
   std::shared_ptr<ValueList> array;
   std::shared_ptr<ObjectEntries> object;  // objects and namespaces
   std::shared_ptr<Function> function;
@@ -71,6 +77,10 @@ struct Value {
   const Value* find(std::string_view key) const;
   // Sets (or adds) a member of an object or namespace.
   void set(const std::string& key, Value v);
+
+ private:
+  // Takes `item` into this container's depth / namespace bookkeeping (checks the limits).
+  void contain(const Value& item);
 };
 
 // Jinja truthiness (empty strings, arrays and objects are false; undefined and none are false).

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Chat templates: control-token text in messages stays plain text in the token ids; and
-# dsinfer chat-template must render every fixture model's template exactly as the reference Jinja
+# Chat templates: control-token text in messages stays plain text in the token ids; hostile
+# templates are refused with the limit named; and dsinfer chat-template must render every fixture model's template exactly as the reference Jinja
 # implementation (@huggingface/jinja, pinned in chat_template/package-lock.json) for a set of
 # conversations, with and without the generation prompt.
 set -euo pipefail
@@ -40,6 +40,34 @@ user_text_case tiny-qwen2-tied-vocab.gguf "<think>"
 user_text_case tiny-dsllm-llama-vocab.gguf "<｜begin▁of▁sentence｜>"
 user_text_case ggml-vocab-deepseek-llm.gguf "<｜end▁of▁sentence｜>"
 echo "user text: $fail failures"
+
+# Hostile templates (the template comes from the model file): the model is refused, quickly,
+# with an error naming the limit; never a crash or a hang.
+hostile_case() {  # name template expected-text
+  local rc=0
+  printf '%s' "$2" >"$tmp/$1.jinja"
+  "$bin" make-model --preset tiny --arch llama --chat-template "$tmp/$1.jinja" \
+    --out "$tmp/$1.gguf" >/dev/null 2>&1
+  timeout 60 "$bin" chat-template --model "$tmp/$1.gguf" --messages "$tmp/benign.json" \
+    >/dev/null 2>"$tmp/$1.err" || rc=$?
+  if [ "$rc" -eq 0 ] || [ "$rc" -ge 124 ] ||
+    ! grep -q "tokenizer.chat_template is refused" "$tmp/$1.err" || ! grep -qF "$3" "$tmp/$1.err"; then
+    echo "FAIL: hostile template $1: exit $rc, expected a refusal naming '$3':"
+    head -c 600 "$tmp/$1.err"
+    fail=$((fail + 1))
+  fi
+}
+hostile_case op_chain "{{ x$(printf ' ~ x%.0s' $(seq 30000)) }}" "nested deeper than 128"
+hostile_case filter_chain "{{ 'a'$(printf '|e%.0s' $(seq 40000)) }}" "nested deeper than 128"
+hostile_case namespace_self "{% set ns=namespace(a=1) %}{% set ns.self=ns %}{{ ns }}" \
+  "a namespace cannot hold a namespace"
+hostile_case nested_range \
+  "{% for i in range(1000000) %}{% for j in range(1000000) %}{% endfor %}{% endfor %}" \
+  "range() of 1000000 items"
+hostile_case nested_loops \
+  "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}" \
+  "loop iterations"
+echo "user text and hostile templates: $fail failures"
 [ "$fail" -eq 0 ] || exit 1
 
 command -v node >/dev/null || skip_or_fail "node is not installed; cannot compare with @huggingface/jinja"
