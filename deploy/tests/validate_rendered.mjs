@@ -305,6 +305,8 @@ async function check(file) {
       if (!np.spec.policyTypes.includes("Ingress")) problem(np, "must restrict ingress");
       const peers = np.spec.ingress.flatMap((r) => r.from ?? []);
       if (!peers.some((p) => p.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"] === values.networkPolicy.prometheus.namespace)) problem(np, "Prometheus cannot scrape");
+      const gw = values.networkPolicy.gateway ?? {};
+      if (gw.namespace && !peers.some((p) => p.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"] === gw.namespace)) problem(np, `the gateway namespace ${gw.namespace} is not admitted`);
     }
 
     // ServiceMonitor scrapes the metrics Service (both colours); PrometheusRule carries the alerts.
