@@ -42,6 +42,8 @@ void add_serve(CLI::App& app) {
               "becomes control tokens");
   add_setting(cmd, "api-key", c.api_keys, "API key required on /v1/* (repeatable)")->delimiter(',');
   add_setting(cmd, "api-key-file", c.api_key_file, "File with one API key per line");
+  add_setting(cmd, "glossary-dir", c.glossary_dir,
+              "Directory of glossary files <name>.<source>-<target>.tsv|csv (read at start)");
   add_setting(cmd, "log-requests", c.log_requests, "One JSON log line per request");
   add_engine_flags(cmd, e);
   add_setting(cmd, "test-startup-delay", c.test_startup_delay_s, "Tests only: delay loading")

@@ -16,6 +16,7 @@
 #include "base/version.h"
 #include "kernels/isa.h"
 #include "server/api_error.h"
+#include "server/api_keys.h"
 #include "server/http_listener.h"
 #include "server/server_context.h"
 
@@ -37,20 +38,6 @@ double since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-// Constant-time comparison of a presented key with each configured key.
-bool key_matches(const std::string& presented, const std::vector<std::string>& keys) {
-  bool ok = false;
-  for (const auto& k : keys) {
-    unsigned diff = presented.size() == k.size() ? 0u : 1u;
-    for (size_t i = 0; i < k.size(); ++i) {
-      const unsigned char a = i < presented.size() ? presented[i] : 0;
-      diff |= a ^ static_cast<unsigned char>(k[i]);
-    }
-    ok |= diff == 0;
-  }
-  return ok;
-}
-
 struct Route {
   const char* method;
   const char* path;
@@ -67,7 +54,27 @@ constexpr Route kRoutes[] = {
     {"POST", "/v1/chat/completions", true, handle_chat_completions},
     {"POST", "/v1/completions", true, handle_completions},
     {"POST", "/v1/translate", true, handle_translate},
+    {"POST", "/v2/translate", true, handle_deepl_translate},
+    {"GET", "/v2/languages", false, handle_deepl_languages},
+    {"POST", "/v2/languages", false, handle_deepl_languages},
+    {"GET", "/v2/usage", false, handle_deepl_usage},
+    {"POST", "/v2/usage", false, handle_deepl_usage},
+    {"GET", "/v2/glossaries", false, handle_deepl_glossaries},
+    {"POST", "/v2/glossaries", false, handle_deepl_glossaries},
+    {"GET", "/v2/glossaries/{id}", false, handle_deepl_glossaries},
+    {"DELETE", "/v2/glossaries/{id}", false, handle_deepl_glossaries},
+    {"GET", "/v2/glossary-language-pairs", false, handle_deepl_glossary_pairs},
+    {"POST", "/translate", true, handle_libretranslate_translate},
+    {"GET", "/languages", false, handle_libretranslate_languages},
+    {"POST", "/detect", false, handle_libretranslate_detect},
 };
+
+// "/v2/glossaries/{id}" matches "/v2/glossaries/acme.en-de" and ".../entries".
+bool path_matches(std::string_view pattern, std::string_view path) {
+  const size_t brace = pattern.find('{');
+  if (brace == std::string_view::npos) return pattern == path;
+  return path.size() > brace && path.substr(0, brace) == pattern.substr(0, brace);
+}
 
 }  // namespace
 
@@ -118,7 +125,7 @@ struct Server::Impl {
     const Route* route = nullptr;
     bool path_known = false;
     for (const auto& r : kRoutes) {
-      if (path == r.path) {
+      if (path_matches(r.path, path)) {
         path_known = true;
         if (method == r.method) route = &r;
       }
@@ -225,6 +232,8 @@ struct Server::Impl {
       ctx.translator = std::make_unique<translate::Translator>(
           *ctx.loaded->engine, ctx.loaded->tokenizer, ctx.chat_template, *ctx.translation_cache,
           ctx.model_name, translate::TranslatorConfig{ctx.config.max_segment_tokens, true});
+      ctx.documents =
+          std::make_unique<translate::DocumentTranslator>(*ctx.translator, ctx.glossaries);
       ctx.metrics->set_startup_phase("load", since(t_load));
       spdlog::info(R"({{"event":"model_loaded","model":"{}","seconds":{:.2f}}})",
                    json_escape(ctx.model_name), since(t_map));
@@ -307,6 +316,10 @@ struct Server::Impl {
 Server::Server(ServerConfig config) : impl_(std::make_unique<Impl>()) {
   validate_server_config(config);
   impl_->ctx.api_keys = load_api_keys(config);
+  impl_->ctx.glossaries = config.glossary_dir.empty()
+                              ? std::make_shared<const translate::GlossaryStore>()
+                              : std::make_shared<const translate::GlossaryStore>(
+                                    translate::GlossaryStore::load(config.glossary_dir));
   if (config.model_name.empty()) {
     config.model_name = std::filesystem::path(config.model_path).stem().string();
   }

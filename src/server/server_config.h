@@ -32,6 +32,7 @@ struct ServerConfig {
   int64_t translation_cache = 10000;  // --translation-cache: entries (0 = off)
   std::vector<std::string> api_keys;  // --api-key (repeatable) / DSINFER_API_KEY
   std::string api_key_file;           // --api-key-file: one key per line
+  std::string glossary_dir;           // --glossary-dir: <name>.<src>-<tgt>.tsv|csv files
   bool log_requests = true;           // --log-requests
   double test_startup_delay_s = 0;    // --test-startup-delay (tests only)
   bool test_hooks = false;            // --test-hooks: /debug routes (tests only)

@@ -13,7 +13,10 @@
 #include "metrics/server_metrics.h"
 #include "server/http_exchange.h"
 #include "server/server_config.h"
+#include "server/usage_ledger.h"
 #include "tokenizer/chat_template.h"
+#include "translate/document_translator.h"
+#include "translate/glossary.h"
 #include "translate/translation_cache.h"
 #include "translate/translator.h"
 
@@ -54,6 +57,10 @@ struct ServerContext {
   std::string model_name;
   std::unique_ptr<translate::TranslationCache> translation_cache;
   std::unique_ptr<translate::Translator> translator;
+  std::unique_ptr<translate::DocumentTranslator> documents;  // over `translator`
+  // Loaded from --glossary-dir before the model; never null.
+  std::shared_ptr<const translate::GlossaryStore> glossaries;
+  UsageLedger usage;  // characters translated per API key
 
   std::unique_ptr<metrics::ServerMetrics> metrics;
   StreamRegistry streams;
@@ -75,6 +82,14 @@ void handle_models(ServerContext& ctx, const std::shared_ptr<Exchange>& ex);
 void handle_chat_completions(ServerContext& ctx, const std::shared_ptr<Exchange>& ex);
 void handle_completions(ServerContext& ctx, const std::shared_ptr<Exchange>& ex);
 void handle_translate(ServerContext& ctx, const std::shared_ptr<Exchange>& ex);
+void handle_deepl_translate(ServerContext& ctx, const std::shared_ptr<Exchange>& ex);
+void handle_deepl_languages(ServerContext& ctx, const std::shared_ptr<Exchange>& ex);
+void handle_deepl_usage(ServerContext& ctx, const std::shared_ptr<Exchange>& ex);
+void handle_deepl_glossaries(ServerContext& ctx, const std::shared_ptr<Exchange>& ex);
+void handle_deepl_glossary_pairs(ServerContext& ctx, const std::shared_ptr<Exchange>& ex);
+void handle_libretranslate_translate(ServerContext& ctx, const std::shared_ptr<Exchange>& ex);
+void handle_libretranslate_languages(ServerContext& ctx, const std::shared_ptr<Exchange>& ex);
+void handle_libretranslate_detect(ServerContext& ctx, const std::shared_ptr<Exchange>& ex);
 void handle_debug_block_engine(ServerContext& ctx, const std::shared_ptr<Exchange>& ex);
 
 }  // namespace dsinfer::server

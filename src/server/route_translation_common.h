@@ -1,0 +1,46 @@
+// What the three translation APIs (dsinfer /v1/translate, DeepL /v2/translate, LibreTranslate
+// /translate) share on the HTTP side: one path from a parsed request to the translation core,
+// each API's error shape, usage recorded for logs and metrics.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "server/http_exchange.h"
+#include "server/json_fields.h"
+#include "translate/document_translator.h"
+
+namespace dsinfer::server {
+
+struct ServerContext;
+
+enum class TranslationApi { kDsinfer, kDeepl, kLibreTranslate };
+
+// The error body of `api` for `status`: OpenAI-style {"error": {...}} (kDsinfer, naming `field`),
+// {"message": ...} (kDeepl), {"error": "..."} (kLibreTranslate).
+std::string translation_error_body(TranslationApi api, int status, const std::string& message,
+                                   const std::string& field = "");
+
+// Answers `ex` with an error of `api` (a 429 carries Retry-After).
+void answer_translation_error(Exchange& ex, TranslationApi api, int status,
+                              const std::string& message, const std::string& field = "");
+
+std::string dump_json(const Json& j);
+
+// Per-segment options every API shares (the engine deadline from --request-timeout).
+translate::TranslateOptions translation_options(const ServerContext& ctx);
+
+// Token counts and cache hits of a finished translation, for the request log and metrics.
+void record_translation_usage(Exchange& ex, const translate::TranslationUsage& usage);
+
+// Prepares the job (parsing, detection, glossary: errors answered in `api`'s shape, 400 naming
+// the field) and submits it. Refusals (429 with Retry-After) are answered in `api`'s shape; a
+// client that leaves cancels the job (499). `callbacks` answer the exchange on success.
+void submit_document(ServerContext& ctx, const std::shared_ptr<Exchange>& ex,
+                     const translate::DocumentTask& task, std::vector<std::string> texts,
+                     const translate::TranslateOptions& options,
+                     translate::DocumentCallbacks callbacks, TranslationApi api,
+                     bool stream = false);
+
+}  // namespace dsinfer::server
