@@ -280,6 +280,11 @@ async function check(file) {
         }
       }
       if (a.cpu.enabled && !s.spec.triggers.some((t) => t.type === "cpu")) problem(s, "no cpu trigger");
+      if (a.keda.saturation?.enabled) {
+        const q = s.spec.triggers.find((t) => t.name === "queue"), kv = s.spec.triggers.find((t) => t.name === "kv-usage");
+        if (!q?.metadata.query.includes("inference_requests_waiting") || q.metricType !== "AverageValue") problem(s, "queue trigger must be AverageValue of inference_requests_waiting");
+        if (!kv?.metadata.query.includes("inference_kv_cache_usage_ratio") || kv.metricType !== "Value") problem(s, "kv-usage trigger must be the Value of inference_kv_cache_usage_ratio");
+      }
     }
 
     if (queriesPath) {
