@@ -14,9 +14,11 @@ chart="$src/deploy/helm/dsinfer"
 tmp=$(mktemp -d "${DSINFER_TEST_TMP:-/tmp}/plan_values.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 quiet() { grep -v 'found symbolic link in path' || true; }
-curve="$src/deploy/plan/capacity-tiny-qwen2.json"
+# the measured 1.5B replica and its plans (docs/planning.md, "The study")
+curve="$src/bench/results/capacity/r1q-1.5b-q4_k.json"
+plans="$src/deploy/plan/r1q-1.5b-q4_k"
 
-"$bin" plan --curve "$curve" --trace ramp:peak=60,base=5,hours=1 --plan "$src/deploy/plan/core-spot.yaml" \
+"$bin" plan --curve "$curve" --trace ramp:peak=1,base=0.1,hours=1 --plan "$plans/core-spot-aws.yaml" \
   --emit-values "$tmp/values.yaml" > "$tmp/out.txt"
 grep -q 'total cost' "$tmp/out.txt" || { cat "$tmp/out.txt"; echo "FAIL: no summary"; exit 1; }
 "$HELM" lint --strict "$chart" -f "$tmp/values.yaml" 2> >(quiet >&2) | grep -v '^$'
@@ -33,14 +35,14 @@ core=$(hpa core); edge=$(hpa edge)
 expect "$core" 'minReplicas: 3' core; expect "$core" 'maxReplicas: 8' core
 expect "$edge" 'minReplicas: 1' edge; expect "$edge" 'maxReplicas: 40' edge
 expect "$core" 'averageUtilization: 70' core
-expect "$core" 'averageValue: 500m' core
+expect "$core" 'averageValue: 20000m' core
 expect "$core" 'stabilizationWindowSeconds: 300' core
 expect "$edge" 'type: Percent' edge
 # the spot pool tolerates the spot taint
 grep -q 'dsinfer.io/spot' "$tmp/rendered.yaml" || { echo "FAIL: no spot toleration"; exit 1; }
 
 # a plan the chart cannot express is refused with a message, not rendered
-if "$bin" plan --curve "$curve" --trace ramp:hours=1 --plan "$src/deploy/plan/queue.yaml" \
+if "$bin" plan --curve "$curve" --trace ramp:peak=1,base=0.1,hours=1 --plan "$plans/queue.yaml" \
   --emit-values "$tmp/q.yaml" > "$tmp/err.txt" 2>&1; then
   echo "FAIL: queue plan emitted values"; exit 1
 fi

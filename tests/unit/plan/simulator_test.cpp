@@ -6,6 +6,7 @@
 #include "plan/capacity_model.h"
 #include "plan/plan_report.h"
 #include "plan/simulator.h"
+#include "support/fixtures.h"
 
 namespace dsinfer::plan {
 namespace {
@@ -106,6 +107,18 @@ TEST(CapacityModel, RefusesLevelsTheTranslationCacheAnswered) {
   EXPECT_THROW(CapacityModel::from_json(curve(R"({"kind":"jsonl"})", true), "j"), Error);
   // repeats asked for on purpose: the hit rate is part of the modelled traffic
   EXPECT_NO_THROW(CapacityModel::from_json(curve(R"({"repeat_share":0.7})", true), "r"));
+}
+
+// The tiny-model curve the first planning study used (a 1-thread server on a loaded 2-core
+// machine, docs/planning.md): kept as a real bench-sweep file the parser must read.
+TEST(CapacityModel, ReadsTheTinyModelFixtureCurve) {
+  const auto curve =
+      CapacityModel::load(test::source_dir() + "/tests/unit/plan/capacity-tiny-qwen2.json");
+  EXPECT_EQ(curve.points().size(), 5u);  // levels past the highest throughput are overload
+  EXPECT_NEAR(curve.max_rps(), 27.9, 0.1);
+  EXPECT_TRUE(curve.has_cpu());
+  EXPECT_EQ(curve.slo_target_s(), 0.5);
+  EXPECT_NEAR(curve.at(8).p95_s, 0.252, 0.01);  // the noisy faster 8 req/s level is raised
 }
 
 TEST(CapacityModel, LatencyNeverFallsWithLoad) {
