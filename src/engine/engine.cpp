@@ -183,6 +183,22 @@ void Engine::take_inbox(std::unique_lock<std::mutex>& lock) {
 }
 
 void Engine::run() {
+  // NOTE: a failure that step() could not pin on one sequence (planning, allocation). The thread
+  // must survive it: every sequence in flight fails with a 500-class error and the engine goes
+  // on serving new requests.
+  const auto recover_step_failure = [this](const std::string& what) {
+    const std::string message = "internal error in an engine step: " + what;
+    spdlog::error("{}; failing {} requests", message, sequences_.size());
+    std::vector<Sequence*> all;
+    for (auto& [id, seq] : sequences_) all.push_back(seq.get());
+    for (Sequence* seq : all) {
+      try {
+        fail_sequence(*seq, ErrorKind::kInternal, message);
+      } catch (const std::exception& e) {
+        spdlog::error("request {}: cannot fail it cleanly: {}", seq->id, e.what());
+      }
+    }
+  };
   std::unique_lock lock(mu_);
   while (true) {
     cv_.wait(lock, [this] {
@@ -191,7 +207,16 @@ void Engine::run() {
     if (stop_) break;
     take_inbox(lock);
     lock.unlock();
-    step();
+    try {
+      step();
+    } catch (const std::exception& e) {
+      // NOTE: a failure that step() could not pin on one sequence (planning, allocation). The
+      // thread must survive: every sequence fails with a 500-class error, the KV cache starts
+      // over, and the engine serves the next requests.
+      recover_step_failure(e.what());
+    } catch (...) {
+      recover_step_failure("unknown exception");
+    }
     // Stats first, then events: whoever receives a final event sees its blocks freed in stats().
     publish_stats(Clock::now());
     flush_events();
@@ -247,12 +272,21 @@ void Engine::step() {
     bs.block_table = c.seq->block_table;
     batch.sequences.push_back(std::move(bs));
   }
+  // The forward pass threw: every sequence of the batch fails; the engine goes on.
+  const auto fail_batch = [&](ErrorKind kind, const std::string& what) {
+    spdlog::error("forward pass over {} sequences failed: {}", plan.chunks.size(), what);
+    for (const auto& c : plan.chunks) fail_sequence(*c.seq, kind, "forward pass failed: " + what);
+  };
   model::Logits logits;
   try {
     logits = model_.forward(batch);
-  } catch (const Error& e) {
-    spdlog::error("forward pass over {} sequences failed: {}", plan.chunks.size(), e.what());
-    for (const auto& c : plan.chunks) fail_sequence(*c.seq, e.kind(), e.what());
+  } catch (const std::exception& e) {
+    // Error keeps its kind; anything else (bad_alloc, a kernel's logic_error) is internal.
+    const auto* err = dynamic_cast<const Error*>(&e);
+    fail_batch(err != nullptr ? err->kind() : ErrorKind::kInternal, e.what());
+    return;
+  } catch (...) {
+    fail_batch(ErrorKind::kInternal, "unknown exception");
     return;
   }
   const auto now = Clock::now();
@@ -279,10 +313,21 @@ void Engine::process_logits(const StepPlan& plan, const model::Logits& logits,
       continue;
     }
     const int64_t row = logits.first_row[i] + logits.row_count[i] - 1;
-    const TokenId token = seq.sampler.sample(
-        std::span<const float>(logits.row(row), static_cast<size_t>(logits.n_vocab)));
-    ++generated;
-    on_token(seq, token, now);
+    // One sequence's failure (no finite logit, a token the tokenizer cannot decode, bad_alloc)
+    // ends that sequence alone.
+    try {
+      const TokenId token = seq.sampler.sample(
+          std::span<const float>(logits.row(row), static_cast<size_t>(logits.n_vocab)));
+      if (token < 0 || token >= n_vocab_) {
+        fail(ErrorKind::kInternal, "sampled token {} outside the vocabulary [0, {})", token,
+             n_vocab_);
+      }
+      ++generated;
+      on_token(seq, token, now);
+    } catch (const std::exception& e) {
+      spdlog::error("request {}: sampling or decoding failed: {}", seq.id, e.what());
+      fail_sequence(seq, ErrorKind::kInternal, fmt::format("internal error: {}", e.what()));
+    }
   }
   counters_.generated_tokens += generated;
   token_rate_.add(now, generated);

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "base/cpu_quota.h"
+#include "base/error.h"
 #include "engine/tokenizer_codec.h"
 
 namespace dsinfer::engine {
@@ -27,6 +28,12 @@ std::unique_ptr<LoadedEngine> load_engine(const std::string& model_path, const E
   options.kv_blocks = out->sizing.block_count;
   options.ctx_size = out->sizing.ctx_size;
   out->model = model::load_model(out->file, options, *out->pool);
+  // Every sampled id must be a token the tokenizer can decode (and every token a row).
+  if (out->model->info().n_vocab != out->tokenizer->n_vocab()) {
+    fail(ErrorKind::kBadFile,
+         "{}: the model's output has {} rows but its tokenizer has {} tokens; they must match",
+         model_path, out->model->info().n_vocab, out->tokenizer->n_vocab());
+  }
   spdlog::info(
       "engine: {} ({}), ctx-size {} tokens, KV pool {} blocks x {} tokens = {} MiB "
       "({} bytes/token), {} threads, max-batched-tokens {}, max-running {}, prefix cache {}",

@@ -107,12 +107,37 @@ void Sampler::apply_penalties(std::vector<float>& logits) const {
   }
 }
 
+// NOTE: non-finite logits get a defined meaning before any comparison (a NaN would break the
+// sort's ordering): NaN is never sampled (as -inf); +inf beats every finite logit, so when some
+// are +inf only those remain, as equals. A row with no finite or +inf logit is an error.
+namespace {
+void sanitize(std::vector<float>& logits) {
+  const float neg_inf = -std::numeric_limits<float>::infinity();
+  bool any_pos_inf = false;
+  bool any_usable = false;
+  for (float& l : logits) {
+    if (std::isnan(l)) l = neg_inf;
+    any_pos_inf = any_pos_inf || (std::isinf(l) && l > 0);
+    any_usable = any_usable || l > neg_inf;
+  }
+  if (!any_usable) {
+    fail(ErrorKind::kInternal, "sampler: the logits row has no finite value (NaN or -inf only)");
+  }
+  if (any_pos_inf) {
+    for (float& l : logits) l = std::isinf(l) && l > 0 ? 0.0f : neg_inf;
+  }
+}
+}  // namespace
+
 TokenId Sampler::sample(std::span<const float> logits_in) {
   if (logits_in.empty()) fail(ErrorKind::kInternal, "sampler: empty logits row");
   std::span<const float> logits = logits_in;
-  if (has_penalties()) {
+  const bool finite =
+      std::all_of(logits_in.begin(), logits_in.end(), [](float l) { return std::isfinite(l); });
+  if (has_penalties() || !finite) {
     scratch_.assign(logits_in.begin(), logits_in.end());
-    apply_penalties(scratch_);
+    if (has_penalties()) apply_penalties(scratch_);
+    if (!finite) sanitize(scratch_);
     logits = scratch_;
   }
   const auto n = static_cast<TokenId>(logits.size());

@@ -39,6 +39,8 @@ class FakeModel : public model::Model {
   // Called on the engine thread at the start of every forward (tests use it to cancel, block or
   // throw at a precise point).
   std::function<void(const model::Batch&)> on_forward;
+  // Called on the engine thread with the logits of every forward before they are returned.
+  std::function<void(model::Logits&)> on_logits;
 
   model::Logits forward(const model::Batch& batch) override {
     if (on_forward) on_forward(batch);
@@ -63,6 +65,7 @@ class FakeModel : public model::Model {
       for (int64_t p = first; p < end; ++p) append_row(s.block_table, p, out.data);
       out.row_count.push_back(end - first);
     }
+    if (on_logits) on_logits(out);
     return out;
   }
 
@@ -103,10 +106,12 @@ class FakeModel : public model::Model {
   std::vector<Slot> kv_;
 };
 
-// Token t decodes to the letter 'a' + t % 26; `eog` ends generation; encode maps letters back.
+// Token t decodes to the letter 'a' + t % 26; `eog` ends generation; encode maps letters back;
+// decoding `undecodable` throws (as a real tokenizer does for an id it does not have).
 class FakeCodec : public TextCodec {
  public:
-  explicit FakeCodec(TokenId eog = -1) : eog_(eog) {}
+  explicit FakeCodec(TokenId eog = -1, TokenId undecodable = -1)
+      : eog_(eog), undecodable_(undecodable) {}
   std::vector<TokenId> encode(const std::string& text, std::optional<bool> add_bos,
                               bool /*parse_special*/) const override {
     std::vector<TokenId> out;
@@ -117,16 +122,20 @@ class FakeCodec : public TextCodec {
   bool is_end_of_generation(TokenId token) const override { return token == eog_; }
   std::unique_ptr<PieceDecoder> make_decoder() const override {
     struct Decoder : PieceDecoder {
+      explicit Decoder(TokenId bad) : undecodable(bad) {}
       std::string push(TokenId t) override {
+        if (t == undecodable) fail(ErrorKind::kInvalidInput, "fake codec: cannot decode {}", t);
         return std::string(1, static_cast<char>('a' + t % 26));
       }
       std::string flush() override { return {}; }
+      TokenId undecodable;
     };
-    return std::make_unique<Decoder>();
+    return std::make_unique<Decoder>(undecodable_);
   }
 
  private:
   TokenId eog_;
+  TokenId undecodable_;
 };
 
 }  // namespace dsinfer::engine::test
