@@ -13,8 +13,11 @@ import { unknownFields } from "./known_fields.mjs";
 
 const argv = process.argv.slice(2);
 const mutantMode = argv[0] === "--mutants";
+// --schema-only FILE...: schemas, unknown fields and removed APIs only (example manifests such as
+// deploy/examples/*.yaml, which are not chart renderings).
+const schemaOnly = argv[0] === "--schema-only";
 const [renderedPath, chartDir, valuesPath, queriesPath] = mutantMode ? [null, argv[1], null, null] : argv;
-if (!chartDir || (!mutantMode && !renderedPath)) {
+if (!schemaOnly && (!chartDir || (!mutantMode && !renderedPath))) {
   console.error("usage: node validate_rendered.mjs RENDERED.yaml CHART_DIR [VALUES.yaml [OUT_QUERIES.yaml]] | --mutants CHART_DIR FILE...");
   process.exit(2);
 }
@@ -28,7 +31,7 @@ function merge(base, over) {
   for (const [k, v] of Object.entries(over)) out[k] = k in out ? merge(out[k], v) : v;
   return out;
 }
-let values = parse(fs.readFileSync(path.join(chartDir, "values.yaml"), "utf8"));
+let values = schemaOnly ? {} : parse(fs.readFileSync(path.join(chartDir, "values.yaml"), "utf8"));
 if (valuesPath) values = merge(values, parse(fs.readFileSync(valuesPath, "utf8")) ?? {});
 
 // ---- API versions: removed ones are refused (they would fail on any current cluster).
@@ -60,6 +63,7 @@ async function check(file) {
     const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["", apiVersion];
     if (group === "monitoring.coreos.com") return `@kubernetes-models/prometheus-operator/${apiVersion}/${kind}`;
     if (group === "keda.sh") return `@kubernetes-models/keda/${apiVersion}/${kind}`;
+    if (group === "karpenter.sh" || group === "karpenter.k8s.aws") return `@kubernetes-models/karpenter/${apiVersion}/${kind}`;
     return group ? `kubernetes-models/${group}/${version}/${kind}` : `kubernetes-models/${version}/${kind}`;
   }
   for (const obj of objects) {
@@ -81,6 +85,7 @@ async function check(file) {
   }
 
   // ---- Wiring (a malformed object must produce a finding, not a crash).
+  if (schemaOnly) return objects;
   try {
     const byKind = (k) => objects.filter((o) => o.kind === k);
     const matches = (selector, labels) => Object.entries(selector ?? {}).every(([k, v]) => labels?.[k] === v);
@@ -331,6 +336,15 @@ async function check(file) {
   return objects;
 }
 
+if (schemaOnly) {
+  let bad = 0;
+  for (const file of argv.slice(1)) {
+    const objs = await check(file);
+    if (problems.length) { console.error(`FAIL ${file}:\n  ${problems.join("\n  ")}`); bad++; }
+    else console.log(`ok ${path.basename(file)}: ${objs.map((o) => `${o.apiVersion} ${o.kind}`).join(", ")} valid, no unknown fields`);
+  }
+  process.exit(bad ? 1 : 0);
+}
 if (mutantMode) {
   let missed = 0;
   for (const file of argv.slice(2)) {

@@ -42,6 +42,13 @@ for release in dsinfer prod "r53-$(printf 'y%.0s' $(seq 1 49))" dsinfer-translat
 done
 echo "names: 4 release names (up to 53 characters) x both colours render distinct, suffix-preserving names"
 
+# Example manifests (deploy/examples/): schema-valid, and a broken one is caught.
+node "$src/deploy/tests/validate_rendered.mjs" --schema-only "$src"/deploy/examples/*.yaml
+sed 's/operator: In, values: \[spot\]/operator: Among, values: [spot]/' "$src/deploy/examples/karpenter-spot-nodepool.yaml" > "$tmp/bad-nodepool.yaml"
+if node "$src/deploy/tests/validate_rendered.mjs" --schema-only "$tmp/bad-nodepool.yaml" > /dev/null 2>&1; then
+  echo "FAIL: a NodePool with an unknown operator passed"; exit 1
+fi
+
 # The packaged chart (what a registry serves) carries deploy/monitoring through the link.
 "$HELM" package "$chart" -d "$tmp/pkg" 2> >(quiet >&2) > /dev/null
 tar tzf "$tmp"/pkg/dsinfer-*.tgz > "$tmp/pkg/list"
