@@ -1,6 +1,7 @@
 // Allocation policy over the model's KV block pool: which block ids a sequence gets, reference
-// counts, and the prefix cache (full blocks keyed by a chain hash of every token up to and
-// including the block; unused cached blocks count as free and are evicted least recently used).
+// counts, and the prefix cache (full blocks keyed by a keyed 128-bit chain hash of every token up
+// to and including the block, see block_hash.h; a hit verifies the whole prefix; unused cached
+// blocks count as free and are evicted least recently used).
 #pragma once
 
 #include <cstdint>
@@ -10,20 +11,19 @@
 #include <unordered_map>
 #include <vector>
 
+#include "engine/block_hash.h"
 #include "engine/request.h"
 
 namespace dsinfer::engine {
-
-// Chain hash of one full block: hash(parent block's hash, the block's tokens). The parent of the
-// first block is kRootBlockHash.
-inline constexpr uint64_t kRootBlockHash = 0x6a09e667f3bcc908ULL;
-uint64_t block_chain_hash(uint64_t parent, std::span<const TokenId> block_tokens);
 
 // Not thread-safe: owned by the engine thread.
 class KvBlockAllocator {
  public:
   // Throws Error(kInvalidInput) when block_count < 1 or block_size < 1.
   KvBlockAllocator(int64_t block_count, int64_t block_size, bool prefix_cache);
+
+  // The chain hash of this cache (its key is drawn at construction).
+  const BlockHasher& hasher() const { return hasher_; }
 
   int64_t block_count() const { return static_cast<int64_t>(blocks_.size()); }
   int64_t block_size() const { return block_size_; }
@@ -45,22 +45,33 @@ class KvBlockAllocator {
   void release_all(std::vector<int32_t>& table);
 
   // Longest run of cached blocks matching `hashes` from the start, verified against `tokens`
-  // (the sequence's tokens; block i covers tokens [i*bs, (i+1)*bs)). Does not take references.
-  std::vector<int32_t> match_prefix(std::span<const uint64_t> hashes,
+  // (the sequence's tokens; block i covers tokens [i*bs, (i+1)*bs)): block i hits only when its
+  // tokens are equal and it was computed right after the block matched at i - 1 (the exact cache
+  // entry), so a hit's whole prefix equals the request's, whatever the hashes. Does not take
+  // references.
+  std::vector<int32_t> match_prefix(std::span<const BlockHash> hashes,
                                     std::span<const TokenId> tokens) const;
   // Takes a reference on a cached block returned by match_prefix (removing it from the LRU list).
   void acquire_cached(int32_t block);
-  // Records that `block` (referenced, full, its KV computed) holds `tokens` with chain `hash`.
-  // No-op when prefix caching is off or another block already holds that hash.
-  void register_full_block(int32_t block, uint64_t hash, std::span<const TokenId> tokens);
+  // Records that `block` (referenced, full, its KV computed) holds `tokens` with chain `hash`,
+  // computed right after block `parent` (-1 for a sequence's first block). No-op when prefix
+  // caching is off, when `parent` is not a cached block (the chain cannot be verified), or when
+  // an equal entry (same hash, tokens and parent) exists; an entry with the same hash but another
+  // prefix is replaced.
+  void register_full_block(int32_t block, const BlockHash& hash, std::span<const TokenId> tokens,
+                           int32_t parent);
+  // Forgets every reference and cached block (recovery after an engine failure).
+  void reset();
 
   int32_t ref_count(int32_t block) const { return blocks_.at(block).refs; }
 
  private:
   struct BlockState {
     int32_t refs = 0;
-    std::optional<uint64_t> hash;
-    std::vector<TokenId> tokens;          // only for cached blocks (collision check)
+    std::optional<BlockHash> hash;        // set while cached
+    uint64_t serial = 0;                  // cached: unique id of this cache entry (never reused)
+    uint64_t parent_serial = 0;           // cached: the entry computed before it (0: none)
+    std::vector<TokenId> tokens;          // cached: the block's tokens (verified on a hit)
     std::list<int32_t>::iterator lru_it;  // valid while in lru_
   };
   void check_block(int32_t block) const;
@@ -71,7 +82,9 @@ class KvBlockAllocator {
   std::vector<BlockState> blocks_;
   std::vector<int32_t> clean_;  // stack; lowest ids handed out first
   std::list<int32_t> lru_;      // unreferenced cached blocks, least recently used first
-  std::unordered_map<uint64_t, int32_t> by_hash_;
+  std::unordered_map<BlockHash, int32_t, BlockHashKeyHasher> by_hash_;
+  uint64_t next_serial_ = 1;
+  BlockHasher hasher_;
 };
 
 }  // namespace dsinfer::engine

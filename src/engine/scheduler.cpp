@@ -85,7 +85,7 @@ bool Scheduler::try_admit(Sequence* seq, StepPlan& plan, int64_t& budget) {
   const int64_t max_cached_blocks = (seq->num_tokens() - 1) / bs;
   std::vector<int32_t> cached;
   if (allocator_.prefix_cache_enabled() && max_cached_blocks > 0) {
-    const auto& hashes = seq->block_hashes_upto(max_cached_blocks, bs);
+    const auto& hashes = seq->block_hashes_upto(max_cached_blocks, bs, allocator_.hasher());
     cached = allocator_.match_prefix(
         std::span(hashes).first(static_cast<size_t>(max_cached_blocks)), seq->tokens);
   }
@@ -164,11 +164,12 @@ void Scheduler::complete(const StepPlan& plan) {
     seq->num_computed = chunk.start + chunk.count;
     const int64_t full = seq->num_computed / bs;
     if (!allocator_.prefix_cache_enabled() || full <= seq->num_registered) continue;
-    const auto& hashes = seq->block_hashes_upto(full, bs);
+    const auto& hashes = seq->block_hashes_upto(full, bs, allocator_.hasher());
     for (int64_t i = seq->num_registered; i < full; ++i) {
       std::span<const TokenId> block(seq->tokens.data() + i * bs, static_cast<size_t>(bs));
+      const int32_t parent = i == 0 ? -1 : seq->block_table[static_cast<size_t>(i - 1)];
       allocator_.register_full_block(seq->block_table[static_cast<size_t>(i)],
-                                     hashes[static_cast<size_t>(i)], block);
+                                     hashes[static_cast<size_t>(i)], block, parent);
     }
     seq->num_registered = full;
   }

@@ -21,13 +21,14 @@ Sequence::Sequence(RequestId id_in, uint64_t arrival_in, Request request_in, Sam
   sampler.add_prompt_tokens(tokens);
 }
 
-const std::vector<uint64_t>& Sequence::block_hashes_upto(int64_t n_blocks, int64_t block_size) {
+const std::vector<BlockHash>& Sequence::block_hashes_upto(int64_t n_blocks, int64_t block_size,
+                                                          const BlockHasher& hasher) {
   while (static_cast<int64_t>(block_hashes.size()) < n_blocks) {
     const size_t i = block_hashes.size();
-    const uint64_t parent = i == 0 ? kRootBlockHash : block_hashes[i - 1];
+    const BlockHash parent = i == 0 ? hasher.root() : block_hashes[i - 1];
     std::span<const TokenId> block(tokens.data() + i * static_cast<size_t>(block_size),
                                    static_cast<size_t>(block_size));
-    block_hashes.push_back(block_chain_hash(parent, block));
+    block_hashes.push_back(hasher.chain(parent, block));
   }
   return block_hashes;
 }

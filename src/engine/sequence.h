@@ -7,6 +7,7 @@
 #include <optional>
 #include <vector>
 
+#include "engine/block_hash.h"
 #include "engine/request.h"
 #include "engine/sampler.h"
 #include "engine/stop_checker.h"
@@ -25,7 +26,8 @@ struct Sequence {
   bool caught_up() const { return num_computed == num_tokens(); }
 
   // Chain hashes of the first `n_blocks` full blocks of `tokens` (computed once, cached).
-  const std::vector<uint64_t>& block_hashes_upto(int64_t n_blocks, int64_t block_size);
+  const std::vector<BlockHash>& block_hashes_upto(int64_t n_blocks, int64_t block_size,
+                                                  const BlockHasher& hasher);
 
   RequestId id;
   uint64_t arrival;  // submission order (FCFS tie-break; kept across preemption)
@@ -41,7 +43,7 @@ struct Sequence {
   int64_t num_computed = 0;    // tokens whose KV is stored in `block_table`
   int64_t num_registered = 0;  // leading full blocks already offered to the prefix cache
   std::vector<int32_t> block_table;
-  std::vector<uint64_t> block_hashes;
+  std::vector<BlockHash> block_hashes;
 
   SequenceState state = SequenceState::kWaiting;
   bool admitted_once = false;

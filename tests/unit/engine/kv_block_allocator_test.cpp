@@ -15,11 +15,12 @@ std::vector<TokenId> seq_tokens(int n, int base) {
   return t;
 }
 
-std::vector<uint64_t> hashes_of(const std::vector<TokenId>& t, int64_t bs) {
-  std::vector<uint64_t> h;
-  uint64_t parent = kRootBlockHash;
+std::vector<BlockHash> hashes_of(const std::vector<TokenId>& t, int64_t bs) {
+  static const BlockHasher hasher;
+  std::vector<BlockHash> h;
+  BlockHash parent = hasher.root();
   for (size_t i = 0; i + bs <= t.size(); i += bs) {
-    parent = block_chain_hash(parent, std::span(t).subspan(i, bs));
+    parent = hasher.chain(parent, std::span(t).subspan(i, bs));
     h.push_back(parent);
   }
   return h;
@@ -43,8 +44,8 @@ TEST(KvBlockAllocator, PrefixMatchAndSharing) {
   const auto h = hashes_of(tokens, bs);
   std::vector<int32_t> table;
   for (int i = 0; i < 3; ++i) table.push_back(*a.allocate());
-  a.register_full_block(table[0], h[0], std::span(tokens).subspan(0, 4));
-  a.register_full_block(table[1], h[1], std::span(tokens).subspan(4, 4));
+  a.register_full_block(table[0], h[0], std::span(tokens).subspan(0, 4), -1);
+  a.register_full_block(table[1], h[1], std::span(tokens).subspan(4, 4), table[0]);
   auto match = a.match_prefix(h, tokens);
   ASSERT_EQ(match.size(), 2u);
   EXPECT_EQ(match[0], table[0]);
@@ -74,7 +75,7 @@ TEST(KvBlockAllocator, DisabledCacheNeverMatches) {
   KvBlockAllocator a(4, 4, false);
   const auto tokens = seq_tokens(8, 0);
   auto b = *a.allocate();
-  a.register_full_block(b, hashes_of(tokens, 4)[0], std::span(tokens).subspan(0, 4));
+  a.register_full_block(b, hashes_of(tokens, 4)[0], std::span(tokens).subspan(0, 4), -1);
   EXPECT_EQ(a.cached_count(), 0);
   EXPECT_TRUE(a.match_prefix(hashes_of(tokens, 4), tokens).empty());
 }
