@@ -87,10 +87,11 @@ void bm_matmul(benchmark::State& state, DType type, Isa isa, Shape shape, int64_
                int threads, bool packed) {
   const auto weights = random_weights(type, shape.n_in, shape.n_out);
   ThreadPool pool(threads);
+  dsinfer::kernels::ExecContext ctx(pool);
   WeightView w{type, weights.data(), shape.n_in, shape.n_out, 0};
   dsinfer::kernels::PackedWeight repacked;
   if (packed) {
-    repacked = dsinfer::kernels::pack_rows8(w, pool);
+    repacked = dsinfer::kernels::pack_rows8(w, ctx);
     w = repacked.view();
   }
   std::vector<float> x(static_cast<size_t>(n_rows * shape.n_in));
@@ -100,7 +101,7 @@ void bm_matmul(benchmark::State& state, DType type, Isa isa, Shape shape, int64_
   std::vector<float> y(static_cast<size_t>(n_rows * shape.n_out));
   for (auto _ : state) {
     dsinfer::kernels::matmul_with_isa(isa, w, x.data(), shape.n_in, n_rows, y.data(), shape.n_out,
-                                      pool);
+                                      ctx);
     benchmark::DoNotOptimize(y.data());
     benchmark::ClobberMemory();
   }
@@ -113,9 +114,7 @@ void bm_matmul(benchmark::State& state, DType type, Isa isa, Shape shape, int64_
 }
 
 void register_all() {
-  const DType types[] = {DType::kQ8_0, DType::kQ4_K, DType::kQ6_K, DType::kQ5_K,
-                         DType::kQ4_0, DType::kQ4_1, DType::kQ5_0, DType::kQ5_1,
-                         DType::kF16,  DType::kBF16, DType::kF32};
+  const std::vector<DType> types = dsinfer::kernels::matmul_types();  // kernels/weight_types.h
   for (Isa isa : dsinfer::kernels::available_isas()) {
     for (DType type : types) {
       // Types with an 8-row layout also in it, as the model repacks them ("Q4_K.x8").

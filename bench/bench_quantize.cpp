@@ -53,13 +53,21 @@ BENCHMARK(BM_Act<BlockQ8_K, quantize_act_q8_k_scalar, 256>)
     ->Arg(1536)
     ->Arg(4096);
 
-constexpr DType kTypes[] = {DType::kF16,  DType::kBF16, DType::kQ8_0, DType::kQ4_0, DType::kQ4_1,
-                            DType::kQ5_0, DType::kQ5_1, DType::kQ2_K, DType::kQ3_K, DType::kQ4_K,
-                            DType::kQ5_K, DType::kQ6_K, DType::kQ8_K};
+// Every type dsinfer writes (its row in tensor/dtype.cpp has a quantiser), but plain F32.
+const std::vector<DType>& bench_types() {
+  static const std::vector<DType> types = [] {
+    std::vector<DType> out;
+    for (const DTypeInfo& t : dtype_table()) {
+      if (t.quantizable() && t.type != DType::kF32) out.push_back(t.type);
+    }
+    return out;
+  }();
+  return types;
+}
 
-// Dequantisation of a 256 Ki-element buffer; argument = index into kTypes.
+// Dequantisation of a 256 Ki-element buffer; argument = index into bench_types().
 void BM_Dequantize(benchmark::State& state) {
-  const DType type = kTypes[state.range(0)];
+  const DType type = bench_types()[static_cast<size_t>(state.range(0))];
   const int64_t n = 256 * 1024;
   const std::vector<float> x = random_floats(n);
   std::vector<uint8_t> q(row_bytes(dtype_info(type), n));
@@ -76,7 +84,7 @@ void BM_Dequantize(benchmark::State& state) {
 
 // Model-file quantisation (the reference rules, with the K-type scale searches).
 void BM_Quantize(benchmark::State& state) {
-  const DType type = kTypes[state.range(0)];
+  const DType type = bench_types()[static_cast<size_t>(state.range(0))];
   const int64_t n = 256 * 256;
   const std::vector<float> x = random_floats(n);
   std::vector<uint8_t> q(row_bytes(dtype_info(type), n));
@@ -89,8 +97,12 @@ void BM_Quantize(benchmark::State& state) {
   state.SetLabel(dtype_name(type));
 }
 
-BENCHMARK(BM_Dequantize)->Name("Dequantize")->DenseRange(0, std::size(kTypes) - 1);
-BENCHMARK(BM_Quantize)->Name("Quantize")->DenseRange(0, std::size(kTypes) - 1);
+BENCHMARK(BM_Dequantize)
+    ->Name("Dequantize")
+    ->DenseRange(0, static_cast<int64_t>(bench_types().size()) - 1);
+BENCHMARK(BM_Quantize)
+    ->Name("Quantize")
+    ->DenseRange(0, static_cast<int64_t>(bench_types().size()) - 1);
 
 }  // namespace
 }  // namespace dsinfer::tensor

@@ -3,6 +3,8 @@
 
 #include <string>
 
+#include "base/json_escape.h"  // json_escape for JSON log fields
+
 namespace dsinfer {
 
 enum class LogFormat { kText, kJson };
@@ -10,8 +12,5 @@ enum class LogFormat { kText, kJson };
 // Configures the default spdlog logger. Call once from main before any other thread starts.
 // `level` is one of trace, debug, info, warn, error, off.
 void setup_logging(LogFormat format, const std::string& level);
-
-// Escapes `s` for use inside a JSON string literal (no surrounding quotes).
-std::string json_escape(const std::string& s);
 
 }  // namespace dsinfer

@@ -14,6 +14,7 @@ void add_common_flags(CLI::App* cmd, BenchSettings& s) {
   cmd->add_option("--api", s.api, "Request shape: translate | chat | completions")
       ->capture_default_str();
   cmd->add_option("--model", s.model, "Model name sent in requests (default: first of /v1/models)");
+  // Not add_setting: the client's key must not be read from the server's DSINFER_API_KEY.
   cmd->add_option("--api-key", s.api_key, "Bearer key for the server (never printed)")
       ->envname("DSINFER_BENCH_API_KEY");
   cmd->add_option(

@@ -21,7 +21,9 @@
 #include "base/error.h"
 #include "base/thread_pool.h"
 #include "cli/commands.h"
+#include "cli/config_yaml.h"
 #include "gguf/gguf_file.h"
+#include "kernels/exec_context.h"
 #include "kernels/isa.h"
 #include "model/model.h"
 
@@ -193,6 +195,7 @@ void run_bench_model(const BenchModelArgs& args) {
   }
   const int threads = args.threads > 0 ? args.threads : usable_cpu_count();
   ThreadPool pool(threads);
+  kernels::ExecContext exec(pool);
   std::shared_ptr<gguf::GgufFile> file = gguf::GgufFile::open(args.model);
   const int64_t ctx = std::max(args.prompt_len, args.gen_len);
   const int64_t blocks_per_seq = (ctx + kBlock - 1) / kBlock;
@@ -202,7 +205,7 @@ void run_bench_model(const BenchModelArgs& args) {
   options.kv_blocks = blocks_per_seq * args.batch;
   options.repack_weights = !args.no_repack;
   const auto load_start = Clock::now();
-  auto m = model::load_model(file, options, pool);
+  auto m = model::load_model(file, options, exec);
   const double load_s = seconds_since(load_start);
 
   Bench bench(*m, args.batch, blocks_per_seq);
@@ -285,9 +288,7 @@ void add_bench_model(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "bench-model", "Measure whole-model prefill and decode throughput (llama-bench style)");
   cmd->add_option("--model", args->model, "GGUF model file")->required();
-  cmd->add_option("--threads", args->threads,
-                  "Compute threads (default: the CPUs this process may use)")
-      ->envname("DSINFER_THREADS")
+  add_setting(cmd, "threads", args->threads, "Compute threads (0 = CPUs this process may use)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--prompt-len", args->prompt_len, "Prompt tokens per sequence (prefill)")
       ->capture_default_str();

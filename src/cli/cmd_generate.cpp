@@ -12,6 +12,7 @@
 
 #include "base/error.h"
 #include "cli/commands.h"
+#include "cli/config_yaml.h"
 #include "cli/engine_flags.h"
 #include "cli/token_ids.h"
 #include "engine/engine_loader.h"
@@ -128,7 +129,7 @@ void add_generate(CLI::App& app) {
   auto args = std::make_shared<GenerateArgs>();
   auto* cmd =
       app.add_subcommand("generate", "Generate a continuation of a prompt through the engine");
-  cmd->add_option("--model", args->model, "GGUF model file")->required()->envname("DSINFER_MODEL");
+  add_setting(cmd, "model", args->model, "GGUF model file")->required();
   cmd->add_option(
       "--prompt", args->prompt,
       "Prompt text (tokenized with BOS as the model says; control-token text in it is parsed)");
@@ -147,8 +148,8 @@ void add_generate(CLI::App& app) {
   cmd->add_flag("--json", args->json, "Print {\"ids\":[...],\"text\":\"...\"} per request");
   cmd->add_option("--parallel", args->parallel, "Run the prompt N times concurrently")
       ->capture_default_str();
-  cmd->add_option("--threads", args->threads, "Compute threads (0 = CPUs this process may use)")
-      ->envname("DSINFER_THREADS");
+  add_setting(cmd, "threads", args->threads, "Compute threads (0 = CPUs this process may use)")
+      ->check(CLI::NonNegativeNumber);
   add_engine_flags(cmd, args->engine);
   cmd->callback([args] { run_generate(*args); });
 }

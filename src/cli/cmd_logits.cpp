@@ -14,8 +14,10 @@
 #include "base/error.h"
 #include "base/thread_pool.h"
 #include "cli/commands.h"
+#include "cli/config_yaml.h"
 #include "cli/token_ids.h"
 #include "gguf/gguf_file.h"
+#include "kernels/exec_context.h"
 #include "model/model.h"
 
 namespace dsinfer::cli {
@@ -42,6 +44,7 @@ void run_logits(const LogitsArgs& args) {
   const std::vector<int32_t> tokens = parse_token_ids(args.prompt_tokens, "--prompt-tokens");
   const int threads = args.threads > 0 ? args.threads : usable_cpu_count();
   ThreadPool pool(threads);
+  kernels::ExecContext ctx(pool);
   std::shared_ptr<gguf::GgufFile> file = gguf::GgufFile::open(args.model);
   constexpr int64_t kBlock = 16;
   const auto n = static_cast<int64_t>(tokens.size());
@@ -49,7 +52,7 @@ void run_logits(const LogitsArgs& args) {
   options.kv_block_size = kBlock;
   options.ctx_size = n;
   options.kv_blocks = (n + kBlock - 1) / kBlock;
-  auto m = model::load_model(file, options, pool);
+  auto m = model::load_model(file, options, ctx);
 
   model::Batch batch;
   model::BatchSequence seq;
@@ -76,9 +79,7 @@ void add_logits(CLI::App& app) {
   cmd->add_option("--out", args->out, "Output file: [n_vocab] floats, or [n_tokens x n_vocab]")
       ->required();
   cmd->add_flag("--all", args->all, "Write the logits of every position, not only the last");
-  cmd->add_option("--threads", args->threads,
-                  "Compute threads (default: the CPUs this process may use)")
-      ->envname("DSINFER_THREADS")
+  add_setting(cmd, "threads", args->threads, "Compute threads (0 = CPUs this process may use)")
       ->check(CLI::NonNegativeNumber);
   cmd->callback([args] { run_logits(*args); });
 }

@@ -9,6 +9,7 @@
 
 #include "base/error.h"
 #include "cli/commands.h"
+#include "cli/config_yaml.h"
 #include "cli/engine_flags.h"
 #include "engine/engine_loader.h"
 #include "tokenizer/chat_template.h"
@@ -83,7 +84,7 @@ void run_translate(const TranslateArgs& a) {
 void add_translate(CLI::App& app) {
   auto a = std::make_shared<TranslateArgs>();
   auto* cmd = app.add_subcommand("translate", "Translate a text or a file with a local model");
-  cmd->add_option("--model", a->model, "GGUF model file")->required()->envname("DSINFER_MODEL");
+  add_setting(cmd, "model", a->model, "GGUF model file")->required();
   cmd->add_option("--to", a->to, "Target language (ISO 639-1, e.g. en)")->required();
   cmd->add_option("--from", a->from, "Source language (ISO 639-1); absent = the model tells");
   cmd->add_option("text", a->text, "Text to translate");
@@ -92,7 +93,8 @@ void add_translate(CLI::App& app) {
   cmd->add_option("--max-segment-tokens", a->max_segment_tokens, "Segment budget (tokens)")
       ->capture_default_str();
   cmd->add_option("--temperature", a->temperature, "Sampling temperature")->capture_default_str();
-  cmd->add_option("--threads", a->threads, "Compute threads (0 = usable CPUs)");
+  add_setting(cmd, "threads", a->threads, "Compute threads (0 = CPUs this process may use)")
+      ->check(CLI::NonNegativeNumber);
   add_engine_flags(cmd, a->engine);
   cmd->callback([a] { run_translate(*a); });
 }

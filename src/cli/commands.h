@@ -1,5 +1,5 @@
 // Every subcommand of the dsinfer binary registers itself on the CLI11 app through one of these
-// functions (one file per subcommand). Each returns the subcommand; its callback runs the command.
+// functions (one file per subcommand); the subcommand's callback runs the command.
 #pragma once
 
 #include <CLI/CLI.hpp>

@@ -17,7 +17,12 @@ class YamlConfig : public CLI::Config {
   std::vector<CLI::ConfigItem> from_config(std::istream& input) const override;
 };
 
-// Adds `--name` bound to `field` with env DSINFER_<NAME> (dashes → underscores, upper case).
+// NOTE: the one declaration of a setting: add_setting(cmd, "name", field, help) binds `--name`,
+// the env var DSINFER_<NAME>, the YAML key `name` (config files of `serve`; underscores accepted)
+// and the default (the field's initial value, shown in --help and --print-config) together;
+// validators chain on the returned option (->check) or run before the model loads
+// (validate_engine_config). Precedence: default < file < env < flag.
+
 // DSINFER_<NAME>: dashes become underscores, letters upper case.
 inline std::string setting_env_name(const std::string& name) {
   std::string env = "DSINFER_";
@@ -25,6 +30,7 @@ inline std::string setting_env_name(const std::string& name) {
   return env;
 }
 
+// Adds `--name` bound to `field` with env DSINFER_<NAME>.
 template <typename T>
 CLI::Option* add_setting(CLI::App* cmd, const std::string& name, T& field,
                          const std::string& help) {

@@ -1,34 +1,25 @@
-// Engine flags: one declaration per EngineConfig field (flag, env var, default, help).
+// Engine flags: one add_setting declaration per EngineConfig field (flag, DSINFER_* env var, YAML
+// key, default and help together; values are validated by validate_engine_config before a load).
 #include "cli/engine_flags.h"
+
+#include "cli/config_yaml.h"
 
 namespace dsinfer::cli {
 
 void add_engine_flags(CLI::App* cmd, engine::EngineConfig& c) {
-  cmd->add_option("--ctx-size", c.ctx_size,
-                  "Max tokens per sequence (0 = the model's context length, capped by the KV pool)")
-      ->envname("DSINFER_CTX_SIZE")
-      ->capture_default_str();
-  cmd->add_option("--kv-cache-mem", c.kv_cache_mem,
-                  "KV cache memory: bytes (2GiB, 512MB) or a percentage of the memory this "
-                  "process may use (cgroup limit in a pod, else MemTotal), e.g. 20%")
-      ->envname("DSINFER_KV_CACHE_MEM")
-      ->capture_default_str();
-  cmd->add_option("--kv-block-size", c.kv_block_size, "Tokens per KV block")
-      ->envname("DSINFER_KV_BLOCK_SIZE")
-      ->capture_default_str();
-  cmd->add_option("--max-batched-tokens", c.max_batched_tokens,
-                  "Tokens computed per engine step (decode tokens first, then prefill chunks)")
-      ->envname("DSINFER_MAX_BATCHED_TOKENS")
-      ->capture_default_str();
-  cmd->add_option("--max-running", c.max_running, "Sequences decoding at once")
-      ->envname("DSINFER_MAX_RUNNING")
-      ->capture_default_str();
-  cmd->add_option("--max-waiting", c.max_waiting,
-                  "Queued requests beyond which submissions fail as overloaded")
-      ->envname("DSINFER_MAX_WAITING")
-      ->capture_default_str();
-  cmd->add_flag("!--no-prefix-cache", c.prefix_cache, "Disable reuse of cached prompt prefixes")
-      ->envname("DSINFER_NO_PREFIX_CACHE");
+  add_setting(cmd, "ctx-size", c.ctx_size,
+              "Max tokens per sequence (0 = the model's context length, capped by the KV pool)");
+  add_setting(cmd, "kv-cache-mem", c.kv_cache_mem,
+              "KV cache memory: bytes (2GiB, 512MB) or a percentage of the memory this process "
+              "may use (cgroup limit in a pod, else MemTotal), e.g. 20%");
+  add_setting(cmd, "kv-block-size", c.kv_block_size, "Tokens per KV block");
+  add_setting(cmd, "max-batched-tokens", c.max_batched_tokens,
+              "Tokens computed per engine step (decode tokens first, then prefill chunks)");
+  add_setting(cmd, "max-running", c.max_running, "Sequences decoding at once");
+  add_setting(cmd, "max-waiting", c.max_waiting,
+              "Queued requests beyond which submissions fail as overloaded");
+  add_setting(cmd, "prefix-cache", c.prefix_cache,
+              "Reuse cached prompt prefixes (--no-prefix-cache disables it)");
 }
 
 }  // namespace dsinfer::cli

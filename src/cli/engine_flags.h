@@ -9,7 +9,8 @@
 namespace dsinfer::cli {
 
 // Adds --ctx-size, --kv-cache-mem, --kv-block-size, --max-batched-tokens, --max-running,
-// --max-waiting and --no-prefix-cache to `cmd`, writing into `config` (which must outlive parsing).
+// --max-waiting and --prefix-cache / --no-prefix-cache to `cmd` (each through add_setting), writing
+// into `config` (which must outlive parsing).
 void add_engine_flags(CLI::App* cmd, engine::EngineConfig& config);
 
 }  // namespace dsinfer::cli

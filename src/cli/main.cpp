@@ -10,6 +10,7 @@
 #include "base/log.h"
 #include "base/version.h"
 #include "cli/commands.h"
+#include "cli/config_yaml.h"
 #include "kernels/isa.h"
 #include "vulkan/device_list.h"
 
@@ -41,9 +42,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", version_text);
   std::string log_level = "info";
   bool log_json = false;
-  app.add_option("--log-level", log_level, "trace|debug|info|warn|error|off")
-      ->envname("DSINFER_LOG_LEVEL");
-  app.add_flag("--log-json", log_json, "Logs as JSON lines")->envname("DSINFER_LOG_JSON");
+  dsinfer::cli::add_setting(&app, "log-level", log_level, "trace|debug|info|warn|error|off");
+  dsinfer::cli::add_setting(&app, "log-json", log_json, "Logs as JSON lines");
   app.parse_complete_callback([&] {
     dsinfer::setup_logging(log_json ? dsinfer::LogFormat::kJson : dsinfer::LogFormat::kText,
                            log_level);

@@ -2,6 +2,7 @@
 #include "cli/make_model_spec.h"
 
 #include <cmath>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -75,17 +76,15 @@ bool use_more_bits(int64_t i, int64_t n) {
   return i < n / 8 || i >= 7 * n / 8 || (i - n / 8) % 3 == 2;
 }
 
+// The type a tensor takes when its rows are not whole blocks of its own type (as the reference's
+// quantiser does): a K type the legacy type of about as many bits, anything else F16.
 DType fallback(DType t) {
-  switch (t) {
-    case DType::kQ4_K:
-      return DType::kQ5_0;
-    case DType::kQ5_K:
-      return DType::kQ5_1;
-    case DType::kQ6_K:
-      return DType::kQ8_0;
-    default:
-      return DType::kF16;
+  constexpr std::pair<DType, DType> kFallbacks[] = {
+      {DType::kQ4_K, DType::kQ5_0}, {DType::kQ5_K, DType::kQ5_1}, {DType::kQ6_K, DType::kQ8_0}};
+  for (const auto& [from, to] : kFallbacks) {
+    if (from == t) return to;
   }
+  return DType::kF16;
 }
 
 bool is_k_type(DType t) { return t == DType::kQ4_K || t == DType::kQ5_K || t == DType::kQ6_K; }

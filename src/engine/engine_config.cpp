@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cmath>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "base/error.h"
@@ -127,33 +128,6 @@ int64_t resolve_kv_cache_bytes(const std::string& kv_cache_mem) {
   return parse_byte_size(kv_cache_mem, "--kv-cache-mem");
 }
 
-int64_t estimate_kv_bytes_per_token(const gguf::Metadata& md) {
-  const std::string arch = md.get_string("general.architecture");
-  const auto key = [&arch](const char* k) { return arch + "." + k; };
-  const int64_t layers = md.get_int(key("block_count"));
-  const int64_t n_embd = md.get_int(key("embedding_length"));
-  const int64_t n_head = md.get_int(key("attention.head_count"));
-  const int64_t n_head_kv =
-      md.has(key("attention.head_count_kv")) ? md.get_int(key("attention.head_count_kv")) : n_head;
-  if (layers <= 0 || n_embd <= 0 || n_head <= 0 || n_head_kv <= 0) {
-    fail(ErrorKind::kBadFile, "{}: implausible attention sizes (layers {}, embd {}, heads {}/{})",
-         md.get_string_opt("general.name").value_or(arch), layers, n_embd, n_head, n_head_kv);
-  }
-  constexpr int64_t kF16Bytes = 2;
-  if (arch == "deepseek2" && md.has(key("attention.kv_lora_rank"))) {
-    // MLA caches the compressed latent plus the shared RoPE key per token and layer.
-    const int64_t rope =
-        md.has(key("rope.dimension_count")) ? md.get_int(key("rope.dimension_count")) : 0;
-    return layers * (md.get_int(key("attention.kv_lora_rank")) + rope) * kF16Bytes;
-  }
-  const int64_t head_dim = n_embd / n_head;
-  const int64_t k_dim =
-      md.has(key("attention.key_length")) ? md.get_int(key("attention.key_length")) : head_dim;
-  const int64_t v_dim =
-      md.has(key("attention.value_length")) ? md.get_int(key("attention.value_length")) : head_dim;
-  return layers * n_head_kv * (k_dim + v_dim) * kF16Bytes;
-}
-
 void validate_engine_config(const EngineConfig& c) {
   if (c.kv_block_size < 1 || c.kv_block_size > 4096) {
     fail(ErrorKind::kInvalidInput, "--kv-block-size must be in [1, 4096], got {}", c.kv_block_size);
@@ -168,10 +142,6 @@ void validate_engine_config(const EngineConfig& c) {
   }
   if (c.max_waiting < 0) {
     fail(ErrorKind::kInvalidInput, "--max-waiting must be >= 0, got {}", c.max_waiting);
-  }
-  if (c.stream_buffer_events < 1) {
-    fail(ErrorKind::kInvalidInput, "stream buffer must hold >= 1 event, got {}",
-         c.stream_buffer_events);
   }
 }
 

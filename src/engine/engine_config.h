@@ -6,19 +6,16 @@
 #include <cstdint>
 #include <string>
 
-#include "gguf/gguf_value.h"
-
 namespace dsinfer::engine {
 
 struct EngineConfig {
-  int64_t ctx_size = 0;               // --ctx-size: max tokens per sequence (0 = model's, capped)
-  std::string kv_cache_mem = "20%";   // --kv-cache-mem: "2GiB", "512MB", "1073741824" or "20%"
-  int64_t kv_block_size = 16;         // --kv-block-size: tokens per KV block
-  int64_t max_batched_tokens = 512;   // --max-batched-tokens: tokens computed per step
-  int64_t max_running = 16;           // --max-running: sequences decoding at once
-  int64_t max_waiting = 256;          // --max-waiting: queued requests before "overloaded"
-  bool prefix_cache = true;           // --prefix-cache / --no-prefix-cache
-  int64_t stream_buffer_events = 64;  // events a RequestStream holds before coalescing
+  int64_t ctx_size = 0;              // --ctx-size: max tokens per sequence (0 = model's, capped)
+  std::string kv_cache_mem = "20%";  // --kv-cache-mem: "2GiB", "512MB", "1073741824" or "20%"
+  int64_t kv_block_size = 16;        // --kv-block-size: tokens per KV block
+  int64_t max_batched_tokens = 512;  // --max-batched-tokens: tokens computed per step
+  int64_t max_running = 16;          // --max-running: sequences decoding at once
+  int64_t max_waiting = 256;         // --max-waiting: queued requests before "overloaded"
+  bool prefix_cache = true;          // --prefix-cache / --no-prefix-cache
 };
 
 // Parses a memory size: plain bytes, or a number with K/M/G/T (powers of 1000) or KiB/MiB/GiB/TiB
@@ -31,10 +28,6 @@ int64_t process_memory_limit_bytes();
 
 // --kv-cache-mem resolved to bytes ("N%" of process_memory_limit_bytes()).
 int64_t resolve_kv_cache_bytes(const std::string& kv_cache_mem);
-
-// KV bytes per token as the model's metadata implies (K and V in F16 over all layers; for
-// deepseek2, the MLA latent plus the RoPE key). Throws Error(kBadFile) naming the key.
-int64_t estimate_kv_bytes_per_token(const gguf::Metadata& metadata);
 
 struct KvSizing {
   int64_t block_size = 0;

@@ -6,6 +6,7 @@
 #include "base/cpu_quota.h"
 #include "base/error.h"
 #include "engine/tokenizer_codec.h"
+#include "model/architecture.h"
 
 namespace dsinfer::engine {
 
@@ -14,20 +15,19 @@ std::unique_ptr<LoadedEngine> load_engine(const std::string& model_path, const E
   validate_engine_config(config);
   auto out = std::make_unique<LoadedEngine>();
   out->file = gguf::GgufFile::open(model_path);
-  const auto& md = out->file->metadata();
-  const int64_t kv_per_token = estimate_kv_bytes_per_token(md);
-  const std::string arch = md.get_string("general.architecture");
-  const int64_t n_ctx_train = static_cast<int64_t>(
-      md.get_uint_opt(arch + ".context_length").value_or(static_cast<uint64_t>(4096)));
+  // The model layer knows each architecture's KV row and context length (model/architecture.h).
+  const model::ArchitectureFacts facts = model::read_architecture_facts(*out->file);
+  const int64_t kv_per_token = facts.kv_bytes_per_token;
   const int64_t kv_bytes = resolve_kv_cache_bytes(config.kv_cache_mem);
-  out->sizing = size_kv_pool(config, kv_bytes, kv_per_token, n_ctx_train);
+  out->sizing = size_kv_pool(config, kv_bytes, kv_per_token, facts.n_ctx_train);
   out->tokenizer = tokenizer::Tokenizer::from_gguf(*out->file);
   out->pool = std::make_unique<ThreadPool>(threads > 0 ? threads : usable_cpu_count());
+  out->ctx = std::make_unique<kernels::ExecContext>(*out->pool);
   model::ModelOptions options;
   options.kv_block_size = out->sizing.block_size;
   options.kv_blocks = out->sizing.block_count;
   options.ctx_size = out->sizing.ctx_size;
-  out->model = model::load_model(out->file, options, *out->pool);
+  out->model = model::load_model(out->file, options, *out->ctx);
   // Every sampled id must be a token the tokenizer can decode (and every token a row).
   if (out->model->info().n_vocab != out->tokenizer->n_vocab()) {
     fail(ErrorKind::kBadFile,

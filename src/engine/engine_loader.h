@@ -10,6 +10,7 @@
 #include "engine/engine.h"
 #include "engine/engine_config.h"
 #include "gguf/gguf_file.h"
+#include "kernels/exec_context.h"
 #include "model/model.h"
 #include "tokenizer/tokenizer.h"
 
@@ -20,6 +21,7 @@ struct LoadedEngine {
   std::shared_ptr<const gguf::GgufFile> file;
   std::shared_ptr<const tokenizer::Tokenizer> tokenizer;
   std::unique_ptr<ThreadPool> pool;
+  std::unique_ptr<kernels::ExecContext> ctx;  // the CPU backend over `pool`
   std::unique_ptr<model::Model> model;
   KvSizing sizing;
   std::unique_ptr<Engine> engine;

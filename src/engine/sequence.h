@@ -47,7 +47,6 @@ struct Sequence {
 
   SequenceState state = SequenceState::kWaiting;
   bool admitted_once = false;
-  bool cancel_requested = false;
   int64_t preemptions = 0;
   Usage usage;
   Timing timing;

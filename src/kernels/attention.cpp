@@ -18,7 +18,7 @@
 namespace dsinfer::kernels {
 namespace {
 
-inline float round_to_fp16(float x) { return tensor::fp16_to_float(tensor::float_to_fp16(x)); }
+using tensor::round_to_fp16;
 
 // Per-thread buffers for up to kMaxHeads (token, head) rows of one KV group.
 constexpr int kMaxHeads = 4;
@@ -205,7 +205,7 @@ void attend_avx2(const AttentionDims& d, const PagedKv& kv, const Row* rows, int
 // NOTE: a work unit is one token and up to kMaxHeads query heads of one KV group, so K/V rows are
 // read once for those heads; units are grabbed dynamically (causal rows differ in cost).
 void attention_paged(const AttentionDims& dims, const PagedKv& kv, const AttentionTask* tasks,
-                     size_t n_tasks, ThreadPool& pool, Isa isa) {
+                     size_t n_tasks, ExecContext& ctx, Isa isa) {
   const int64_t group = dims.n_head / dims.n_head_kv;
   const int64_t chunks = (group + kMaxHeads - 1) / kMaxHeads;  // units per KV head and token
   const int64_t units_per_token = dims.n_head_kv * chunks;
@@ -219,7 +219,7 @@ void attention_paged(const AttentionDims& dims, const PagedKv& kv, const Attenti
   if (n_units == 0) return;
   constexpr int64_t kUnitsPerGrab = 2;
   std::atomic<int64_t> next{0};
-  pool.run([&](int /*thread*/, int /*n_threads*/) {
+  ctx.run([&](int /*thread*/, int /*n_threads*/) {
     Scratch s;
     s.max_kv = max_kv;
     s.q.resize(static_cast<size_t>(kMaxHeads * dims.head_dim_k));

@@ -5,7 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "base/thread_pool.h"
+#include "kernels/exec_context.h"
 #include "kernels/isa.h"
 
 namespace dsinfer::kernels {
@@ -49,12 +49,13 @@ struct AttentionTask {
 // before q.k (the reference converts the activation to the cache type), scores are scaled and
 // soft-maxed in float (sum in double), and the probabilities are rounded to F16 before the
 // weighted sum of V (accumulated in float).
-// Runs every (task, token, head) over `pool` (dynamic scheduling: causal rows differ in cost).
+// Runs every (task, token, head) over `ctx`'s threads (dynamic scheduling: causal rows differ in
+// cost).
 void attention_paged(const AttentionDims& dims, const PagedKv& kv, const AttentionTask* tasks,
-                     size_t n_tasks, ThreadPool& pool, Isa isa);
+                     size_t n_tasks, ExecContext& ctx, Isa isa);
 inline void attention_paged(const AttentionDims& dims, const PagedKv& kv,
-                            const AttentionTask* tasks, size_t n_tasks, ThreadPool& pool) {
-  attention_paged(dims, kv, tasks, n_tasks, pool, selected_isa());
+                            const AttentionTask* tasks, size_t n_tasks, ExecContext& ctx) {
+  attention_paged(dims, kv, tasks, n_tasks, ctx, selected_isa());
 }
 
 }  // namespace dsinfer::kernels

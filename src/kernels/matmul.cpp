@@ -48,15 +48,10 @@ const matmul_detail::IsaOps& ops_for(Isa isa) {
        isa_name(isa), available_isas_text());
 }
 
-struct AlignedFree {
-  void operator()(uint8_t* p) const { ::operator delete[](p, std::align_val_t{64}); }
-};
-using AlignedBuffer = std::unique_ptr<uint8_t[], AlignedFree>;
-
 size_t round_up(size_t n) { return (n + 63) & ~size_t{63}; }
 
-// Allocates the arrays of `a` for its format (one buffer) and returns the buffer that owns them.
-AlignedBuffer allocate_acts(ActBatch& a) {
+// Takes the arrays of `a` for its format from the context's scratch (one stretch).
+void allocate_acts(ActBatch& a, ScratchArena& scratch) {
   const size_t rows = static_cast<size_t>(a.n_rows);
   const size_t n_in = static_cast<size_t>(a.n_in);
   const size_t nb = static_cast<size_t>(a.n_blocks);
@@ -68,7 +63,7 @@ AlignedBuffer allocate_acts(ActBatch& a) {
   };
   switch (a.format) {
     case ActFormat::kF32:
-      return nullptr;
+      return;
     case ActFormat::kF16:
     case ActFormat::kBF16:
       a.ldf = static_cast<int64_t>(round_up(n_in * sizeof(float)) / sizeof(float));
@@ -88,8 +83,7 @@ AlignedBuffer allocate_acts(ActBatch& a) {
       take(off_bsums32, rows * nb * 8 * sizeof(int16_t));
       break;
   }
-  AlignedBuffer buf(static_cast<uint8_t*>(::operator new[](bytes, std::align_val_t{64})));
-  uint8_t* base = buf.get();
+  uint8_t* base = scratch.take(bytes);
   if (a.format == ActFormat::kF16 || a.format == ActFormat::kBF16) {
     a.f = reinterpret_cast<float*>(base + off_f);
   } else {
@@ -103,7 +97,6 @@ AlignedBuffer allocate_acts(ActBatch& a) {
       a.isum = reinterpret_cast<int32_t*>(base + off_isum);
     }
   }
-  return buf;
 }
 
 void check_args(const WeightView& w, const float* x, int64_t ldx, int64_t n_rows, const float* y,
@@ -124,9 +117,9 @@ void check_args(const WeightView& w, const float* x, int64_t ldx, int64_t n_rows
   }
   if (w.layout == WeightLayout::kRows8 && (!has_rows8_layout(w.type) || w.n_out % 8 != 0)) {
     fail(ErrorKind::kInvalidInput,
-         "matmul: a packed (kRows8) weight must be Q4_K, Q6_K, Q8_0 or Q5_0 with a multiple of 8 "
-         "rows (got {} x {})",
-         info.name, w.n_out);
+         "matmul: a packed (kRows8) weight must be of a type with an 8-row layout ({}) with a "
+         "multiple of 8 rows (got {} x {})",
+         rows8_types_text(), info.name, w.n_out);
   }
   if (n_rows < 0 || ldx < w.n_in || ldy < w.n_out) {
     fail(ErrorKind::kInvalidInput, "matmul: bad batch (n_rows {}, ldx {} < n_in {} or ldy {} < {})",
@@ -142,31 +135,12 @@ void check_args(const WeightView& w, const float* x, int64_t ldx, int64_t n_rows
 namespace matmul_detail {
 
 ActFormat act_format_for(tensor::DType type) {
-  using tensor::DType;
-  switch (type) {
-    case DType::kF32:
-      return ActFormat::kF32;
-    case DType::kF16:
-      return ActFormat::kF16;
-    case DType::kBF16:
-      return ActFormat::kBF16;
-    case DType::kQ8_0:
-    case DType::kQ4_0:
-    case DType::kQ5_0:
-      return ActFormat::kQ8_0;
-    case DType::kQ4_1:
-    case DType::kQ5_1:
-      return ActFormat::kQ8_1;
-    case DType::kQ4_K:
-    case DType::kQ5_K:
-    case DType::kQ6_K:
-      return ActFormat::kQ8_K;
-    default:
-      fail(ErrorKind::kUnsupported,
-           "matmul: weight type {} is not supported (supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, "
-           "Q5_0, Q5_1, Q4_K, Q5_K, Q6_K)",
-           tensor::dtype_name(type));
+  const WeightTypeRow* row = weight_type_row(type);
+  if (row == nullptr) {
+    fail(ErrorKind::kUnsupported, "matmul: weight type {} is not supported (supported: {})",
+         tensor::dtype_name(type), matmul_types_text());
   }
+  return row->act;
 }
 
 }  // namespace matmul_detail
@@ -183,21 +157,15 @@ void sum_pairs_of_16(const ActBatch& a, int64_t r0, int64_t r1) {
   }
 }
 
-// The activations of one call, prepared once per format and shared by the targets needing it.
-struct PreparedActs {
-  ActBatch batch;
-  AlignedBuffer buffer;
-};
-
 const ActBatch& prepare_acts(const matmul_detail::IsaOps& ops, tensor::DType type, const float* x,
                              int64_t ldx, int64_t n_rows, int64_t n_in,
-                             std::vector<PreparedActs>& prepared, ThreadPool& pool) {
+                             std::vector<ActBatch>& prepared, ExecContext& ctx) {
   const ActFormat format = matmul_detail::act_format_for(type);
-  for (const auto& p : prepared) {
-    if (p.batch.format == format && p.batch.n_in == n_in) return p.batch;
+  // The activations of one call are prepared once per format and shared by the targets needing it.
+  for (const ActBatch& p : prepared) {
+    if (p.format == format && p.n_in == n_in) return p;
   }
-  PreparedActs& p = prepared.emplace_back();
-  ActBatch& a = p.batch;
+  ActBatch& a = prepared.emplace_back();
   a.format = format;
   a.n_rows = n_rows;
   a.n_in = n_in;
@@ -207,10 +175,10 @@ const ActBatch& prepare_acts(const matmul_detail::IsaOps& ops, tensor::DType typ
     a.ldf = ldx;
     return a;
   }
-  p.buffer = allocate_acts(a);
+  allocate_acts(a, ctx.scratch());
   // NOTE: rows are quantised in parallel only when there is enough work to pay the wake-up.
   const int64_t grain = std::max<int64_t>(1, 16384 / n_in);
-  pool.parallel_for(n_rows, grain, [&](int64_t r0, int64_t r1, int) {
+  ctx.parallel_for(n_rows, grain, [&](int64_t r0, int64_t r1, int) {
     ops.prepare(a, x, ldx, r0, r1);
     if (format == ActFormat::kQ8_K) sum_pairs_of_16(a, r0, r1);
   });
@@ -220,7 +188,7 @@ const ActBatch& prepare_acts(const matmul_detail::IsaOps& ops, tensor::DType typ
 }  // namespace
 
 Isa matmul_multi_with_isa(Isa isa, std::span<const MatmulTarget> targets, const float* x,
-                          int64_t ldx, int64_t n_rows, ThreadPool& pool) {
+                          int64_t ldx, int64_t n_rows, ExecContext& ctx) {
   for (const MatmulTarget& t : targets) check_args(t.w, x, ldx, n_rows, t.y, t.ldy);
   const auto& ops = ops_for(isa);
   CallCounter& counter = call_counter();
@@ -232,8 +200,9 @@ Isa matmul_multi_with_isa(Isa isa, std::span<const MatmulTarget> targets, const 
 
   // Per target: its prepared activations, its row size, and its share of the work measured in
   // weight bytes (what a thread streams), so that threads finish together.
-  std::vector<PreparedActs> prepared;
-  prepared.reserve(targets.size());
+  ctx.scratch().reset();  // this call's prepared activations live in it until the next call
+  std::vector<ActBatch> prepared;
+  prepared.reserve(targets.size());  // no reallocation: parts[] points into it
   struct Part {
     const ActBatch* acts;
     size_t row_bytes;
@@ -244,7 +213,7 @@ Isa matmul_multi_with_isa(Isa isa, std::span<const MatmulTarget> targets, const 
   for (size_t i = 0; i < targets.size(); ++i) {
     const WeightView& w = targets[i].w;
     const size_t row_bytes = tensor::row_bytes(tensor::dtype_info(w.type), w.n_in);
-    parts[i] = {&prepare_acts(ops, w.type, x, ldx, n_rows, w.n_in, prepared, pool), row_bytes,
+    parts[i] = {&prepare_acts(ops, w.type, x, ldx, n_rows, w.n_in, prepared, ctx), row_bytes,
                 total_cost};
     total_cost += row_bytes * static_cast<size_t>(w.n_out);
   }
@@ -260,7 +229,7 @@ Isa matmul_multi_with_isa(Isa isa, std::span<const MatmulTarget> targets, const 
   // layouts' 8-row groups divide it).
   constexpr int64_t kRowAlign = 16;
   constexpr size_t kMinPieceBytes = size_t{64} << 10;
-  const int n_threads = pool.size();
+  const int n_threads = ctx.threads();
   // Small products stay on the calling thread (the hand-off would cost more than the work).
   const bool parallel = n_threads > 1 && total_cost * static_cast<size_t>(n_rows) >= 32768;
   // Runs the output rows whose first weight byte lies in [lo, hi) of the combined range.
@@ -287,7 +256,7 @@ Isa matmul_multi_with_isa(Isa isa, std::span<const MatmulTarget> targets, const 
   } else {
     const size_t divisor = 2 * static_cast<size_t>(n_threads);
     std::atomic<size_t> next{0};
-    pool.run([&](int, int) {
+    ctx.run([&](int, int) {
       size_t lo = next.load(std::memory_order_relaxed);
       while (lo < total_cost) {
         const size_t hi =
@@ -303,20 +272,19 @@ Isa matmul_multi_with_isa(Isa isa, std::span<const MatmulTarget> targets, const 
 }
 
 void matmul_multi(std::span<const MatmulTarget> targets, const float* x, int64_t ldx,
-                  int64_t n_rows, ThreadPool& pool) {
-  matmul_multi_with_isa(selected_isa(), targets, x, ldx, n_rows, pool);
+                  int64_t n_rows, ExecContext& ctx) {
+  matmul_multi_with_isa(selected_isa(), targets, x, ldx, n_rows, ctx);
 }
 
 Isa matmul_with_isa(Isa isa, const WeightView& w, const float* x, int64_t ldx, int64_t n_rows,
-                    float* y, int64_t ldy, ThreadPool& pool) {
+                    float* y, int64_t ldy, ExecContext& ctx) {
   const MatmulTarget target{w, y, ldy};
-  return matmul_multi_with_isa(isa, std::span<const MatmulTarget>(&target, 1), x, ldx, n_rows,
-                               pool);
+  return matmul_multi_with_isa(isa, std::span<const MatmulTarget>(&target, 1), x, ldx, n_rows, ctx);
 }
 
 void matmul(const WeightView& w, const float* x, int64_t ldx, int64_t n_rows, float* y, int64_t ldy,
-            ThreadPool& pool) {
-  matmul_with_isa(selected_isa(), w, x, ldx, n_rows, y, ldy, pool);
+            ExecContext& ctx) {
+  matmul_with_isa(selected_isa(), w, x, ldx, n_rows, y, ldy, ctx);
 }
 
 void matmul_counting_enable(bool on) { call_counter().on.store(on, std::memory_order_relaxed); }

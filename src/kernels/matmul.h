@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <span>
 
-#include "base/thread_pool.h"
+#include "kernels/exec_context.h"
 #include "kernels/isa.h"
 #include "tensor/dtype.h"
 
@@ -15,7 +15,7 @@ namespace dsinfer::kernels {
 // How a weight's bytes are arranged.
 enum class WeightLayout {
   kRows,   // GGUF: n_out rows, each row contiguous (row_stride apart)
-  kRows8,  // groups of 8 rows interleaved (kernels/weight_pack.h; Q4_K, Q6_K, Q8_0, Q5_0)
+  kRows8,  // groups of 8 rows interleaved (kernels/weight_pack.h; types with a Rows8Codec)
 };
 
 // A 2-D weight: n_out rows of n_in elements in `type` (GGUF shape [n_in, n_out]). `data` points
@@ -31,12 +31,12 @@ struct WeightView {
 
 // y[r][o] = sum_i w[o][i] * x[r][i]   for r < n_rows, o < w.n_out.
 // x: [n_rows, n_in] float, row stride ldx floats; y: [n_rows, n_out] float, row stride ldy.
-// Supported types: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K; others throw
+// Supported types: the rows of kernels/weight_types.h (matmul_types_text()); others throw
 // Error(kUnsupported). Quantised types quantise x on the fly to 8-bit blocks (as the reference
-// implementation does) and use integer dot products. Work is split over `pool` by output rows.
-// Calls from one thread at a time per pool.
+// implementation does) and use integer dot products. Work is split over `ctx`'s threads by output
+// rows. Calls from one thread at a time per context (each one-thread view is its own context).
 void matmul(const WeightView& w, const float* x, int64_t ldx, int64_t n_rows, float* y, int64_t ldy,
-            ThreadPool& pool);
+            ExecContext& ctx);
 
 // One product of matmul_multi(): y = w x, y with row stride ldy.
 struct MatmulTarget {
@@ -46,19 +46,19 @@ struct MatmulTarget {
 };
 
 // Several weights applied to the same activations x (all with n_in = the row length of x): as
-// one matmul() per target, but with a single hand-off to the pool (the threads share out all
+// one matmul() per target, but with a single hand-off to the threads (they share out all
 // targets' output rows together, by weight bytes) and x prepared once per activation format. Used
 // for Q/K/V and for gate/up, where it saves the threads' wake-ups.
 void matmul_multi(std::span<const MatmulTarget> targets, const float* x, int64_t ldx,
-                  int64_t n_rows, ThreadPool& pool);
+                  int64_t n_rows, ExecContext& ctx);
 Isa matmul_multi_with_isa(Isa isa, std::span<const MatmulTarget> targets, const float* x,
-                          int64_t ldx, int64_t n_rows, ThreadPool& pool);
+                          int64_t ldx, int64_t n_rows, ExecContext& ctx);
 
 // matmul() with a chosen ISA variant instead of selected_isa() (tests and benchmarks compare the
 // variants). Throws Error(kUnsupported) when this CPU/build cannot run `isa`. Returns the variant
 // that actually ran (always `isa`).
 Isa matmul_with_isa(Isa isa, const WeightView& w, const float* x, int64_t ldx, int64_t n_rows,
-                    float* y, int64_t ldy, ThreadPool& pool);
+                    float* y, int64_t ldy, ExecContext& ctx);
 
 // Number of matmul() calls made in this process, per weight data pointer: tests use it to check
 // that a forward pass reads every weight once per batch. Counting is off unless enabled.

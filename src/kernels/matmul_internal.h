@@ -10,19 +10,13 @@
 
 #include "kernels/isa.h"
 #include "kernels/matmul.h"
+#include "kernels/weight_types.h"
 #include "tensor/dtype.h"
+#include "tensor/fp16.h"
 
 namespace dsinfer::kernels::matmul_detail {
 
-// The form a weight type's dot product wants its activations in (as the reference does it).
-enum class ActFormat {
-  kF32,   // F32 weights: x as is
-  kF16,   // F16 weights: x rounded to fp16 (kept as float values)
-  kBF16,  // BF16 weights: x rounded to bf16 (kept as float values)
-  kQ8_0,  // Q8_0, Q4_0, Q5_0 weights: 32-element blocks, d = amax/127 (fp16-rounded)
-  kQ8_1,  // Q4_1, Q5_1 weights: as kQ8_0 plus s = fp16(d_unrounded * sum(q))
-  kQ8_K,  // K-type weights: 256-element blocks, float d = -max/127, 16 block sums
-};
+using kernels::ActFormat;
 
 // Activation format for a weight type; throws Error(kUnsupported) for other types.
 ActFormat act_format_for(tensor::DType type);
@@ -56,46 +50,6 @@ struct ActBatch {
 static inline const uint8_t* weight_row(const WeightView& w, size_t row_bytes, int64_t o) {
   const size_t stride = w.row_stride != 0 ? w.row_stride : row_bytes;
   return static_cast<const uint8_t*>(w.data) + static_cast<size_t>(o) * stride;
-}
-
-// IEEE half -> float (exact). Static so that each ISA translation unit keeps its own copy.
-static inline float half_to_float(uint16_t h) {
-  const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
-  const uint32_t exponent = (h >> 10) & 0x1fu;
-  const uint32_t mantissa = h & 0x3ffu;
-  if (exponent == 0x1f) return std::bit_cast<float>(sign | 0x7f800000u | (mantissa << 13));
-  if (exponent != 0)
-    return std::bit_cast<float>(sign | ((exponent + 112u) << 23) | (mantissa << 13));
-  const float magnitude = static_cast<float>(mantissa) * 0x1p-24f;  // subnormal: exact
-  return std::bit_cast<float>(sign | std::bit_cast<uint32_t>(magnitude));
-}
-
-// float -> IEEE half, round to nearest even (inf on overflow, NaN kept).
-// NOTE: normal results add the bias 0xfff (+1 when the kept mantissa is odd) before dropping 13
-// bits, a carry bumping the exponent; below 2^-14 the value is scaled by 2^24 and rounded by
-// nearbyint (default rounding mode: ties to even).
-static inline uint16_t float_to_half(float f) {
-  const uint32_t bits = std::bit_cast<uint32_t>(f);
-  const uint32_t sign = (bits >> 16) & 0x8000u;
-  const uint32_t magnitude = bits & 0x7fffffffu;
-  if (magnitude >= 0x7f800000u) {
-    return static_cast<uint16_t>(sign | 0x7c00u | (magnitude > 0x7f800000u ? 0x200u : 0u));
-  }
-  if (magnitude >= 0x477ff000u) return static_cast<uint16_t>(sign | 0x7c00u);
-  if (magnitude >= 0x38800000u) {
-    const uint32_t odd = (magnitude >> 13) & 1u;
-    return static_cast<uint16_t>(sign | ((magnitude - 0x38000000u + 0xfffu + odd) >> 13));
-  }
-  const float units = std::bit_cast<float>(magnitude) * 0x1p24f;
-  return static_cast<uint16_t>(sign | static_cast<uint32_t>(std::nearbyint(units)));
-}
-
-// float -> bfloat16 (nearest even, NaN kept quiet) -> float.
-static inline float round_to_bf16(float f) {
-  const uint32_t bits = std::bit_cast<uint32_t>(f);
-  if ((bits & 0x7fffffffu) > 0x7f800000u)
-    return std::bit_cast<float>((bits | 0x400000u) & 0xffff0000u);
-  return std::bit_cast<float>(((bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16) << 16);
 }
 
 // Unpacks the 12 packed bytes of a Q4_K/Q5_K super-block into 8 six-bit scales (out[0..8)) and

@@ -25,13 +25,12 @@ void quantize_row_q8(const ActBatch& a, const float* x, int64_t r) {
       q[b * 32 + i] = static_cast<int8_t>(v);
       sum += v;
     }
-    const float d_stored = half_to_float(float_to_half(d));
+    const float d_stored = tensor::round_to_fp16(d);
     const int64_t k = r * nb + b;
     a.d[k] = d_stored;
     a.isum[k] = sum;
-    a.s[k] = a.format == ActFormat::kQ8_1
-                 ? half_to_float(float_to_half(d * static_cast<float>(sum)))
-                 : d_stored * static_cast<float>(sum);
+    a.s[k] = a.format == ActFormat::kQ8_1 ? tensor::round_to_fp16(d * static_cast<float>(sum))
+                                          : d_stored * static_cast<float>(sum);
   }
 }
 
@@ -83,14 +82,14 @@ void prepare_scalar(const ActBatch& a, const float* x, int64_t ldx, int64_t r0, 
       case ActFormat::kF16: {
         float* out = a.f + r * a.ldf;
         for (int64_t i = 0; i < a.n_in; ++i) {
-          out[i] = half_to_float(float_to_half(xr[i]));
+          out[i] = tensor::round_to_fp16(xr[i]);
         }
         break;
       }
       case ActFormat::kBF16: {
         float* out = a.f + r * a.ldf;
         for (int64_t i = 0; i < a.n_in; ++i) {
-          out[i] = round_to_bf16(xr[i]);
+          out[i] = tensor::round_to_bf16(xr[i]);
         }
         break;
       }

@@ -87,8 +87,8 @@ void rope_apply_heads(const RopeConfig& config, const float* cos_sin, float* x, 
 }
 
 void rope_rows(const RopeConfig& config, float* x, int64_t ldx, int64_t n_rows,
-               const int64_t* positions, int64_t n_heads, int64_t head_size, ThreadPool& pool) {
-  pool.parallel_for(n_rows, 1, [&](int64_t begin, int64_t end, int /*thread*/) {
+               const int64_t* positions, int64_t n_heads, int64_t head_size, ExecContext& ctx) {
+  ctx.parallel_for(n_rows, 1, [&](int64_t begin, int64_t end, int /*thread*/) {
     std::vector<float> cos_sin(static_cast<size_t>(config.n_dims));
     int64_t cached_pos = -1;
     for (int64_t r = begin; r < end; ++r) {

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "base/thread_pool.h"
+#include "kernels/exec_context.h"
 
 namespace dsinfer::kernels {
 
@@ -45,8 +45,8 @@ void rope_apply_heads(const RopeConfig& config, const float* cos_sin, float* x, 
                       int64_t head_size);
 
 // Rotates every row of x: row r holds n_heads heads of head_size floats (at x + r * ldx) at
-// position positions[r]. Rows are spread over `pool`.
+// position positions[r]. Rows are spread over `ctx`'s threads.
 void rope_rows(const RopeConfig& config, float* x, int64_t ldx, int64_t n_rows,
-               const int64_t* positions, int64_t n_heads, int64_t head_size, ThreadPool& pool);
+               const int64_t* positions, int64_t n_heads, int64_t head_size, ExecContext& ctx);
 
 }  // namespace dsinfer::kernels

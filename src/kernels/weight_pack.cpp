@@ -193,40 +193,15 @@ struct Packing {
   }
 };
 
-// What the code needs of a packed type: one table, so the types that pack are listed once.
-struct PackedType {
-  size_t block_bytes;  // one packed block (8 rows x one GGUF block)
-  void (*pack)(const uint8_t* src, size_t stride, int64_t nb, int64_t g, uint8_t* out);
-  void (*unpack)(const uint8_t* in, size_t row_bytes, int64_t nb, uint8_t* out);
-};
-
 template <class P, class Packed>
-constexpr PackedType packed_type() {
+constexpr Rows8Codec rows8_codec() {
   return {sizeof(Packed), &P::pack, &P::unpack};
 }
 
-// nullptr when `type` has no 8-row layout.
-const PackedType* packed_type_of(DType type) {
-  using Q4_K = Packing<BlockQ4_K, BlockQ4_Kx8, pack_q4_k, unpack_q4_k>;
-  using Q6_K = Packing<BlockQ6_K, BlockQ6_Kx8, pack_q6_k, unpack_q6_k>;
-  using Q8_0 = Packing<BlockQ8_0, BlockQ8_0x8, pack_q8_0, unpack_q8_0>;
-  using Q5_0 = Packing<BlockQ5_0, BlockQ5_0x8, pack_q5_0, unpack_q5_0>;
-  static constexpr PackedType kQ4_K = packed_type<Q4_K, BlockQ4_Kx8>();
-  static constexpr PackedType kQ6_K = packed_type<Q6_K, BlockQ6_Kx8>();
-  static constexpr PackedType kQ8_0 = packed_type<Q8_0, BlockQ8_0x8>();
-  static constexpr PackedType kQ5_0 = packed_type<Q5_0, BlockQ5_0x8>();
-  switch (type) {
-    case DType::kQ4_K:
-      return &kQ4_K;
-    case DType::kQ6_K:
-      return &kQ6_K;
-    case DType::kQ8_0:
-      return &kQ8_0;
-    case DType::kQ5_0:
-      return &kQ5_0;
-    default:
-      return nullptr;
-  }
+// nullptr when `type` has no 8-row layout (its row in kernels/weight_types.h).
+const Rows8Codec* packed_type_of(DType type) {
+  const WeightTypeRow* row = weight_type_row(type);
+  return row != nullptr ? row->rows8 : nullptr;
 }
 
 int64_t blocks_per_row(const WeightView& w) {
@@ -234,6 +209,15 @@ int64_t blocks_per_row(const WeightView& w) {
 }
 
 }  // namespace
+
+const Rows8Codec kRows8Q4_K =
+    rows8_codec<Packing<BlockQ4_K, BlockQ4_Kx8, pack_q4_k, unpack_q4_k>, BlockQ4_Kx8>();
+const Rows8Codec kRows8Q6_K =
+    rows8_codec<Packing<BlockQ6_K, BlockQ6_Kx8, pack_q6_k, unpack_q6_k>, BlockQ6_Kx8>();
+const Rows8Codec kRows8Q8_0 =
+    rows8_codec<Packing<BlockQ8_0, BlockQ8_0x8, pack_q8_0, unpack_q8_0>, BlockQ8_0x8>();
+const Rows8Codec kRows8Q5_0 =
+    rows8_codec<Packing<BlockQ5_0, BlockQ5_0x8, pack_q5_0, unpack_q5_0>, BlockQ5_0x8>();
 
 bool has_rows8_layout(DType type) { return packed_type_of(type) != nullptr; }
 
@@ -251,12 +235,12 @@ size_t packed_group_bytes(const WeightView& packed) {
   return packed_type_of(packed.type)->block_bytes * static_cast<size_t>(blocks_per_row(packed));
 }
 
-PackedWeight pack_rows8(const WeightView& w, ThreadPool& pool, bool release_source) {
+PackedWeight pack_rows8(const WeightView& w, ExecContext& ctx, bool release_source) {
   if (!packable_rows8(w)) {
     fail(ErrorKind::kInvalidInput,
-         "pack_rows8: needs a row-major Q4_K, Q6_K, Q8_0 or Q5_0 weight with whole blocks and a "
-         "multiple of 8 rows (got {} [{}, {}])",
-         tensor::dtype_name(w.type), w.n_in, w.n_out);
+         "pack_rows8: needs a row-major weight of a type with an 8-row layout ({}) with whole "
+         "blocks and a multiple of 8 rows (got {} [{}, {}])",
+         rows8_types_text(), tensor::dtype_name(w.type), w.n_in, w.n_out);
   }
   const size_t row_bytes = tensor::row_bytes(tensor::dtype_info(w.type), w.n_in);
   const size_t stride = w.row_stride != 0 ? w.row_stride : row_bytes;
@@ -278,7 +262,7 @@ PackedWeight pack_rows8(const WeightView& w, ThreadPool& pool, bool release_sour
       std::max<int64_t>(1, static_cast<int64_t>((size_t{16} << 20) / (kRows * stride)));
   for (int64_t s0 = 0; s0 < n_groups; s0 += stretch) {
     const int64_t s1 = std::min(n_groups, s0 + stretch);
-    pool.parallel_for(s1 - s0, 8, [&](int64_t g0, int64_t g1, int) {
+    ctx.parallel_for(s1 - s0, 8, [&](int64_t g0, int64_t g1, int) {
       for (int64_t g = s0 + g0; g < s0 + g1; ++g) {
         pack_group(src, stride, nb, g, dst + static_cast<size_t>(g) * group_bytes);
       }

@@ -1,4 +1,5 @@
-// One-time repack of Q4_K / Q6_K / Q8_0 / Q5_0 weights into row-interleaved groups of 8 rows, the
+// One-time repack of weights (the types whose row in kernels/weight_types.h has a Rows8Codec:
+// Q4_K, Q6_K, Q8_0, Q5_0) into row-interleaved groups of 8 rows, the
 // layout the SIMD matmul kernels read fastest: one 32-byte load carries 4 bytes of each of 8 weight
 // rows (one row per 32-bit lane), so a kernel computes 8 outputs at once with no horizontal sums
 // and decodes each super-block's scales once for 8 rows. The values are those of the GGUF blocks,
@@ -10,8 +11,9 @@
 #include <cstdint>
 #include <memory>
 
-#include "base/thread_pool.h"
+#include "kernels/exec_context.h"
 #include "kernels/matmul.h"
+#include "kernels/weight_types.h"
 
 namespace dsinfer::kernels {
 
@@ -51,7 +53,7 @@ static_assert(sizeof(BlockQ8_0x8) == 8 * 34, "Q8_0 x8: exactly 8 blocks");
 static_assert(sizeof(BlockQ4_Kx8) == 8 * 144 + 32, "Q4_K x8: 8 blocks plus unpacked scales");
 static_assert(sizeof(BlockQ6_Kx8) == 8 * 210, "Q6_K x8: exactly 8 blocks");
 
-// True for the types with an 8-row layout: Q4_K, Q6_K, Q8_0, Q5_0.
+// True for the types with an 8-row layout (a Rows8Codec in their kernels/weight_types.h row).
 bool has_rows8_layout(tensor::DType type);
 
 // True when pack_rows8 accepts `w`: row-major, has_rows8_layout, whole blocks, n_out a multiple
@@ -66,7 +68,7 @@ class PackedWeight {
   size_t bytes() const { return bytes_; }
 
  private:
-  friend PackedWeight pack_rows8(const WeightView& w, ThreadPool& pool, bool release_source);
+  friend PackedWeight pack_rows8(const WeightView& w, ExecContext& ctx, bool release_source);
   struct Free {
     void operator()(uint8_t* p) const;
   };
@@ -79,7 +81,7 @@ class PackedWeight {
 // layout kRows8 and the same type, n_in, n_out and row_stride (the stored-type row size) as `w`.
 // release_source: `w` is in a read-only file mapping, and its pages are dropped as soon as a
 // stretch of rows is packed (base/mapped_file.h), so the peak resident memory stays ~ one copy.
-PackedWeight pack_rows8(const WeightView& w, ThreadPool& pool, bool release_source = false);
+PackedWeight pack_rows8(const WeightView& w, ExecContext& ctx, bool release_source = false);
 
 // Bytes of one packed group of 8 rows (all super-blocks of a row).
 size_t packed_group_bytes(const WeightView& packed);

@@ -33,19 +33,33 @@ int64_t weight_bytes(const kernels::WeightView& w) {
   return w.data == nullptr ? 0 : static_cast<int64_t>(w.row_stride) * w.n_out;
 }
 
+ArchitectureFacts read_deepseek2_facts(const gguf::GgufFile& file, const std::string&) {
+  const Deepseek2Hparams hp = read_deepseek2_hparams(file);
+  // One "K" row (latent + RoPE key) per token and layer, no V row (as the pool below).
+  return {KvBlockPool::bytes_per_token_for(hp.base.n_layer, hp.kv_row_elems(), 0),
+          hp.base.n_ctx_train};
+}
+
+std::unique_ptr<Model> create_deepseek2(std::shared_ptr<const gguf::GgufFile> file,
+                                        const std::string&, const ModelOptions& options,
+                                        kernels::ExecContext& ctx) {
+  return std::make_unique<Deepseek2Model>(std::move(file), options, ctx);
+}
+
 }  // namespace
 
+const Architecture kDeepseek2Architecture{"deepseek2", read_deepseek2_facts, create_deepseek2};
+
 Deepseek2Model::Deepseek2Model(std::shared_ptr<const gguf::GgufFile> file,
-                               const ModelOptions& options, ThreadPool& pool)
+                               const ModelOptions& options, kernels::ExecContext& ctx)
     : file_(std::move(file)),
-      pool_(pool),
-      repacker_(options.repack_weights, file_->is_file_mapped(), pool),
+      ctx_(ctx),
+      repacker_(options.repack_weights, file_->is_file_mapped(), ctx),
       hp_(read_deepseek2_hparams(*file_)),
       scales_(make_deepseek2_scales(hp_)),
       routing_(make_moe_routing(hp_)) {
   bind_weights();
   repack_weights();
-  for (int t = 0; t < pool_.size(); ++t) solo_pools_.push_back(std::make_unique<ThreadPool>(1));
   if (options.kv_block_size <= 0) {
     fail(ErrorKind::kInvalidInput, "KV block size {} must be > 0", options.kv_block_size);
   }
@@ -188,9 +202,10 @@ void Deepseek2Model::bind_kv_up_projections(int64_t i, Deepseek2LayerWeights& l)
   }
 }
 
-void Deepseek2Model::for_each_head(const std::function<void(int64_t, ThreadPool&)>& fn) {
-  pool_.parallel_for(hp_.base.n_head, 1, [&](int64_t h0, int64_t h1, int thread) {
-    for (int64_t h = h0; h < h1; ++h) fn(h, *solo_pools_[static_cast<size_t>(thread)]);
+void Deepseek2Model::for_each_head(const std::function<void(int64_t, kernels::ExecContext&)>& fn) {
+  ctx_.parallel_for(hp_.base.n_head, 1, [&](int64_t h0, int64_t h1, int thread) {
+    kernels::ExecContext& one = ctx_.single_thread(thread);
+    for (int64_t h = h0; h < h1; ++h) fn(h, one);
   });
 }
 
@@ -225,23 +240,26 @@ void Deepseek2Model::attention(const Deepseek2LayerWeights& l, int64_t il, int64
       low_rank_q ? kernels::MatmulTarget{l.wq_a, qa_.data(), hp_.q_lora_rank}
                  : kernels::MatmulTarget{l.wq, q_.data(), q_dim},
       {l.wkv_a, kv_lat_.data(), kvw}};
-  kernels::matmul_multi(inputs, cur_.data(), n_embd, n, pool_);
+  // cur: [n, n_embd] -> qa: [n, q_lora_rank] (or q: [n, n_head * (nope + rope)]),
+  // kv_lat: [n, kv_lora_rank + rope]
+  kernels::matmul_multi(inputs, cur_.data(), n_embd, n, ctx_);
   if (low_rank_q) {
     kernels::rms_norm(qa_.data(), hp_.q_lora_rank, n, hp_.q_lora_rank, l.q_a_norm.data(), eps,
                       qa_.data(), hp_.q_lora_rank);
-    kernels::matmul(l.wq_b, qa_.data(), hp_.q_lora_rank, n, q_.data(), q_dim, pool_);
+    kernels::matmul(l.wq_b, qa_.data(), hp_.q_lora_rank, n, q_.data(), q_dim, ctx_);
   }
   // Norm on the latent, RoPE on the queries' and the key's rope parts.
   kernels::rms_norm(kv_lat_.data(), kvw, n, lora, l.kv_a_norm.data(), eps, kv_lat_.data(), kvw);
-  kernels::rope_rows(scales_.rope, q_.data() + nope, q_dim, n, positions.data(), n_head, hk, pool_);
-  kernels::rope_rows(scales_.rope, kv_lat_.data() + lora, kvw, n, positions.data(), 1, rope, pool_);
+  kernels::rope_rows(scales_.rope, q_.data() + nope, q_dim, n, positions.data(), n_head, hk, ctx_);
+  kernels::rope_rows(scales_.rope, kv_lat_.data() + lora, kvw, n, positions.data(), 1, rope, ctx_);
   for (int64_t r = 0; r < n; ++r) {
     tensor::float_to_fp16_row(
         kv_lat_.data() + r * kvw,
         kv_->k_row(il, kv_block[static_cast<size_t>(r)], kv_slot[static_cast<size_t>(r)]), kvw);
   }
   // Absorb attn_k_b into the queries; append the rotated query RoPE parts.
-  for_each_head([&](int64_t h, ThreadPool& solo) {
+  // q_abs: [n, n_head * (kv_lora_rank + rope)]
+  for_each_head([&](int64_t h, kernels::ExecContext& solo) {
     kernels::matmul(l.wk_b[static_cast<size_t>(h)], q_.data() + h * hk, q_dim, n,
                     q_abs_.data() + h * kvw, qa_dim, solo);
     for (int64_t r = 0; r < n; ++r) {
@@ -259,13 +277,14 @@ void Deepseek2Model::attention(const Deepseek2LayerWeights& l, int64_t il, int64
   view.v = view.k;
   view.v_block_stride = view.k_block_stride;
   view.v_row_stride = view.k_row_stride;
-  kernels::attention_paged(dims, view, tasks.data(), tasks.size(), pool_);
-  // Latent attention output -> value heads.
-  for_each_head([&](int64_t h, ThreadPool& solo) {
+  kernels::attention_paged(dims, view, tasks.data(), tasks.size(), ctx_);
+  // Latent attention output attn_lat: [n, n_head * kv_lora_rank] -> value heads
+  // attn_v: [n, n_head * head_dim_v] -> proj: [n, n_embd]
+  for_each_head([&](int64_t h, kernels::ExecContext& solo) {
     kernels::matmul(l.wv_b[static_cast<size_t>(h)], attn_lat_.data() + h * lora, lat_dim, n,
                     attn_v_.data() + h * hp_.head_dim_v, v_dim, solo);
   });
-  kernels::matmul(l.wo, attn_v_.data(), v_dim, n, proj_.data(), n_embd, pool_);
+  kernels::matmul(l.wo, attn_v_.data(), v_dim, n, proj_.data(), n_embd, ctx_);
 }
 
 Logits Deepseek2Model::forward(const Batch& batch) {
@@ -284,7 +303,8 @@ Logits Deepseek2Model::forward(const Batch& batch) {
   grow(attn_v_, n * n_head * hp_.head_dim_v);
   grow(proj_, n * n_embd);
 
-  embed_tokens(token_embd_, plan.tokens.data(), n, x_.data(), n_embd, pool_);
+  // x: [n, n_embd] (n = tokens of all sequences in the step)
+  embed_tokens(token_embd_, plan.tokens.data(), n, x_.data(), n_embd, ctx_);
 
   std::vector<kernels::AttentionTask> tasks = attention_tasks(
       batch, plan, q_abs_.data(), n_head * kvw, attn_lat_.data(), n_head * hp_.kv_lora_rank);
@@ -298,10 +318,11 @@ Logits Deepseek2Model::forward(const Batch& batch) {
 
     kernels::rms_norm(x_.data(), n_embd, n, n_embd, l.ffn_norm.data(), hp_.base.rms_eps,
                       cur_.data(), n_embd);
+    // cur: [n, n_embd] -> proj: [n, n_embd] (routed experts + shared, or the dense FFN)
     if (hp_.is_moe_layer(il)) {
-      moe_ffn(l.moe, routing_, cur_.data(), n_embd, n, proj_.data(), n_embd, moe_scratch_, pool_);
+      moe_ffn(l.moe, routing_, cur_.data(), n_embd, n, proj_.data(), n_embd, moe_scratch_, ctx_);
     } else {
-      ffn_silu_gated(l.dense, cur_.data(), n_embd, n, proj_.data(), n_embd, ffn_scratch_, pool_);
+      ffn_silu_gated(l.dense, cur_.data(), n_embd, n, proj_.data(), n_embd, ffn_scratch_, ctx_);
     }
     kernels::add_inplace(x_.data(), proj_.data(), n * n_embd);
   }
@@ -309,8 +330,9 @@ Logits Deepseek2Model::forward(const Batch& batch) {
   Logits logits;
   init_logits_layout(batch, hp_.base.n_vocab, logits);
   logits.data.resize(plan.logit_rows.size() * static_cast<size_t>(hp_.base.n_vocab));
+  // logits: [rows that asked for logits, n_vocab]
   output_head(output_, output_norm_, hp_.base.rms_eps, x_.data(), n_embd, plan.logit_rows,
-              logits.data.data(), gathered_, pool_);
+              logits.data.data(), gathered_, ctx_);
   return logits;
 }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "kernels/rope.h"
+#include "model/architecture.h"
 #include "model/deepseek2_hparams.h"
 #include "model/deepseek2_moe.h"
 #include "model/ffn.h"
@@ -33,12 +34,15 @@ struct Deepseek2LayerWeights {
   MoeWeights moe;    // MoE layers
 };
 
+// Registry row (model/architecture.h) of "deepseek2".
+extern const Architecture kDeepseek2Architecture;
+
 class Deepseek2Model final : public Model {
  public:
   // Binds every weight of `file` (checked) and allocates the latent KV pool. Throws like
   // load_model.
   Deepseek2Model(std::shared_ptr<const gguf::GgufFile> file, const ModelOptions& options,
-                 ThreadPool& pool);
+                 kernels::ExecContext& ctx);
 
   const ModelInfo& info() const override { return info_; }
   int64_t kv_block_size() const override { return kv_->block_size(); }
@@ -56,14 +60,15 @@ class Deepseek2Model final : public Model {
   void bind_weights();
   void repack_weights();
   void bind_kv_up_projections(int64_t layer, Deepseek2LayerWeights& l);
-  // Runs fn(head, solo pool) for every head, heads spread over pool_.
-  void for_each_head(const std::function<void(int64_t head, ThreadPool& solo)>& fn);
+  // Runs fn(head, one-thread view of ctx_) for every head, heads spread over ctx_'s threads (one
+  // hand-off for all heads instead of one per head).
+  void for_each_head(const std::function<void(int64_t head, kernels::ExecContext& one)>& fn);
   void attention(const Deepseek2LayerWeights& l, int64_t layer, int64_t n,
                  const std::vector<int64_t>& positions, const std::vector<int64_t>& kv_block,
                  const std::vector<int64_t>& kv_slot, std::vector<kernels::AttentionTask>& tasks);
 
   std::shared_ptr<const gguf::GgufFile> file_;
-  ThreadPool& pool_;
+  kernels::ExecContext& ctx_;
   WeightRepacker repacker_;
   Deepseek2Hparams hp_;
   Deepseek2Scales scales_;
@@ -76,9 +81,6 @@ class Deepseek2Model final : public Model {
   std::vector<float> output_norm_;
   std::vector<Deepseek2LayerWeights> layers_;
   std::unique_ptr<KvBlockPool> kv_;
-  // One single-thread pool per thread of pool_: the small per-head up-projections run one head
-  // per thread (one hand-off for all heads instead of one per head).
-  std::vector<std::unique_ptr<ThreadPool>> solo_pools_;
 
   // Activation buffers reused across forward() calls.
   std::vector<float> x_, cur_, qa_, q_, kv_lat_, q_abs_, attn_lat_, attn_v_, proj_, gathered_;

@@ -25,12 +25,7 @@ std::string blk(int64_t layer, const char* name) {
 std::vector<kernels::WeightView> bind_slices(const WeightBinder& b, const std::string& name,
                                              int64_t n_in, int64_t n_out, int64_t n_expert) {
   const gguf::TensorInfo& t = b.tensor(name, {n_in, n_out, n_expert});
-  if (!matmul_supports(t.type)) {
-    fail(ErrorKind::kUnsupported,
-         "{}: tensor '{}' has type {}, which the matmul kernels do not "
-         "support",
-         b.file().path(), name, tensor::dtype_name(t.type));
-  }
+  require_matmul_type(b.file(), name, t.type);
   const auto& info = tensor::dtype_info(t.type);
   if (n_in % info.block_size != 0) {
     fail(ErrorKind::kBadFile, "{}: tensor '{}' row length {} is not a multiple of block size {}",
@@ -168,7 +163,7 @@ void moe_select(const MoeRouting& r, const std::vector<float>& bias, const float
 // over them (its weights read once per batch) and writes each result into the row's selection
 // slot; the slots are then summed per row in selection order (the reference's order), weighted.
 void moe_ffn(const MoeWeights& w, const MoeRouting& r, const float* x, int64_t ldx, int64_t n_rows,
-             float* out, int64_t ldo, MoeScratch& s, ThreadPool& pool) {
+             float* out, int64_t ldo, MoeScratch& s, kernels::ExecContext& ctx) {
   const int64_t n_embd = w.router.n_in;
   const int64_t ne = r.n_expert;
   const int64_t k = r.n_used;
@@ -176,7 +171,7 @@ void moe_ffn(const MoeWeights& w, const MoeRouting& r, const float* x, int64_t l
     if (v.size() < static_cast<size_t>(size)) v.resize(static_cast<size_t>(size));
   };
   grow(s.logits, n_rows * ne);
-  kernels::matmul(w.router, x, ldx, n_rows, s.logits.data(), ne, pool);
+  kernels::matmul(w.router, x, ldx, n_rows, s.logits.data(), ne, ctx);
   moe_select(r, w.selection_bias, s.logits.data(), n_rows, s.sel);
 
   grow(s.gathered, n_rows * n_embd);
@@ -194,7 +189,7 @@ void moe_ffn(const MoeWeights& w, const MoeRouting& r, const float* x, int64_t l
       std::copy(src, src + n_embd, s.gathered.data() + j * n_embd);
     }
     ffn_silu_gated(w.experts[static_cast<size_t>(e)], s.gathered.data(), n_embd, m,
-                   s.expert_out.data(), n_embd, s.ffn, pool);
+                   s.expert_out.data(), n_embd, s.ffn, ctx);
     for (int64_t j = 0; j < m; ++j) {
       const int64_t slot = s.rows[static_cast<size_t>(j)];
       const float wt = s.sel.weight[static_cast<size_t>(slot)];
@@ -204,7 +199,7 @@ void moe_ffn(const MoeWeights& w, const MoeRouting& r, const float* x, int64_t l
     }
   }
   if (w.shared.gate.data != nullptr) {
-    ffn_silu_gated(w.shared, x, ldx, n_rows, s.expert_out.data(), n_embd, s.ffn, pool);
+    ffn_silu_gated(w.shared, x, ldx, n_rows, s.expert_out.data(), n_embd, s.ffn, ctx);
   }
   for (int64_t row = 0; row < n_rows; ++row) {
     float* o = out + row * ldo;

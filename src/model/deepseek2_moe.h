@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "base/thread_pool.h"
+#include "kernels/exec_context.h"
 #include "kernels/matmul.h"
 #include "model/deepseek2_hparams.h"
 #include "model/ffn.h"
@@ -70,6 +70,6 @@ struct MoeScratch {
 // x: [n_rows, n_embd] stride ldx; out: [n_rows, n_embd] stride ldo (may not alias x). Each
 // expert runs once over the rows routed to it.
 void moe_ffn(const MoeWeights& w, const MoeRouting& r, const float* x, int64_t ldx, int64_t n_rows,
-             float* out, int64_t ldo, MoeScratch& scratch, ThreadPool& pool);
+             float* out, int64_t ldo, MoeScratch& scratch, kernels::ExecContext& ctx);
 
 }  // namespace dsinfer::model

@@ -6,11 +6,11 @@
 namespace dsinfer::model {
 
 void embed_tokens(const kernels::WeightView& table, const int32_t* tokens, int64_t n, float* out,
-                  int64_t ldo, ThreadPool& pool) {
+                  int64_t ldo, kernels::ExecContext& ctx) {
   const size_t stride = table.row_stride != 0
                             ? table.row_stride
                             : tensor::row_bytes(tensor::dtype_info(table.type), table.n_in);
-  pool.parallel_for(n, 8, [&](int64_t begin, int64_t end, int /*thread*/) {
+  ctx.parallel_for(n, 8, [&](int64_t begin, int64_t end, int /*thread*/) {
     for (int64_t i = begin; i < end; ++i) {
       const auto* src =
           static_cast<const uint8_t*>(table.data) + stride * static_cast<size_t>(tokens[i]);

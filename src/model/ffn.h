@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "base/thread_pool.h"
+#include "kernels/exec_context.h"
 #include "kernels/matmul.h"
 
 namespace dsinfer::model {
@@ -25,6 +25,6 @@ struct FfnScratch {
 // out[r] = down( silu(gate x[r]) * up x[r] ) for r < n_rows: three matmul calls.
 // x: [n_rows, n_embd] stride ldx; out: [n_rows, n_embd] stride ldo (may not alias x).
 void ffn_silu_gated(const FfnWeights& w, const float* x, int64_t ldx, int64_t n_rows, float* out,
-                    int64_t ldo, FfnScratch& scratch, ThreadPool& pool);
+                    int64_t ldo, FfnScratch& scratch, kernels::ExecContext& ctx);
 
 }  // namespace dsinfer::model

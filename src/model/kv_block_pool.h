@@ -25,7 +25,13 @@ class KvBlockPool {
   int64_t k_row_elems() const { return k_row_elems_; }
   int64_t v_row_elems() const { return v_row_elems_; }
   // Bytes stored per token over all layers; total bytes of the pool.
-  int64_t bytes_per_token() const { return n_layers_ * (k_row_elems_ + v_row_elems_) * 2; }
+  int64_t bytes_per_token() const {
+    return bytes_per_token_for(n_layers_, k_row_elems_, v_row_elems_);
+  }
+  // What a pool of these row sizes stores per token (for sizing before it exists).
+  static int64_t bytes_per_token_for(int64_t n_layers, int64_t k_row_elems, int64_t v_row_elems) {
+    return n_layers * (k_row_elems + v_row_elems) * 2;
+  }
   int64_t total_bytes() const { return bytes_per_token() * n_blocks_ * block_size_; }
 
   // Row of slot `slot` (< block_size) of block `block` (< n_blocks) in layer `layer`. Unchecked.

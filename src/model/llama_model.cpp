@@ -27,13 +27,29 @@ std::string blk(int64_t layer, const char* name) {
   return "blk." + std::to_string(layer) + "." + name;
 }
 
+ArchitectureFacts read_llama_facts(const gguf::GgufFile& file, const std::string& name) {
+  const TransformerHparams hp = read_transformer_hparams(file, name);
+  return {KvBlockPool::bytes_per_token_for(hp.n_layer, hp.n_head_kv * hp.head_dim_k,
+                                           hp.n_head_kv * hp.head_dim_v),
+          hp.n_ctx_train};
+}
+
+std::unique_ptr<Model> create_llama(std::shared_ptr<const gguf::GgufFile> file,
+                                    const std::string& name, const ModelOptions& options,
+                                    kernels::ExecContext& ctx) {
+  return std::make_unique<LlamaModel>(std::move(file), name, options, ctx);
+}
+
 }  // namespace
 
+const Architecture kLlamaArchitecture{"llama", read_llama_facts, create_llama};
+const Architecture kQwen2Architecture{"qwen2", read_llama_facts, create_llama};
+
 LlamaModel::LlamaModel(std::shared_ptr<const gguf::GgufFile> file, const std::string& arch,
-                       const ModelOptions& options, ThreadPool& pool)
+                       const ModelOptions& options, kernels::ExecContext& ctx)
     : file_(std::move(file)),
-      pool_(pool),
-      repacker_(options.repack_weights, file_->is_file_mapped(), pool),
+      ctx_(ctx),
+      repacker_(options.repack_weights, file_->is_file_mapped(), ctx),
       hp_(read_transformer_hparams(*file_, arch)) {
   // The reference rotates adjacent pairs for llama and halves (NeoX) for qwen2.
   rope_ = make_rope_config(
@@ -146,7 +162,8 @@ Logits LlamaModel::forward(const Batch& batch) {
   grow(attn_, n * o_dim);
   grow(proj_, n * n_embd);
 
-  embed_tokens(token_embd_, plan.tokens.data(), n, x_.data(), n_embd, pool_);
+  // x: [n, n_embd] (n = tokens of all sequences in the step)
+  embed_tokens(token_embd_, plan.tokens.data(), n, x_.data(), n_embd, ctx_);
 
   std::vector<kernels::AttentionTask> tasks =
       attention_tasks(batch, plan, q_.data(), q_dim, attn_.data(), o_dim);
@@ -159,41 +176,45 @@ Logits LlamaModel::forward(const Batch& batch) {
 
   for (int64_t il = 0; il < hp_.n_layer; ++il) {
     const LlamaLayerWeights& l = layers_[static_cast<size_t>(il)];
-    // Attention block.
+    // Attention block. cur: [n, n_embd]
     kernels::rms_norm(x_.data(), n_embd, n, n_embd, l.attn_norm.data(), hp_.rms_eps, cur_.data(),
                       n_embd);
     const kernels::MatmulTarget qkv[] = {
         {l.wq, q_.data(), q_dim}, {l.wk, k_.data(), k_dim}, {l.wv, v_.data(), v_dim}};
-    kernels::matmul_multi(qkv, cur_.data(), n_embd, n, pool_);
+    // q: [n, n_head * head_dim_k]; k: [n, n_head_kv * head_dim_k]; v: [n, n_head_kv * head_dim_v]
+    kernels::matmul_multi(qkv, cur_.data(), n_embd, n, ctx_);
     add_bias_rows(l.bq, q_.data(), q_dim, n);
     add_bias_rows(l.bk, k_.data(), k_dim, n);
     add_bias_rows(l.bv, v_.data(), v_dim, n);
     kernels::rope_rows(rope_, q_.data(), q_dim, n, plan.positions.data(), hp_.n_head,
-                       hp_.head_dim_k, pool_);
+                       hp_.head_dim_k, ctx_);
     kernels::rope_rows(rope_, k_.data(), k_dim, n, plan.positions.data(), hp_.n_head_kv,
-                       hp_.head_dim_k, pool_);
+                       hp_.head_dim_k, ctx_);
     for (int64_t r = 0; r < n; ++r) {
       const auto b = plan.kv_block[static_cast<size_t>(r)];
       const auto s = plan.kv_slot[static_cast<size_t>(r)];
       tensor::float_to_fp16_row(k_.data() + r * k_dim, kv_->k_row(il, b, s), k_dim);
       tensor::float_to_fp16_row(v_.data() + r * v_dim, kv_->v_row(il, b, s), v_dim);
     }
-    kernels::attention_paged(dims, kv_->layer_view(il), tasks.data(), tasks.size(), pool_);
-    kernels::matmul(l.wo, attn_.data(), o_dim, n, proj_.data(), n_embd, pool_);
+    // attn: [n, n_head * head_dim_v] -> proj: [n, n_embd]
+    kernels::attention_paged(dims, kv_->layer_view(il), tasks.data(), tasks.size(), ctx_);
+    kernels::matmul(l.wo, attn_.data(), o_dim, n, proj_.data(), n_embd, ctx_);
     kernels::add_inplace(x_.data(), proj_.data(), n * n_embd);
 
     // Feed-forward block.
     kernels::rms_norm(x_.data(), n_embd, n, n_embd, l.ffn_norm.data(), hp_.rms_eps, cur_.data(),
                       n_embd);
-    ffn_silu_gated(l.ffn, cur_.data(), n_embd, n, proj_.data(), n_embd, ffn_scratch_, pool_);
+    // [n, n_embd] -> [n, n_ff] (gate, up) -> proj: [n, n_embd]
+    ffn_silu_gated(l.ffn, cur_.data(), n_embd, n, proj_.data(), n_embd, ffn_scratch_, ctx_);
     kernels::add_inplace(x_.data(), proj_.data(), n * n_embd);
   }
 
   Logits logits;
   init_logits_layout(batch, hp_.n_vocab, logits);
   logits.data.resize(plan.logit_rows.size() * static_cast<size_t>(hp_.n_vocab));
+  // logits: [rows that asked for logits, n_vocab]
   output_head(output_, output_norm_, hp_.rms_eps, x_.data(), n_embd, plan.logit_rows,
-              logits.data.data(), gathered_, pool_);
+              logits.data.data(), gathered_, ctx_);
   return logits;
 }
 

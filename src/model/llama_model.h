@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "kernels/rope.h"
+#include "model/architecture.h"
 #include "model/ffn.h"
 #include "model/hparams.h"
 #include "model/kv_block_pool.h"
@@ -22,11 +23,15 @@ struct LlamaLayerWeights {
   FfnWeights ffn;
 };
 
+// Registry rows (model/architecture.h) of "llama" and "qwen2".
+extern const Architecture kLlamaArchitecture;
+extern const Architecture kQwen2Architecture;
+
 class LlamaModel final : public Model {
  public:
   // Binds every weight of `file` (checked) and allocates the KV pool. Throws like load_model.
   LlamaModel(std::shared_ptr<const gguf::GgufFile> file, const std::string& arch,
-             const ModelOptions& options, ThreadPool& pool);
+             const ModelOptions& options, kernels::ExecContext& ctx);
 
   const ModelInfo& info() const override { return info_; }
   int64_t kv_block_size() const override { return kv_->block_size(); }
@@ -41,7 +46,7 @@ class LlamaModel final : public Model {
   void repack_weights();
 
   std::shared_ptr<const gguf::GgufFile> file_;
-  ThreadPool& pool_;
+  kernels::ExecContext& ctx_;
   WeightRepacker repacker_;
   TransformerHparams hp_;
   kernels::RopeConfig rope_;

@@ -5,8 +5,8 @@
 #include <memory>
 #include <string>
 
-#include "base/thread_pool.h"
 #include "gguf/gguf_file.h"
+#include "kernels/exec_context.h"
 #include "model/batch.h"
 
 namespace dsinfer::model {
@@ -15,7 +15,7 @@ struct ModelOptions {
   int64_t kv_block_size = 16;  // tokens per KV block
   int64_t kv_blocks = 0;       // blocks in the pool (0 = enough for one ctx_size sequence)
   int64_t ctx_size = 0;        // max tokens per sequence (0 = the model's context length)
-  bool repack_weights = true;  // Q4_K/Q6_K weights into the kernels' 8-row layout (weight_pack.h)
+  bool repack_weights = true;  // weights of types with an 8-row layout into it (weight_pack.h)
 };
 
 // Facts the engine and server need about a model.
@@ -31,7 +31,8 @@ struct ModelInfo {
 };
 
 // Owns the mapped file, the weights and the KV block memory. Not thread-safe: one thread (the
-// engine thread) calls forward(); kernels inside parallelise over the ThreadPool.
+// engine thread) calls forward(); kernels inside spread over the execution context given at load
+// (kernels/exec_context.h), which must outlive the model.
 class Model {
  public:
   virtual ~Model() = default;
@@ -51,6 +52,6 @@ class Model {
 // Loads any supported architecture. Throws Error naming the file and what is wrong (unknown
 // architecture, missing or mis-shaped tensor, unsupported weight type).
 std::unique_ptr<Model> load_model(std::shared_ptr<const gguf::GgufFile> file,
-                                  const ModelOptions& options, ThreadPool& pool);
+                                  const ModelOptions& options, kernels::ExecContext& ctx);
 
 }  // namespace dsinfer::model

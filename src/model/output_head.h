@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "base/thread_pool.h"
+#include "kernels/exec_context.h"
 #include "kernels/matmul.h"
 
 namespace dsinfer::model {
@@ -14,6 +14,6 @@ namespace dsinfer::model {
 // `gathered` is scratch. One matmul call.
 void output_head(const kernels::WeightView& output, const std::vector<float>& norm_weight,
                  float eps, const float* x, int64_t ldx, const std::vector<int64_t>& rows,
-                 float* logits, std::vector<float>& gathered, ThreadPool& pool);
+                 float* logits, std::vector<float>& gathered, kernels::ExecContext& ctx);
 
 }  // namespace dsinfer::model

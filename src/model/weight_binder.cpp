@@ -2,28 +2,18 @@
 #include "model/weight_binder.h"
 
 #include "base/error.h"
+#include "kernels/weight_types.h"
 #include "tensor/quantize.h"
 
 namespace dsinfer::model {
 
 using tensor::DType;
 
-bool matmul_supports(DType type) {
-  switch (type) {
-    case DType::kF32:
-    case DType::kF16:
-    case DType::kBF16:
-    case DType::kQ8_0:
-    case DType::kQ4_0:
-    case DType::kQ4_1:
-    case DType::kQ5_0:
-    case DType::kQ5_1:
-    case DType::kQ4_K:
-    case DType::kQ5_K:
-    case DType::kQ6_K:
-      return true;
-    default:
-      return false;
+void require_matmul_type(const gguf::GgufFile& file, const std::string& name, DType type) {
+  if (!kernels::matmul_supports(type)) {
+    fail(ErrorKind::kUnsupported,
+         "{}: tensor '{}' has type {}, which the matmul kernels do not support (supported: {})",
+         file.path(), name, tensor::dtype_name(type), kernels::matmul_types_text());
   }
 }
 
@@ -53,12 +43,7 @@ const gguf::TensorInfo& WeightBinder::tensor(const std::string& name,
 kernels::WeightView WeightBinder::matrix(const std::string& name, int64_t n_in,
                                          int64_t n_out) const {
   const gguf::TensorInfo& t = tensor(name, {n_in, n_out});
-  if (!matmul_supports(t.type)) {
-    fail(ErrorKind::kUnsupported,
-         "{}: tensor '{}' has type {}, which the matmul kernels do not support (supported: F32, "
-         "F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K)",
-         file_.path(), name, tensor::dtype_name(t.type));
-  }
+  require_matmul_type(file_, name, t.type);
   const auto& info = tensor::dtype_info(t.type);
   if (n_in % info.block_size != 0) {
     fail(ErrorKind::kBadFile,

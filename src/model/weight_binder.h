@@ -11,8 +11,9 @@
 
 namespace dsinfer::model {
 
-// True for the weight types kernels::matmul accepts.
-bool matmul_supports(tensor::DType type);
+// Throws Error(kUnsupported) naming the file, the tensor and the supported types unless
+// kernels::matmul computes `type` (kernels/weight_types.h).
+void require_matmul_type(const gguf::GgufFile& file, const std::string& name, tensor::DType type);
 
 class WeightBinder {
  public:

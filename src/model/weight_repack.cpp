@@ -5,7 +5,7 @@ namespace dsinfer::model {
 
 void WeightRepacker::repack(kernels::WeightView& w) {
   if (!enabled_ || !kernels::packable_rows8(w)) return;
-  packed_.push_back(kernels::pack_rows8(w, pool_, release_pages_));
+  packed_.push_back(kernels::pack_rows8(w, ctx_, release_pages_));
   w = packed_.back().view();
   bytes_ += packed_.back().bytes();
 }

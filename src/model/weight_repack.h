@@ -5,7 +5,7 @@
 #include <cstddef>
 #include <vector>
 
-#include "base/thread_pool.h"
+#include "kernels/exec_context.h"
 #include "kernels/weight_pack.h"
 
 namespace dsinfer::model {
@@ -14,8 +14,8 @@ class WeightRepacker {
  public:
   // enabled = false makes repack() a no-op (weights are used in place). release_pages: the
   // weights live in a read-only file mapping whose pages may be dropped once copied.
-  WeightRepacker(bool enabled, bool release_pages, ThreadPool& pool)
-      : enabled_(enabled), release_pages_(release_pages), pool_(pool) {}
+  WeightRepacker(bool enabled, bool release_pages, kernels::ExecContext& ctx)
+      : enabled_(enabled), release_pages_(release_pages), ctx_(ctx) {}
 
   // Replaces `w` by a packed copy when the kernels have a packed layout for it (Q4_K, Q6_K, Q8_0
   // with whole groups of 8 rows); otherwise leaves it unchanged. With release_pages the original
@@ -29,7 +29,7 @@ class WeightRepacker {
  private:
   bool enabled_;
   bool release_pages_;
-  ThreadPool& pool_;
+  kernels::ExecContext& ctx_;
   std::vector<kernels::PackedWeight> packed_;
   size_t bytes_ = 0;
 };

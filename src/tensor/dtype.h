@@ -1,8 +1,11 @@
-// Tensor element types as GGUF numbers them: id, name, block size and bytes per block.
+// Tensor element types as GGUF numbers them, and the one table of what dsinfer knows of each:
+// id, name, block size and bytes, its float codec and the error bound its quantiser keeps.
+// Adding a type dsinfer computes = the enum value, its row in dtype.cpp and its block codec.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 
 namespace dsinfer::tensor {
@@ -44,12 +47,28 @@ enum class DType : uint32_t {
   kMXFP4 = 39,
 };
 
+// dst[0..n) = the floats of one row stored at src (n a multiple of the block size; unchecked).
+using DequantizeFn = void (*)(const void* src, float* dst, int64_t n);
+// Encodes src[0..n) into dst (n a multiple of the block size; unchecked).
+using QuantizeFn = void (*)(const float* src, void* dst, int64_t n);
+
+// Bounds one quantise -> dequantise round trip stays within, for any finite input, measured with
+// tensor/quant_error.h's measure_quant_error over blocks of error_block(type) elements.
+struct QuantErrorBound {
+  double max_rel;
+  double rms_rel;
+};
+
 struct DTypeInfo {
   DType type;
-  const char* name;    // "Q4_K", as GGUF tools print it
-  int64_t block_size;  // elements per block (1 for plain types)
-  size_t block_bytes;  // bytes per block
-  bool dequantizable;  // dsinfer can convert it to float
+  const char* name;         // "Q4_K", as GGUF tools print it
+  int64_t block_size;       // elements per block (1 for plain types)
+  size_t block_bytes;       // bytes per block
+  DequantizeFn dequantize;  // nullptr: dsinfer cannot convert it to float
+  QuantizeFn quantize;      // nullptr: dsinfer cannot write it
+  QuantErrorBound error;    // of quantize -> dequantize (quantize != nullptr)
+  bool dequantizable() const { return dequantize != nullptr; }
+  bool quantizable() const { return quantize != nullptr; }
 };
 
 // Info for a raw type id, or nullptr when the id is not a GGUF type.
@@ -57,6 +76,8 @@ const DTypeInfo* dtype_info(uint32_t id);
 // Info for a known type; throws Error(kInvalidInput) for a value outside the enum (a raw id cast).
 const DTypeInfo& dtype_info(DType type);
 const char* dtype_name(DType type);
+// Every row, in id order (for lists of types: tests, tools, error texts).
+std::span<const DTypeInfo> dtype_table();
 // Parses a name such as "q4_k" or "Q8_0" (case-insensitive); throws Error(kInvalidInput).
 DType parse_dtype(const std::string& name);
 

@@ -1,6 +1,9 @@
 // Scalar conversions between float and the 16-bit float formats GGUF stores (IEEE half, bfloat16).
 // Exact: float -> 16-bit rounds to nearest, ties to even; 16-bit -> float is lossless.
 // Row (bulk) conversions with F16C fast paths live in tensor/quantize.h.
+// NOTE: `static inline` (one copy per translation unit): the per-ISA kernel files are compiled
+// with their own -m flags, and an inline function with external linkage could be merged by the
+// linker into an AVX-512 copy that a scalar caller then runs on a CPU without it.
 #pragma once
 
 #include <bit>
@@ -11,7 +14,7 @@
 namespace dsinfer::tensor {
 
 // IEEE half -> float, exact for every bit pattern (subnormals, infinities, NaN payloads).
-inline float fp16_to_float(fp16_t h) {
+static inline float fp16_to_float(fp16_t h) {
   const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
   const uint32_t exponent = (h >> 10) & 0x1fu;
   const uint32_t mantissa = h & 0x3ffu;
@@ -30,7 +33,7 @@ inline float fp16_to_float(fp16_t h) {
 // dropping 13 mantissa bits, so a carry correctly bumps the exponent. Results below 2^-14 are
 // rounded by the FPU itself: adding 0.5f puts the value's 2^-24 units in the low mantissa bits
 // of the sum (assumes the default rounding mode and no flush-to-zero, as C++ guarantees).
-inline fp16_t float_to_fp16(float f) {
+static inline fp16_t float_to_fp16(float f) {
   const uint32_t bits = std::bit_cast<uint32_t>(f);
   const uint32_t sign = (bits >> 16) & 0x8000u;
   const uint32_t magnitude = bits & 0x7fffffffu;
@@ -49,15 +52,19 @@ inline fp16_t float_to_fp16(float f) {
 }
 
 // bfloat16 -> float (exact: bfloat16 is the top half of a float).
-inline float bf16_to_float(bf16_t h) {
+static inline float bf16_to_float(bf16_t h) {
   return std::bit_cast<float>(static_cast<uint32_t>(h) << 16);
 }
 
 // float -> bfloat16, round to nearest even (subnormals kept, not flushed); NaN stays a quiet NaN.
-inline bf16_t float_to_bf16(float f) {
+static inline bf16_t float_to_bf16(float f) {
   const uint32_t bits = std::bit_cast<uint32_t>(f);
   if ((bits & 0x7fffffffu) > 0x7f800000u) return static_cast<bf16_t>((bits >> 16) | 0x40u);
   return static_cast<bf16_t>((bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16);
 }
+
+// float -> nearest half / bfloat16 -> float: the value a float takes when stored in that format.
+static inline float round_to_fp16(float f) { return fp16_to_float(float_to_fp16(f)); }
+static inline float round_to_bf16(float f) { return bf16_to_float(float_to_bf16(f)); }
 
 }  // namespace dsinfer::tensor

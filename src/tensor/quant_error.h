@@ -38,11 +38,8 @@ class QuantErrorAccumulator {
 // Caveat of the formats themselves: block scales are fp16, so blocks so small that a scale is an
 // fp16 subnormal (amax below ~1e-2 for Q6_K, ~3e-3 for Q8_0) carry an extra absolute error of up
 // to 2^-25 per unit of the quantised value, which the relative bound does not cover.
-// Throws Error(kUnsupported) for types dsinfer cannot quantise.
-struct QuantErrorBound {
-  double max_rel;
-  double rms_rel;
-};
+// The bound is the type's row in tensor/dtype.cpp. Throws Error(kUnsupported) for types dsinfer
+// cannot quantise.
 QuantErrorBound quant_error_bound(DType type);
 // The block the bound is measured over: 32 for plain and legacy types, 256 for K types.
 int64_t error_block(DType type);

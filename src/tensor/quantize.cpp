@@ -1,59 +1,39 @@
-// dequantize_row / quantize_row: the DType switch over the per-format functions, and the
-// errors for types dsinfer knows but cannot compute.
+// dequantize_row / quantize_row: checks, then the codec of the type's row (tensor/dtype.cpp), and
+// the errors for types dsinfer knows but cannot compute.
 #include "tensor/quantize.h"
 
-#include <cstring>
-
 #include "base/error.h"
-#include "tensor/quant_rows.h"
 
 namespace dsinfer::tensor {
 namespace {
 
-constexpr DType kDequantizable[] = {
-    DType::kF32,  DType::kF16,  DType::kBF16, DType::kQ4_0, DType::kQ4_1,
-    DType::kQ5_0, DType::kQ5_1, DType::kQ8_0, DType::kQ8_1, DType::kQ2_K,
-    DType::kQ3_K, DType::kQ4_K, DType::kQ5_K, DType::kQ6_K, DType::kQ8_K,
-};
-constexpr DType kQuantizable[] = {
-    DType::kF32,  DType::kF16,  DType::kBF16, DType::kQ4_0, DType::kQ4_1,
-    DType::kQ5_0, DType::kQ5_1, DType::kQ8_0, DType::kQ2_K, DType::kQ3_K,
-    DType::kQ4_K, DType::kQ5_K, DType::kQ6_K, DType::kQ8_K,
-};
-
-template <size_t N>
-bool contains(const DType (&list)[N], DType type) {
-  for (DType t : list) {
-    if (t == type) return true;
-  }
-  return false;
-}
-
-template <size_t N>
-std::string names_of(const DType (&list)[N]) {
+template <class Has>
+std::string names_where(Has has) {
   std::string out;
-  for (DType t : list) {
+  for (const DTypeInfo& t : dtype_table()) {
+    if (!has(t)) continue;
     if (!out.empty()) out += ", ";
-    out += dtype_name(t);
+    out += t.name;
   }
   return out;
 }
 
-template <typename Block>
-const Block* blocks(const void* p) {
-  return static_cast<const Block*>(p);
-}
-template <typename Block>
-Block* blocks(void* p) {
-  return static_cast<Block*>(p);
-}
-
 }  // namespace
 
-bool can_dequantize(DType type) { return contains(kDequantizable, type); }
-bool can_quantize(DType type) { return contains(kQuantizable, type); }
-std::string dequantizable_types_text() { return names_of(kDequantizable); }
-std::string quantizable_types_text() { return names_of(kQuantizable); }
+bool can_dequantize(DType type) {
+  const DTypeInfo* info = dtype_info(static_cast<uint32_t>(type));
+  return info != nullptr && info->dequantizable();
+}
+bool can_quantize(DType type) {
+  const DTypeInfo* info = dtype_info(static_cast<uint32_t>(type));
+  return info != nullptr && info->quantizable();
+}
+std::string dequantizable_types_text() {
+  return names_where([](const DTypeInfo& t) { return t.dequantizable(); });
+}
+std::string quantizable_types_text() {
+  return names_where([](const DTypeInfo& t) { return t.quantizable(); });
+}
 
 void require_dequantizable(DType type) {
   if (!can_dequantize(type)) {
@@ -81,91 +61,24 @@ void require_row_length(DType type, int64_t n) {
 void dequantize_row(DType type, const void* src, float* dst, int64_t n) {
   require_dequantizable(type);
   require_row_length(type, n);
-  switch (type) {
-    case DType::kF32:
-      std::memcpy(dst, src, static_cast<size_t>(n) * sizeof(float));
-      return;
-    case DType::kF16:
-      return fp16_to_float_row(static_cast<const fp16_t*>(src), dst, n);
-    case DType::kBF16:
-      return bf16_to_float_row(static_cast<const bf16_t*>(src), dst, n);
-    case DType::kQ4_0:
-      return dequantize_row_q4_0(blocks<BlockQ4_0>(src), dst, n);
-    case DType::kQ4_1:
-      return dequantize_row_q4_1(blocks<BlockQ4_1>(src), dst, n);
-    case DType::kQ5_0:
-      return dequantize_row_q5_0(blocks<BlockQ5_0>(src), dst, n);
-    case DType::kQ5_1:
-      return dequantize_row_q5_1(blocks<BlockQ5_1>(src), dst, n);
-    case DType::kQ8_0:
-      return dequantize_row_q8_0(blocks<BlockQ8_0>(src), dst, n);
-    case DType::kQ8_1:
-      return dequantize_row_q8_1(blocks<BlockQ8_1>(src), dst, n);
-    case DType::kQ2_K:
-      return dequantize_row_q2_k(blocks<BlockQ2_K>(src), dst, n);
-    case DType::kQ3_K:
-      return dequantize_row_q3_k(blocks<BlockQ3_K>(src), dst, n);
-    case DType::kQ4_K:
-      return dequantize_row_q4_k(blocks<BlockQ4_K>(src), dst, n);
-    case DType::kQ5_K:
-      return dequantize_row_q5_k(blocks<BlockQ5_K>(src), dst, n);
-    case DType::kQ6_K:
-      return dequantize_row_q6_k(blocks<BlockQ6_K>(src), dst, n);
-    case DType::kQ8_K:
-      return dequantize_row_q8_k(blocks<BlockQ8_K>(src), dst, n);
-    default:
-      break;
-  }
-  fail(ErrorKind::kInternal, "dequantize_row: no converter for {}", dtype_name(type));
+  dtype_info(type).dequantize(src, dst, n);
 }
 
 void quantize_row(DType type, const float* src, void* dst, int64_t n) {
   require_quantizable(type);
   require_row_length(type, n);
-  switch (type) {
-    case DType::kF32:
-      std::memcpy(dst, src, static_cast<size_t>(n) * sizeof(float));
-      return;
-    case DType::kF16:
-      return float_to_fp16_row(src, static_cast<fp16_t*>(dst), n);
-    case DType::kBF16:
-      return float_to_bf16_row(src, static_cast<bf16_t*>(dst), n);
-    case DType::kQ4_0:
-      return quantize_row_q4_0(src, blocks<BlockQ4_0>(dst), n);
-    case DType::kQ4_1:
-      return quantize_row_q4_1(src, blocks<BlockQ4_1>(dst), n);
-    case DType::kQ5_0:
-      return quantize_row_q5_0(src, blocks<BlockQ5_0>(dst), n);
-    case DType::kQ5_1:
-      return quantize_row_q5_1(src, blocks<BlockQ5_1>(dst), n);
-    case DType::kQ8_0:
-      return quantize_row_q8_0(src, blocks<BlockQ8_0>(dst), n);
-    case DType::kQ2_K:
-      return quantize_row_q2_k(src, blocks<BlockQ2_K>(dst), n);
-    case DType::kQ3_K:
-      return quantize_row_q3_k(src, blocks<BlockQ3_K>(dst), n);
-    case DType::kQ4_K:
-      return quantize_row_q4_k(src, blocks<BlockQ4_K>(dst), n);
-    case DType::kQ5_K:
-      return quantize_row_q5_k(src, blocks<BlockQ5_K>(dst), n);
-    case DType::kQ6_K:
-      return quantize_row_q6_k(src, blocks<BlockQ6_K>(dst), n);
-    case DType::kQ8_K:
-      return quantize_act_q8_k_scalar(src, blocks<BlockQ8_K>(dst), n);
-    default:
-      break;
-  }
-  fail(ErrorKind::kInternal, "quantize_row: no converter for {}", dtype_name(type));
+  dtype_info(type).quantize(src, dst, n);
 }
 
 void quantize_rows(DType type, const float* src, void* dst, int64_t n_rows, int64_t n_per_row) {
   require_quantizable(type);
   require_row_length(type, n_per_row);
   if (n_rows < 0) fail(ErrorKind::kInvalidInput, "quantize_rows: negative row count {}", n_rows);
-  const size_t stride = row_bytes(dtype_info(type), n_per_row);
+  const DTypeInfo& info = dtype_info(type);
+  const size_t stride = row_bytes(info, n_per_row);
   auto* out = static_cast<uint8_t*>(dst);
   for (int64_t r = 0; r < n_rows; ++r) {
-    quantize_row(type, src + r * n_per_row, out + static_cast<size_t>(r) * stride, n_per_row);
+    info.quantize(src + r * n_per_row, out + static_cast<size_t>(r) * stride, n_per_row);
   }
 }
 

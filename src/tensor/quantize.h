@@ -41,7 +41,7 @@ void dequantize_row(DType type, const void* src, float* dst, int64_t n);
 // round-half-away; Q4_0/Q5_0 scale from the signed max-abs element (d = max/-8, max/-16);
 // Q4_1/Q5_1 min/max; K types the reference's scale search (make_qkx2 / make_qx style), so files
 // come out byte-identical to the reference's in all but rare float-contraction ties.
-// Supported: F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, Q8_K.
+// Supported: the types whose row in tensor/dtype.cpp has a quantiser (quantizable_types_text()).
 // Throws like dequantize_row. Thread-safe.
 void quantize_row(DType type, const float* src, void* dst, int64_t n);
 

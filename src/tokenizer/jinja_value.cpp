@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "base/json_escape.h"
 #include "tokenizer/jinja_limits.h"
 #include "tokenizer/utf8.h"
 
@@ -159,38 +160,7 @@ std::string float_output(double d) {
 
 void json_string(std::string_view s, std::string& out) {
   out += '"';
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (u < 0x20) {
-          out += fmt::format("\\u{:04x}", u);
-        } else {
-          out += c;
-        }
-    }
-  }
+  append_json_escaped(s, out);
   out += '"';
 }
 

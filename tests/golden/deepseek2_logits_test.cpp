@@ -16,6 +16,7 @@
 
 #include "base/thread_pool.h"
 #include "gguf/gguf_file.h"
+#include "kernels/exec_context.h"
 #include "model/deepseek2_model.h"
 #include "model/model.h"
 #include "support/batch_check.h"
@@ -50,9 +51,13 @@ struct Loaded {
 
 class Deepseek2Golden : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { pool_ = std::make_unique<ThreadPool>(2); }
+  static void SetUpTestSuite() {
+    pool_ = std::make_unique<ThreadPool>(2);
+    ctx_ = std::make_unique<kernels::ExecContext>(*pool_);
+  }
   static void TearDownTestSuite() {
     models_.clear();
+    ctx_.reset();
     pool_.reset();
   }
   static Loaded& load(const std::string& path) {
@@ -63,7 +68,7 @@ class Deepseek2Golden : public ::testing::Test {
     opt.ctx_size = kCtx;
     opt.kv_blocks = 8 * kCtx / kBlockSize;
     Loaded l;
-    l.model = model::load_model(gguf::GgufFile::open(path), opt, *pool_);
+    l.model = model::load_model(gguf::GgufFile::open(path), opt, *ctx_);
     return models_.emplace(path, std::move(l)).first->second;
   }
   static std::vector<nlohmann::json> cases(const std::string& fixtures) {
@@ -76,10 +81,12 @@ class Deepseek2Golden : public ::testing::Test {
     return out;
   }
   static std::unique_ptr<ThreadPool> pool_;
+  static std::unique_ptr<kernels::ExecContext> ctx_;
   static std::map<std::string, Loaded> models_;
 };
 
 std::unique_ptr<ThreadPool> Deepseek2Golden::pool_;
+std::unique_ptr<kernels::ExecContext> Deepseek2Golden::ctx_;
 std::map<std::string, Loaded> Deepseek2Golden::models_;
 
 TEST_F(Deepseek2Golden, EveryDeepseek2CasePasses) {

@@ -14,6 +14,7 @@
 
 #include "engine/engine_loader.h"
 #include "engine/request_stream.h"
+#include "model/architecture.h"
 #include "support/fixtures.h"
 
 namespace dsinfer::engine {
@@ -75,7 +76,7 @@ std::vector<std::vector<TokenId>> run_all(Engine& engine,
 std::unique_ptr<LoadedEngine> open_engine(const std::string& path, EngineConfig cfg,
                                           int64_t pool_tokens) {
   auto file = gguf::GgufFile::open(path);
-  const int64_t per_token = estimate_kv_bytes_per_token(file->metadata());
+  const int64_t per_token = model::read_architecture_facts(*file).kv_bytes_per_token;
   cfg.kv_cache_mem = std::to_string(per_token * pool_tokens);
   cfg.ctx_size = std::min<int64_t>(512, pool_tokens);
   cfg.max_waiting = 1000;

@@ -16,6 +16,7 @@
 
 #include "base/thread_pool.h"
 #include "gguf/gguf_file.h"
+#include "kernels/exec_context.h"
 #include "kernels/isa.h"
 #include "model/model.h"
 #include "support/batch_check.h"
@@ -64,9 +65,13 @@ struct Loaded {
 
 class ModelLogitsGolden : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { pool_ = std::make_unique<ThreadPool>(2); }
+  static void SetUpTestSuite() {
+    pool_ = std::make_unique<ThreadPool>(2);
+    ctx_ = std::make_unique<kernels::ExecContext>(*pool_);
+  }
   static void TearDownTestSuite() {
     models_.clear();
+    ctx_.reset();
     pool_.reset();
   }
 
@@ -79,15 +84,17 @@ class ModelLogitsGolden : public ::testing::Test {
     opt.kv_block_size = kBlockSize;
     opt.ctx_size = kCtx;
     opt.kv_blocks = 8 * kCtx / kBlockSize;
-    l.model = model::load_model(l.file, opt, *pool_);
+    l.model = model::load_model(l.file, opt, *ctx_);
     return models_.emplace(path, std::move(l)).first->second;
   }
 
   static std::unique_ptr<ThreadPool> pool_;
+  static std::unique_ptr<kernels::ExecContext> ctx_;
   static std::map<std::string, Loaded> models_;
 };
 
 std::unique_ptr<ThreadPool> ModelLogitsGolden::pool_;
+std::unique_ptr<kernels::ExecContext> ModelLogitsGolden::ctx_;
 std::map<std::string, Loaded> ModelLogitsGolden::models_;
 
 TEST_F(ModelLogitsGolden, EveryLlamaAndQwen2CasePasses) {

@@ -21,6 +21,7 @@ TEST(Error, CarriesKindAndMessage) {
 TEST(JsonEscape, EscapesControlAndQuotes) {
   EXPECT_EQ(json_escape("a\"b\\c\n\x01"), "a\\\"b\\\\c\\n\\u0001");
   EXPECT_EQ(json_escape("中文"), "中文");
+  EXPECT_EQ(json_escape("\b\f\x1f"), "\\b\\f\\u001f");  // as Python json.dumps
 }
 
 TEST(MappedFile, MissingFileNamesPath) {

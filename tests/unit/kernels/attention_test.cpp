@@ -126,8 +126,9 @@ TEST_P(AttentionIsa, MatchesNaiveFloat64) {
   const PoolSetup s = make_setup(1);
   auto seqs = make_seqs(s, 2);
   ThreadPool pool(2);
+  kernels::ExecContext ctx(pool);
   auto tasks = tasks_for(seqs, s.dims);
-  attention_paged(s.dims, s.view(), tasks.data(), tasks.size(), pool, GetParam());
+  attention_paged(s.dims, s.view(), tasks.data(), tasks.size(), ctx, GetParam());
   double max_err = 0;
   for (auto& q : seqs) {
     for (int64_t t = 0; t < q.n_tokens; ++t) {
@@ -153,10 +154,11 @@ void expect_matches_scalar(const PoolSetup& s, uint32_t seed, Isa isa, double to
   auto a = make_seqs(s, seed);
   auto b = make_seqs(s, seed);
   ThreadPool pool(2);
+  kernels::ExecContext ctx(pool);
   auto ta = tasks_for(a, s.dims);
   auto tb = tasks_for(b, s.dims);
-  attention_paged(s.dims, s.view(), ta.data(), ta.size(), pool, Isa::kScalar);
-  attention_paged(s.dims, s.view(), tb.data(), tb.size(), pool, isa);
+  attention_paged(s.dims, s.view(), ta.data(), ta.size(), ctx, Isa::kScalar);
+  attention_paged(s.dims, s.view(), tb.data(), tb.size(), ctx, isa);
   for (size_t i = 0; i < a.size(); ++i) {
     for (size_t j = 0; j < a[i].out.size(); ++j) {
       ASSERT_NEAR(a[i].out[j], b[i].out[j], tol) << "heads " << s.dims.n_head << " seq " << i;
@@ -185,8 +187,9 @@ TEST_P(AttentionIsa, ChunkedEqualsWhole) {
   const PoolSetup s = make_setup(5);
   auto whole = make_seqs(s, 6);
   ThreadPool pool(2);
+  kernels::ExecContext ctx(pool);
   auto tw = tasks_for(whole, s.dims);
-  attention_paged(s.dims, s.view(), tw.data(), 1, pool, GetParam());
+  attention_paged(s.dims, s.view(), tw.data(), 1, ctx, GetParam());
   Seq& w = whole[0];
   const int64_t row_q = s.dims.n_head * s.dims.head_dim_k;
   const int64_t row_o = s.dims.n_head * s.dims.head_dim_v;
@@ -197,7 +200,7 @@ TEST_P(AttentionIsa, ChunkedEqualsWhole) {
     t.n_tokens = std::min<int64_t>(5, w.n_tokens - start);
     t.q = w.q.data() + start * row_q;
     t.out = chunked.data() + start * row_o;
-    attention_paged(s.dims, s.view(), &t, 1, pool, GetParam());
+    attention_paged(s.dims, s.view(), &t, 1, ctx, GetParam());
   }
   EXPECT_EQ(chunked, w.out);
 }

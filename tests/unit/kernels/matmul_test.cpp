@@ -15,6 +15,7 @@
 #include "base/error.h"
 #include "kernels/isa.h"
 #include "kernels/weight_pack.h"
+#include "kernels/weight_types.h"
 #include "tensor/dtype.h"
 #include "tensor/quantize.h"
 #include "weight_data.h"
@@ -26,11 +27,10 @@ using tensor::DType;
 using testing_data::make_weights;
 using testing_data::random_floats;
 
-const DType kAllTypes[] = {DType::kF32,  DType::kF16,  DType::kBF16, DType::kQ8_0,
-                           DType::kQ4_0, DType::kQ4_1, DType::kQ5_0, DType::kQ5_1,
-                           DType::kQ4_K, DType::kQ5_K, DType::kQ6_K};
+// Every type the matmul computes (kernels/weight_types.h).
+const std::vector<DType> kAllTypes = matmul_types();
 
-bool is_k_type(DType t) { return t == DType::kQ4_K || t == DType::kQ5_K || t == DType::kQ6_K; }
+bool is_k_type(DType t) { return tensor::dtype_info(t).block_size == 256; }
 using testing_data::is_float_type;
 
 bool isa_available(Isa isa) {
@@ -73,6 +73,7 @@ TEST_P(MatmulIsaTest, EqualsScalarReference) {
                  << " not available on this CPU (available: " << available_isas_text() << ")";
   }
   ThreadPool pool(3);
+  kernels::ExecContext ctx(pool);
   std::mt19937 rng(1234 + static_cast<int>(type));
   int case_index = 0;
   for (const Case& c : cases_for(type)) {
@@ -83,9 +84,9 @@ TEST_P(MatmulIsaTest, EqualsScalarReference) {
     std::vector<float> y_ref(static_cast<size_t>(c.n_rows * c.n_out), -1.0f);
     std::vector<float> y(y_ref.size(), -2.0f);
     EXPECT_EQ(
-        matmul_with_isa(Isa::kScalar, w, x.data(), c.n_in, c.n_rows, y_ref.data(), c.n_out, pool),
+        matmul_with_isa(Isa::kScalar, w, x.data(), c.n_in, c.n_rows, y_ref.data(), c.n_out, ctx),
         Isa::kScalar);
-    ASSERT_EQ(matmul_with_isa(isa, w, x.data(), c.n_in, c.n_rows, y.data(), c.n_out, pool), isa);
+    ASSERT_EQ(matmul_with_isa(isa, w, x.data(), c.n_in, c.n_rows, y.data(), c.n_out, ctx), isa);
     float max_ref = 0.0f;
     for (float v : y_ref) max_ref = std::max(max_ref, std::fabs(v));
     // Same integer block sums, same quantised activations: only float summation order differs.
@@ -116,6 +117,7 @@ class MatmulScalarTest : public ::testing::TestWithParam<DType> {};
 TEST_P(MatmulScalarTest, MatchesDequantisedWeightsWithinActivationRounding) {
   const DType type = GetParam();
   ThreadPool pool(1);
+  kernels::ExecContext ctx(pool);
   std::mt19937 rng(99);
   const int64_t n_in = 512, n_out = 9, n_rows = 3;
   const auto wdata = make_weights(type, n_in, n_out, false, rng);
@@ -123,7 +125,7 @@ TEST_P(MatmulScalarTest, MatchesDequantisedWeightsWithinActivationRounding) {
   const auto x = random_floats(static_cast<size_t>(n_rows * n_in), rng);
   std::vector<float> y(static_cast<size_t>(n_rows * n_out));
   matmul_with_isa(Isa::kScalar, WeightView{type, wdata.data(), n_in, n_out, 0}, x.data(), n_in,
-                  n_rows, y.data(), n_out, pool);
+                  n_rows, y.data(), n_out, ctx);
   const int64_t block = is_k_type(type) ? 256 : 32;
   std::vector<float> wf(static_cast<size_t>(n_in));
   for (int64_t o = 0; o < n_out; ++o) {
@@ -161,6 +163,7 @@ INSTANTIATE_TEST_SUITE_P(AllTypes, MatmulScalarTest, ::testing::ValuesIn(kAllTyp
 
 TEST(Matmul, StridesAndPaddedRows) {
   ThreadPool pool(2);
+  kernels::ExecContext ctx(pool);
   std::mt19937 rng(5);
   const int64_t n_in = 256, n_out = 19, n_rows = 6, ldx = 300, ldy = 40;
   const DType type = DType::kQ4_K;
@@ -174,9 +177,9 @@ TEST(Matmul, StridesAndPaddedRows) {
   std::vector<float> y1(static_cast<size_t>(n_rows * n_out)),
       y2(static_cast<size_t>(n_rows * ldy), 7.0f);
   matmul(WeightView{type, packed.data(), n_in, n_out, 0}, x.data(), ldx, n_rows, y1.data(), n_out,
-         pool);
+         ctx);
   matmul(WeightView{type, padded.data(), n_in, n_out, row + 16}, x.data(), ldx, n_rows, y2.data(),
-         ldy, pool);
+         ldy, ctx);
   for (int64_t r = 0; r < n_rows; ++r) {
     for (int64_t o = 0; o < n_out; ++o) EXPECT_EQ(y1[r * n_out + o], y2[r * ldy + o]);
     for (int64_t o = n_out; o < ldy; ++o) EXPECT_EQ(y2[r * ldy + o], 7.0f);  // untouched
@@ -185,26 +188,26 @@ TEST(Matmul, StridesAndPaddedRows) {
 
 TEST(Matmul, RejectsBadArguments) {
   ThreadPool pool(1);
+  kernels::ExecContext ctx(pool);
   std::vector<uint8_t> w(4096);
   std::vector<float> x(512), y(64);
   EXPECT_THROW(
-      matmul(WeightView{DType::kQ2_K, w.data(), 256, 1, 0}, x.data(), 256, 1, y.data(), 1, pool),
+      matmul(WeightView{DType::kQ2_K, w.data(), 256, 1, 0}, x.data(), 256, 1, y.data(), 1, ctx),
       Error);
   EXPECT_THROW(
-      matmul(WeightView{DType::kQ4_K, w.data(), 128, 1, 0}, x.data(), 128, 1, y.data(), 1, pool),
+      matmul(WeightView{DType::kQ4_K, w.data(), 128, 1, 0}, x.data(), 128, 1, y.data(), 1, ctx),
       Error);
   EXPECT_THROW(
-      matmul(WeightView{DType::kQ8_0, w.data(), 48, 1, 0}, x.data(), 48, 1, y.data(), 1, pool),
+      matmul(WeightView{DType::kQ8_0, w.data(), 48, 1, 0}, x.data(), 48, 1, y.data(), 1, ctx),
       Error);
   EXPECT_THROW(
-      matmul(WeightView{DType::kF32, w.data(), 64, 2, 0}, x.data(), 32, 1, y.data(), 2, pool),
+      matmul(WeightView{DType::kF32, w.data(), 64, 2, 0}, x.data(), 32, 1, y.data(), 2, ctx),
       Error);
   EXPECT_THROW(
-      matmul(WeightView{DType::kF32, nullptr, 64, 2, 0}, x.data(), 64, 1, y.data(), 2, pool),
-      Error);
+      matmul(WeightView{DType::kF32, nullptr, 64, 2, 0}, x.data(), 64, 1, y.data(), 2, ctx), Error);
   if (!isa_available(Isa::kAvx512)) {
     EXPECT_THROW(matmul_with_isa(Isa::kAvx512, WeightView{DType::kF32, w.data(), 64, 2, 0},
-                                 x.data(), 64, 1, y.data(), 2, pool),
+                                 x.data(), 64, 1, y.data(), 2, ctx),
                  Error);
   }
 }
@@ -226,8 +229,9 @@ TEST(Matmul, MultiEqualsOneCallPerTarget) {
   const auto f32 = make_weights(DType::kF32, n_in, 5, false, rng);
   for (const int threads : {1, 2, 3}) {
     ThreadPool pool(threads);
+    kernels::ExecContext ctx(pool);
     const kernels::PackedWeight q4_packed =
-        pack_rows8(WeightView{DType::kQ4_K, q4.data(), n_in, 72, 0}, pool);
+        pack_rows8(WeightView{DType::kQ4_K, q4.data(), n_in, 72, 0}, ctx);
     const WeightView views[] = {q4_packed.view(), WeightView{DType::kQ6_K, q6.data(), n_in, 40, 0},
                                 WeightView{DType::kQ8_0, q8.data(), n_in, 33, 0},
                                 WeightView{DType::kF32, f32.data(), n_in, 5, 0}};
@@ -238,14 +242,14 @@ TEST(Matmul, MultiEqualsOneCallPerTarget) {
       for (const auto& v : views) {
         alone.emplace_back(static_cast<size_t>(n_rows * v.n_out), -1.0f);
         together.emplace_back(static_cast<size_t>(n_rows * v.n_out), -2.0f);
-        matmul(v, x.data(), n_in, n_rows, alone.back().data(), v.n_out, pool);
+        matmul(v, x.data(), n_in, n_rows, alone.back().data(), v.n_out, ctx);
       }
       for (size_t i = 0; i < std::size(views); ++i) {
         targets.push_back({views[i], together[i].data(), views[i].n_out});
       }
       matmul_call_counts_reset();
       matmul_counting_enable(true);
-      matmul_multi(targets, x.data(), n_in, n_rows, pool);
+      matmul_multi(targets, x.data(), n_in, n_rows, ctx);
       matmul_counting_enable(false);
       for (size_t i = 0; i < std::size(views); ++i) {
         EXPECT_EQ(matmul_call_count(views[i].data), 1u);
@@ -269,13 +273,15 @@ TEST(Matmul, DynamicPiecesCoverEveryRowOnce) {
   for (const int64_t n_rows : {1, 3}) {
     const auto x = random_floats(static_cast<size_t>(n_rows * n_in), rng);
     std::vector<std::vector<float>> expect;
-    ThreadPool one(1);
+    ThreadPool one_pool(1);
+    kernels::ExecContext one(one_pool);
     for (const auto& v : views) {
       expect.emplace_back(static_cast<size_t>(n_rows * v.n_out));
       matmul(v, x.data(), n_in, n_rows, expect.back().data(), v.n_out, one);
     }
     for (const int threads : {2, 3, 5}) {
       ThreadPool pool(threads);
+      kernels::ExecContext ctx(pool);
       std::vector<std::vector<float>> got;
       std::vector<MatmulTarget> targets;
       for (const auto& v : views) {
@@ -285,7 +291,7 @@ TEST(Matmul, DynamicPiecesCoverEveryRowOnce) {
       for (size_t i = 0; i < std::size(views); ++i) {
         targets.push_back({views[i], got[i].data(), views[i].n_out});
       }
-      matmul_multi(targets, x.data(), n_in, n_rows, pool);
+      matmul_multi(targets, x.data(), n_in, n_rows, ctx);
       for (size_t i = 0; i < std::size(views); ++i) {
         EXPECT_EQ(got[i], expect[i]) << "target " << i << " threads " << threads;
       }
@@ -295,17 +301,18 @@ TEST(Matmul, DynamicPiecesCoverEveryRowOnce) {
 
 TEST(Matmul, CountsCallsPerWeightWhenEnabled) {
   ThreadPool pool(1);
+  kernels::ExecContext ctx(pool);
   std::vector<float> w1(64, 0.5f), w2(64, 0.25f), x(32, 1.0f), y(2);
   const WeightView a{DType::kF32, w1.data(), 32, 2, 0}, b{DType::kF32, w2.data(), 32, 2, 0};
   matmul_call_counts_reset();
-  matmul(a, x.data(), 32, 1, y.data(), 2, pool);
+  matmul(a, x.data(), 32, 1, y.data(), 2, ctx);
   EXPECT_EQ(matmul_call_count(w1.data()), 0u);  // off by default
   matmul_counting_enable(true);
-  matmul(a, x.data(), 32, 1, y.data(), 2, pool);
-  matmul(a, x.data(), 32, 1, y.data(), 2, pool);
-  matmul(b, x.data(), 32, 1, y.data(), 2, pool);
+  matmul(a, x.data(), 32, 1, y.data(), 2, ctx);
+  matmul(a, x.data(), 32, 1, y.data(), 2, ctx);
+  matmul(b, x.data(), 32, 1, y.data(), 2, ctx);
   matmul_counting_enable(false);
-  matmul(b, x.data(), 32, 1, y.data(), 2, pool);
+  matmul(b, x.data(), 32, 1, y.data(), 2, ctx);
   EXPECT_EQ(matmul_call_count(w1.data()), 2u);
   EXPECT_EQ(matmul_call_count(w2.data()), 1u);
   EXPECT_FLOAT_EQ(y[0], 8.0f);

@@ -37,6 +37,7 @@ void expect_rotated(const RopeConfig& c, int64_t pos, const std::vector<float>& 
 
 TEST(Rope, NormalAndNeoxLayoutsMatchClosedForm) {
   ThreadPool pool(2);
+  kernels::ExecContext ctx(pool);
   for (RopeLayout layout : {RopeLayout::kNormal, RopeLayout::kNeox}) {
     RopeConfig c;
     c.layout = layout;
@@ -47,7 +48,7 @@ TEST(Rope, NormalAndNeoxLayoutsMatchClosedForm) {
     auto x = random_vec(positions.size() * heads * head, 5);
     const auto in = x;
     rope_rows(c, x.data(), heads * head, static_cast<int64_t>(positions.size()), positions.data(),
-              heads, head, pool);
+              heads, head, ctx);
     for (size_t r = 0; r < positions.size(); ++r) {
       std::vector<float> rin(in.begin() + r * heads * head, in.begin() + (r + 1) * heads * head);
       std::vector<float> rout(x.begin() + r * heads * head, x.begin() + (r + 1) * heads * head);

@@ -33,13 +33,14 @@ class WeightPackTest : public ::testing::TestWithParam<DType> {};
 TEST_P(WeightPackTest, UnpackGivesBackTheOriginalBytes) {
   const DType type = GetParam();
   ThreadPool pool(2);
+  kernels::ExecContext ctx(pool);
   std::mt19937 rng(7);
   for (const bool random_bits : {false, true}) {
     const int64_t n_in = 768, n_out = 24;
     const auto data = make_weights(type, n_in, n_out, random_bits, rng);
     const WeightView w{type, data.data(), n_in, n_out, 0};
     ASSERT_TRUE(packable_rows8(w));
-    const PackedWeight p = pack_rows8(w, pool);
+    const PackedWeight p = pack_rows8(w, ctx);
     EXPECT_EQ(p.view().layout, WeightLayout::kRows8);
     EXPECT_EQ(p.view().n_in, n_in);
     EXPECT_EQ(p.view().n_out, n_out);
@@ -60,6 +61,7 @@ TEST_P(WeightPackTest, UnpackGivesBackTheOriginalBytes) {
 TEST_P(WeightPackTest, MatmulOnPackedRowsEqualsTheOriginalLayout) {
   const DType type = GetParam();
   ThreadPool pool(3);
+  kernels::ExecContext ctx(pool);
   std::mt19937 rng(11 + static_cast<int>(type));
   struct Case {
     int64_t n_in, n_out, n_rows;
@@ -72,10 +74,10 @@ TEST_P(WeightPackTest, MatmulOnPackedRowsEqualsTheOriginalLayout) {
     const bool random_bits = (index++ % 2) == 1;
     const auto data = make_weights(type, c.n_in, c.n_out, random_bits, rng);
     const WeightView rows{type, data.data(), c.n_in, c.n_out, 0};
-    const PackedWeight packed = pack_rows8(rows, pool);
+    const PackedWeight packed = pack_rows8(rows, ctx);
     const auto x = random_floats(static_cast<size_t>(c.n_rows * c.n_in), rng);
     std::vector<float> y_ref(static_cast<size_t>(c.n_rows * c.n_out), -1.0f);
-    matmul_with_isa(Isa::kScalar, rows, x.data(), c.n_in, c.n_rows, y_ref.data(), c.n_out, pool);
+    matmul_with_isa(Isa::kScalar, rows, x.data(), c.n_in, c.n_rows, y_ref.data(), c.n_out, ctx);
     float max_ref = 0.0f;
     for (float v : y_ref) max_ref = std::max(max_ref, std::fabs(v));
     const float tol = 2e-5f * max_ref * std::sqrt(static_cast<float>(c.n_in) / 32.0f) + 1e-6f;
@@ -85,7 +87,7 @@ TEST_P(WeightPackTest, MatmulOnPackedRowsEqualsTheOriginalLayout) {
       ++ran;
       std::vector<float> y(y_ref.size(), -2.0f);
       ASSERT_EQ(
-          matmul_with_isa(isa, packed.view(), x.data(), c.n_in, c.n_rows, y.data(), c.n_out, pool),
+          matmul_with_isa(isa, packed.view(), x.data(), c.n_in, c.n_rows, y.data(), c.n_out, ctx),
           isa);
       for (size_t i = 0; i < y.size(); ++i) {
         // The scalar variant unpacks and runs the row code: bit for bit the same.
@@ -103,14 +105,23 @@ TEST_P(WeightPackTest, MatmulOnPackedRowsEqualsTheOriginalLayout) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(PackedTypes, WeightPackTest,
-                         ::testing::Values(DType::kQ4_K, DType::kQ6_K, DType::kQ8_0, DType::kQ5_0),
+// Every type with an 8-row layout (kernels/weight_types.h).
+std::vector<DType> packed_types() {
+  std::vector<DType> out;
+  for (DType t : matmul_types()) {
+    if (has_rows8_layout(t)) out.push_back(t);
+  }
+  return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(PackedTypes, WeightPackTest, ::testing::ValuesIn(packed_types()),
                          [](const auto& info) {
                            return std::string(tensor::dtype_name(info.param));
                          });
 
 TEST(WeightPack, OnlyRowMajorPackableTypesWithWholeGroups) {
   ThreadPool pool(1);
+  kernels::ExecContext ctx(pool);
   std::vector<uint8_t> buf(64 * 1024);
   EXPECT_TRUE(packable_rows8(WeightView{DType::kQ4_K, buf.data(), 256, 16, 0}));
   EXPECT_FALSE(packable_rows8(WeightView{DType::kQ4_K, buf.data(), 256, 12, 0}));
@@ -119,18 +130,19 @@ TEST(WeightPack, OnlyRowMajorPackableTypesWithWholeGroups) {
   EXPECT_FALSE(packable_rows8(WeightView{DType::kQ4_0, buf.data(), 256, 16, 0}));
   EXPECT_FALSE(packable_rows8(WeightView{DType::kQ5_K, buf.data(), 256, 16, 0}));
   EXPECT_FALSE(packable_rows8(WeightView{DType::kQ6_K, nullptr, 256, 16, 0}));
-  EXPECT_THROW(pack_rows8(WeightView{DType::kQ4_K, buf.data(), 256, 12, 0}, pool), Error);
-  const PackedWeight p = pack_rows8(WeightView{DType::kQ4_K, buf.data(), 256, 16, 0}, pool);
+  EXPECT_THROW(pack_rows8(WeightView{DType::kQ4_K, buf.data(), 256, 12, 0}, ctx), Error);
+  const PackedWeight p = pack_rows8(WeightView{DType::kQ4_K, buf.data(), 256, 16, 0}, ctx);
   EXPECT_FALSE(packable_rows8(p.view()));  // already packed
 }
 
 TEST(WeightPack, MatmulRejectsAPackedViewOfAnotherType) {
   ThreadPool pool(1);
+  kernels::ExecContext ctx(pool);
   std::vector<uint8_t> w(4096);
   std::vector<float> x(256), y(16);
   WeightView v{DType::kQ4_0, w.data(), 256, 8, 0};
   v.layout = WeightLayout::kRows8;
-  EXPECT_THROW(matmul(v, x.data(), 256, 1, y.data(), 8, pool), Error);
+  EXPECT_THROW(matmul(v, x.data(), 256, 1, y.data(), 8, ctx), Error);
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "gguf/gguf_file.h"
 #include "gguf/gguf_writer.h"
 #include "kernels/matmul.h"
+#include "model/architecture.h"
 #include "model/deepseek2_model.h"
 #include "model/deepseek2_moe.h"
 #include "model/model.h"
@@ -173,7 +174,7 @@ void write_ds(const std::string& path, const DsSpec& s) {
 std::string path_of(const std::string& name) { return test::temp_dir() + "/" + name + ".gguf"; }
 
 // repack = false keeps the weights at their file addresses (tests that count reads per tensor).
-std::unique_ptr<Model> load(const std::string& path, ThreadPool& pool,
+std::unique_ptr<Model> load(const std::string& path, kernels::ExecContext& ctx,
                             std::shared_ptr<gguf::GgufFile>* file_out = nullptr,
                             bool repack = true) {
   ModelOptions opt;
@@ -183,7 +184,7 @@ std::unique_ptr<Model> load(const std::string& path, ThreadPool& pool,
   opt.ctx_size = 128;
   std::shared_ptr<gguf::GgufFile> file = gguf::GgufFile::open(path);
   if (file_out != nullptr) *file_out = file;
-  return load_model(file, opt, pool);
+  return load_model(file, opt, ctx);
 }
 
 std::vector<float> run_prompt(Model& m, const std::vector<int32_t>& tokens,
@@ -236,6 +237,7 @@ TEST(Deepseek2Moe, SigmoidBiasSelectsGroupsNormalisesAndScales) {
 
 TEST(Deepseek2Model, OldKvBLayoutEqualsSplitLayout) {
   ThreadPool pool(2);
+  kernels::ExecContext ctx(pool);
   for (const bool q_lora : {true, false}) {
     SCOPED_TRACE(q_lora);
     DsSpec split;
@@ -244,8 +246,8 @@ TEST(Deepseek2Model, OldKvBLayoutEqualsSplitLayout) {
     old.old_kv_b = true;
     write_ds(path_of("ds_split"), split);
     write_ds(path_of("ds_old"), old);
-    auto a = load(path_of("ds_split"), pool);
-    auto b = load(path_of("ds_old"), pool);
+    auto a = load(path_of("ds_split"), ctx);
+    auto b = load(path_of("ds_old"), ctx);
     const auto la = run_prompt(*a, kPrompt, {0, 1});
     const auto lb = run_prompt(*b, kPrompt, {0, 1});
     ASSERT_EQ(la.size(), lb.size());
@@ -255,8 +257,24 @@ TEST(Deepseek2Model, OldKvBLayoutEqualsSplitLayout) {
   }
 }
 
+// The registry's facts (read before loading, for KV sizing) agree with what the model allocates.
+TEST(Deepseek2Model, ArchitectureFactsMatchTheLoadedModel) {
+  ThreadPool pool(1);
+  kernels::ExecContext ctx(pool);
+  write_ds(path_of("ds_facts"), DsSpec{});
+  const auto file = gguf::GgufFile::open(path_of("ds_facts"));
+  EXPECT_STREQ(architecture_of(*file).name, "deepseek2");
+  const ArchitectureFacts facts = read_architecture_facts(*file);
+  auto m = load(path_of("ds_facts"), ctx);
+  const auto& ds = dynamic_cast<const Deepseek2Model&>(*m);
+  EXPECT_EQ(facts.kv_bytes_per_token, ds.kv_pool_bytes_per_token());
+  EXPECT_EQ(facts.kv_bytes_per_token, m->info().kv_bytes_per_token);
+  EXPECT_EQ(facts.n_ctx_train, m->info().n_ctx_train);
+}
+
 TEST(Deepseek2Model, BatchEqualsAloneAndExpertsReadOncePerBatch) {
   ThreadPool pool(2);
+  kernels::ExecContext ctx(pool);
   for (const bool sigmoid : {true, false}) {
     DsSpec s;
     s.sigmoid = sigmoid;
@@ -264,7 +282,7 @@ TEST(Deepseek2Model, BatchEqualsAloneAndExpertsReadOncePerBatch) {
     s.type = sigmoid ? DType::kQ8_0 : DType::kF16;
     write_ds(path_of("ds_batch"), s);
     std::shared_ptr<gguf::GgufFile> file;
-    auto m = load(path_of("ds_batch"), pool, &file, /*repack=*/false);
+    auto m = load(path_of("ds_batch"), ctx, &file, /*repack=*/false);
     const std::vector<std::vector<int32_t>> prompts = {kPrompt, {4, 4, 4}, {7, 11, 13, 19, 23}};
     std::vector<std::vector<float>> alone;
     for (size_t i = 0; i < prompts.size(); ++i) {
@@ -314,8 +332,9 @@ TEST(Deepseek2Model, MissingTensorNamesFileAndTensor) {
   s.drop_tensor = "blk.2.ffn_up_exps.weight";
   write_ds(path_of("ds_missing"), s);
   ThreadPool pool(1);
+  kernels::ExecContext ctx(pool);
   try {
-    load(path_of("ds_missing"), pool);
+    load(path_of("ds_missing"), ctx);
     FAIL() << "expected an error";
   } catch (const Error& e) {
     EXPECT_THAT(e.what(), HasSubstr("blk.2.ffn_up_exps.weight"));

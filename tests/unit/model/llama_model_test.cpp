@@ -31,7 +31,8 @@ struct Loaded {
   std::unique_ptr<Model> model;
 };
 
-Loaded load(const std::string& path, ThreadPool& pool, int64_t blocks = 64, bool repack = true) {
+Loaded load(const std::string& path, kernels::ExecContext& ctx, int64_t blocks = 64,
+            bool repack = true) {
   Loaded l;
   l.file = gguf::GgufFile::open(path);
   ModelOptions opt;
@@ -39,7 +40,7 @@ Loaded load(const std::string& path, ThreadPool& pool, int64_t blocks = 64, bool
   opt.kv_blocks = blocks;
   opt.ctx_size = 128;
   opt.repack_weights = repack;
-  l.model = load_model(l.file, opt, pool);
+  l.model = load_model(l.file, opt, ctx);
   return l;
 }
 
@@ -47,8 +48,9 @@ std::string load_error(const TinyModelSpec& spec, const std::string& name) {
   const std::string path = model_path(name);
   test::write_tiny_model(path, spec);
   ThreadPool pool(1);
+  kernels::ExecContext ctx(pool);
   try {
-    load(path, pool);
+    load(path, ctx);
   } catch (const Error& e) {
     return e.what();
   }
@@ -76,8 +78,9 @@ TEST(LlamaModel, EveryWeightIsReadOncePerForward) {
       const std::string path = model_path(std::string("once-") + arch + (tied ? "-tied" : ""));
       test::write_tiny_model(path, spec);
       ThreadPool pool(2);
+      kernels::ExecContext ctx(pool);
       // In place (no repack): reads are counted per weight address, looked up in the file.
-      Loaded l = load(path, pool, 64, /*repack=*/false);
+      Loaded l = load(path, ctx, 64, /*repack=*/false);
       Batch warm;
       warm.sequences = {seq(2, {1, 2, 3, 4, 5, 6, 7, 8, 9}, 0, {3, 4})};
       l.model->forward(warm);
@@ -116,7 +119,8 @@ TEST(LlamaModel, BatchOfSequencesEqualsEachAloneAndChunksEqualWhole) {
     const std::string path = model_path(std::string("batch-") + arch);
     test::write_tiny_model(path, spec);
     ThreadPool pool(2);
-    Loaded l = load(path, pool);
+    kernels::ExecContext ctx(pool);
+    Loaded l = load(path, ctx);
     const int64_t nv = spec.n_vocab;
     const std::vector<std::vector<int32_t>> prompts = {
         {3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5},
@@ -178,8 +182,9 @@ TEST(LlamaModel, RepackedWeightsGiveTheSameLogitsAsTheFileLayout) {
           model_path(std::string("repack-") + tensor::dtype_name(type) + (tied ? "-tied" : ""));
       test::write_tiny_model(path, spec);
       ThreadPool pool(2);
-      Loaded packed = load(path, pool, 64, true);
-      Loaded plain = load(path, pool, 64, false);
+      kernels::ExecContext ctx(pool);
+      Loaded packed = load(path, ctx, 64, true);
+      Loaded plain = load(path, ctx, 64, false);
       Batch b;
       b.sequences = {seq(0, {5, 3, 7, 1, 9, 2, 8}, 0, {1}, true)};
       const Logits a = packed.model->forward(b);
@@ -212,7 +217,8 @@ TEST(LlamaModel, ReportsInfoAndKvBytes) {
   const std::string path = model_path("info-qwen2");
   test::write_tiny_model(path, spec);
   ThreadPool pool(1);
-  Loaded l = load(path, pool, 10);
+  kernels::ExecContext ctx(pool);
+  Loaded l = load(path, ctx, 10);
   const ModelInfo& info = l.model->info();
   EXPECT_EQ(info.architecture, "qwen2");
   EXPECT_EQ(info.name, "tiny-qwen2");
@@ -233,7 +239,8 @@ TEST(LlamaModel, MalformedBatchesAreInvalidInput) {
   const std::string path = model_path("bad-batch");
   test::write_tiny_model(path, spec);
   ThreadPool pool(1);
-  Loaded l = load(path, pool, 4);
+  kernels::ExecContext ctx(pool);
+  Loaded l = load(path, ctx, 4);
   auto error_of = [&](BatchSequence s) -> std::string {
     Batch b;
     b.sequences = {std::move(s)};

@@ -257,8 +257,8 @@ TEST(DequantKnown, UnsupportedTypesNameThemselves) {
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(std::string(e.what()),
-              "tensor type IQ2_XXS is not supported (supported: F32, F16, BF16, Q4_0, Q4_1, "
-              "Q5_0, Q5_1, Q8_0, Q8_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, Q8_K)");
+              "tensor type IQ2_XXS is not supported (supported: F32, F16, Q4_0, Q4_1, Q5_0, "
+              "Q5_1, Q8_0, Q8_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, Q8_K, BF16)");
   }
 }
 

@@ -34,7 +34,8 @@ TEST(DType, IdsNamesAndParsing) {
     ++known;
     EXPECT_EQ(static_cast<uint32_t>(info->type), id);
     EXPECT_EQ(parse_dtype(info->name), info->type);
-    EXPECT_EQ(info->dequantizable, can_dequantize(info->type)) << info->name;
+    EXPECT_EQ(info->dequantizable(), can_dequantize(info->type)) << info->name;
+    EXPECT_EQ(info->quantizable(), can_quantize(info->type)) << info->name;
   }
   EXPECT_EQ(known, 32);
   EXPECT_EQ(dtype_info(4u), nullptr);  // retired Q4_2

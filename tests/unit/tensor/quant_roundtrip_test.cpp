@@ -107,9 +107,9 @@ TEST_P(QuantRoundTrip, WithinTypeBound) {
 
 std::vector<RoundTripCase> all_cases() {
   std::vector<RoundTripCase> cases;
-  for (DType t : {DType::kF16, DType::kBF16, DType::kQ8_0, DType::kQ4_0, DType::kQ4_1, DType::kQ5_0,
-                  DType::kQ5_1, DType::kQ2_K, DType::kQ3_K, DType::kQ4_K, DType::kQ5_K,
-                  DType::kQ6_K, DType::kQ8_K}) {
+  for (const DTypeInfo& info : dtype_table()) {  // every type dsinfer writes, but exact F32
+    const DType t = info.type;
+    if (!info.quantizable() || t == DType::kF32) continue;
     for (Dist d : {Dist::kNormal, Dist::kUniform, Dist::kHeavyTail, Dist::kOutliers, Dist::kOffset,
                    Dist::kTinyScale, Dist::kSparse}) {
       cases.push_back({t, d});
@@ -179,9 +179,9 @@ TEST(QuantRules, Q5_0AndQ4_1AndQ5_1OnExactGrid) {
 
 TEST(QuantRules, DegenerateInputsStayFiniteAndExact) {
   const int64_t n = 512;
-  for (DType t : {DType::kQ8_0, DType::kQ4_0, DType::kQ4_1, DType::kQ5_0, DType::kQ5_1,
-                  DType::kQ2_K, DType::kQ3_K, DType::kQ4_K, DType::kQ5_K, DType::kQ6_K,
-                  DType::kQ8_K, DType::kF16, DType::kBF16}) {
+  for (const DTypeInfo& info : dtype_table()) {
+    const DType t = info.type;
+    if (!info.quantizable() || t == DType::kF32) continue;
     SCOPED_TRACE(dtype_name(t));
     std::vector<uint8_t> q(row_bytes(dtype_info(t), n));
     std::vector<float> y(n);

@@ -7,6 +7,7 @@
 #include "base/error.h"
 #include "base/thread_pool.h"
 #include "kernels/attention.h"
+#include "kernels/exec_context.h"
 #include "tensor/fp16.h"
 #include "tensor/quantize.h"
 #include "unit/kernels/weight_data.h"
@@ -56,7 +57,8 @@ TEST_P(AttentionTest, MatchesCpuPagedAttention) {
       {q.data(), ldq, cpu.data(), ldo, 5, 2, bt_a.data()},
       {q.data() + 5 * ldq, ldq, cpu.data() + 5 * ldo, ldo, 1, 9, bt_b.data()}};
   ThreadPool pool(1);
-  kernels::attention_paged(dims, cpu_kv, cpu_tasks, 2, pool);
+  kernels::ExecContext ctx(pool);
+  kernels::attention_paged(dims, cpu_kv, cpu_tasks, 2, ctx);
 
   DeviceBuffer kb(device(), k_pool.size() * 2, "k pool");
   upload(kb, 0, k_pool.data(), k_pool.size() * 2);

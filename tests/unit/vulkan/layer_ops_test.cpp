@@ -5,6 +5,7 @@
 
 #include "base/thread_pool.h"
 #include "kernels/activation.h"
+#include "kernels/exec_context.h"
 #include "kernels/norm.h"
 #include "kernels/rope.h"
 #include "kernels/softmax.h"
@@ -91,7 +92,8 @@ TEST_P(RopeTest, MatchesCpuRopeRows) {
   rec().submit_and_wait();
   std::vector<float> cpu(x);
   ThreadPool pool(1);
-  kernels::rope_rows(cfg, cpu.data() + off, ld, rows, pos.data(), n_heads, head, pool);
+  kernels::ExecContext ctx(pool);
+  kernels::rope_rows(cfg, cpu.data() + off, ld, rows, pos.data(), n_heads, head, ctx);
   expect_close(floats_from_device(xb, cpu.size()), cpu, 1e-6f, c.name);
 }
 

@@ -9,6 +9,7 @@
 #include "base/thread_pool.h"
 #include "kernels/activation.h"
 #include "kernels/attention.h"
+#include "kernels/exec_context.h"
 #include "kernels/matmul.h"
 #include "kernels/norm.h"
 #include "kernels/rope.h"
@@ -46,10 +47,11 @@ struct CpuLayer {
   std::vector<float> qkv, o, gate, up, down, norm1, norm2;
   std::vector<uint16_t> k_pool, v_pool;
   ThreadPool pool{1};
+  kernels::ExecContext ctx{pool};
 
   void mm(const std::vector<float>& w, int64_t n_in, int64_t n_out, const float* x, int64_t n,
           float* y) {
-    kernels::matmul({DType::kF32, w.data(), n_in, n_out, 0}, x, n_in, n, y, n_out, pool);
+    kernels::matmul({DType::kF32, w.data(), n_in, n_out, 0}, x, n_in, n, y, n_out, ctx);
   }
 
   void step(std::vector<float>& x, const std::vector<int64_t>& pos,
@@ -59,9 +61,9 @@ struct CpuLayer {
     std::vector<float> h(static_cast<size_t>(n * kEmbd)), qkv_out(static_cast<size_t>(n * kQkv));
     kernels::rms_norm(x.data(), kEmbd, n, kEmbd, norm1.data(), 1e-6f, h.data(), kEmbd);
     mm(qkv, kEmbd, kQkv, h.data(), n, qkv_out.data());
-    kernels::rope_rows(rope, qkv_out.data(), kQkv, n, pos.data(), kHead, kDim, pool);
+    kernels::rope_rows(rope, qkv_out.data(), kQkv, n, pos.data(), kHead, kDim, ctx);
     kernels::rope_rows(rope, qkv_out.data() + kHead * kDim, kQkv, n, pos.data(), kHeadKv, kDim,
-                       pool);
+                       ctx);
     for (int64_t r = 0; r < n; ++r) {
       const auto& bt = tables[static_cast<size_t>(r)];
       const int64_t off =
@@ -80,7 +82,7 @@ struct CpuLayer {
     const kernels::AttentionDims dims{kHead, kHeadKv, kDim, kDim, 1.0f / 8.0f};
     const kernels::PagedKv kv{k_pool.data(),   v_pool.data(), kBlock, kBlock * kKvRow,
                               kBlock * kKvRow, kKvRow,        kKvRow};
-    kernels::attention_paged(dims, kv, tasks.data(), tasks.size(), pool);
+    kernels::attention_paged(dims, kv, tasks.data(), tasks.size(), ctx);
     std::vector<float> proj(static_cast<size_t>(n * kEmbd));
     mm(o, kHead * kDim, kEmbd, att.data(), n, proj.data());
     kernels::add_inplace(x.data(), proj.data(), n * kEmbd);

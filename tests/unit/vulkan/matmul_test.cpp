@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "base/thread_pool.h"
+#include "kernels/exec_context.h"
 #include "kernels/matmul.h"
 #include "tensor/quantize.h"
 #include "unit/kernels/weight_data.h"
@@ -78,7 +79,8 @@ TEST_P(MatmulTest, MatchesDequantisedReferenceAndCpuKernels) {
 
     std::vector<float> cpu(static_cast<size_t>(n_rows * n_out));
     ThreadPool pool(1);
-    kernels::matmul(view, x.data(), n_in, n_rows, cpu.data(), n_out, pool);
+    kernels::ExecContext ctx(pool);
+    kernels::matmul(view, x.data(), n_in, n_rows, cpu.data(), n_out, ctx);
     for (size_t i = 0; i < y.size(); ++i) {
       // Float accumulation of exact products: relative error ~ n_in * 2^-24 of sum |w x|.
       ASSERT_NEAR(y[i], ref.exact[i], 1e-5 * ref.scale[i] + 1e-6)
@@ -152,8 +154,9 @@ TEST_F(VulkanTest, ExpertMatmulPicksEachPairsExpert) {
     std::vector<float> expect(static_cast<size_t>(n_out), 0.0f);
     if (e < n_exp) {
       ThreadPool pool(1);
+      kernels::ExecContext ctx(pool);
       kernels::matmul(views[static_cast<size_t>(e)], x.data() + (pair / k) * n_in, n_in, 1,
-                      expect.data(), n_out, pool);
+                      expect.data(), n_out, ctx);
     }
     for (int64_t o = 0; o < n_out; ++o) {
       ASSERT_NEAR(y[pair * n_out + o], expect[o], 0.1) << "pair " << pair << " out " << o;
