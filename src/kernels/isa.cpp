@@ -15,30 +15,40 @@ const char* isa_name(Isa isa) {
       return "scalar";
     case Isa::kAvx2:
       return "avx2";
+    case Isa::kAvxVnni:
+      return "avxvnni";
     case Isa::kAvx512:
       return "avx512";
+    case Isa::kAvx512Vnni:
+      return "avx512vnni";
   }
   return "scalar";
 }
 
 Isa parse_isa(const std::string& name) {
-  if (name == "scalar") return Isa::kScalar;
-  if (name == "avx2") return Isa::kAvx2;
-  if (name == "avx512") return Isa::kAvx512;
-  fail(ErrorKind::kInvalidInput, "unknown ISA '{}' (expected scalar, avx2 or avx512)", name);
+  for (Isa isa : all_isas()) {
+    if (name == isa_name(isa)) return isa;
+  }
+  fail(ErrorKind::kInvalidInput,
+       "unknown ISA '{}' (expected scalar, avx2, avxvnni, avx512 or avx512vnni)", name);
+}
+
+std::vector<Isa> all_isas() {
+  return {Isa::kScalar, Isa::kAvx2, Isa::kAvxVnni, Isa::kAvx512, Isa::kAvx512Vnni};
 }
 
 std::vector<Isa> available_isas() {
   std::vector<Isa> out{Isa::kScalar};
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-      __builtin_cpu_supports("f16c")) {
-    out.push_back(Isa::kAvx2);
-  }
-  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq")) {
-    out.push_back(Isa::kAvx512);
-  }
+  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+                    __builtin_cpu_supports("f16c");
+  const bool avx512 = avx2 && __builtin_cpu_supports("avx512f") &&
+                      __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+                      __builtin_cpu_supports("avx512dq");
+  if (avx2) out.push_back(Isa::kAvx2);
+  if (avx2 && __builtin_cpu_supports("avxvnni")) out.push_back(Isa::kAvxVnni);
+  if (avx512) out.push_back(Isa::kAvx512);
+  if (avx512 && __builtin_cpu_supports("avx512vnni")) out.push_back(Isa::kAvx512Vnni);
   return out;
 }
 

@@ -6,12 +6,20 @@
 
 namespace dsinfer::kernels {
 
-enum class Isa { kScalar, kAvx2, kAvx512 };
+// Lowest first. kAvx512 is the AVX2 kernels compiled with AVX-512 F/BW/VL/DQ (EVEX encodings, 32
+// registers); the *Vnni variants add vpdpbusd packed kernels: 256-bit (AVX-VNNI, VEX) and 512-bit
+// (AVX-512 VNNI) tiles of the same templated code (kernels/matmul_x86_vnni.inc).
+enum class Isa { kScalar, kAvx2, kAvxVnni, kAvx512, kAvx512Vnni };
 
 const char* isa_name(Isa isa);
 
-// Parses "scalar" | "avx2" | "avx512"; throws Error(kInvalidInput) otherwise.
+// Parses "scalar" | "avx2" | "avxvnni" | "avx512" | "avx512vnni"; throws Error(kInvalidInput)
+// otherwise.
 Isa parse_isa(const std::string& name);
+
+// Every variant this binary was built with, whether this CPU runs it or not (tests name the ones
+// they skip).
+std::vector<Isa> all_isas();
 
 // Variants this binary was built with AND this CPU can run, lowest first.
 std::vector<Isa> available_isas();

@@ -32,22 +32,6 @@ CallCounter& call_counter() {
   return counter;
 }
 
-const matmul_detail::IsaOps& ops_for(Isa isa) {
-  for (Isa a : available_isas()) {
-    if (a != isa) continue;
-    switch (isa) {
-      case Isa::kScalar:
-        return matmul_detail::ops_scalar();
-      case Isa::kAvx2:
-        return matmul_detail::ops_avx2();
-      case Isa::kAvx512:
-        return matmul_detail::ops_avx512();
-    }
-  }
-  fail(ErrorKind::kUnsupported, "matmul: ISA {} is not available here (available: {})",
-       isa_name(isa), available_isas_text());
-}
-
 size_t round_up(size_t n) { return (n + 63) & ~size_t{63}; }
 
 // Takes the arrays of `a` for its format from the context's scratch (one stretch).
@@ -134,6 +118,26 @@ void check_args(const WeightView& w, const float* x, int64_t ldx, int64_t n_rows
 
 namespace matmul_detail {
 
+const IsaOps& isa_ops(Isa isa) {
+  for (Isa a : available_isas()) {
+    if (a != isa) continue;
+    switch (isa) {
+      case Isa::kScalar:
+        return ops_scalar();
+      case Isa::kAvx2:
+        return ops_avx2();
+      case Isa::kAvxVnni:
+        return ops_avxvnni();
+      case Isa::kAvx512:
+        return ops_avx512();
+      case Isa::kAvx512Vnni:
+        return ops_avx512vnni();
+    }
+  }
+  fail(ErrorKind::kUnsupported, "matmul: ISA {} is not available here (available: {})",
+       isa_name(isa), available_isas_text());
+}
+
 ActFormat act_format_for(tensor::DType type) {
   const WeightTypeRow* row = weight_type_row(type);
   if (row == nullptr) {
@@ -190,7 +194,7 @@ const ActBatch& prepare_acts(const matmul_detail::IsaOps& ops, tensor::DType typ
 Isa matmul_multi_with_isa(Isa isa, std::span<const MatmulTarget> targets, const float* x,
                           int64_t ldx, int64_t n_rows, ExecContext& ctx) {
   for (const MatmulTarget& t : targets) check_args(t.w, x, ldx, n_rows, t.y, t.ldy);
-  const auto& ops = ops_for(isa);
+  const auto& ops = matmul_detail::isa_ops(isa);
   CallCounter& counter = call_counter();
   if (counter.on.load(std::memory_order_relaxed)) {
     std::lock_guard<std::mutex> lock(counter.mu);

@@ -17,7 +17,7 @@
 namespace dsinfer::kernels::matmul_detail {
 
 const IsaOps& ops_avx2() {
-  static const IsaOps ops{Isa::kAvx2, &avx2_impl::prepare, &avx2_impl::tile};
+  static const IsaOps ops{Isa::kAvx2, &avx2_impl::prepare, &avx2_impl::tile, nullptr};
   return ops;
 }
 

@@ -15,7 +15,7 @@
 namespace dsinfer::kernels::matmul_detail {
 
 const IsaOps& ops_avx512() {
-  static const IsaOps ops{Isa::kAvx512, &avx512_impl::prepare, &avx512_impl::tile};
+  static const IsaOps ops{Isa::kAvx512, &avx512_impl::prepare, &avx512_impl::tile, nullptr};
   return ops;
 }
 

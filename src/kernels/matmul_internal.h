@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 #include "kernels/isa.h"
 #include "kernels/matmul.h"
@@ -77,11 +78,19 @@ struct IsaOps {
   // y[r][o] for every activation row r and weight rows o in [o0, o1).
   void (*tile)(const WeightView& w, size_t row_bytes, const ActBatch& a, int64_t o0, int64_t o1,
                float* y, int64_t ldy);
+  // Exhaustive checks of the variant's vector operations against their scalar meaning: "" when
+  // all hold, else the first failure. nullptr for variants without such operations.
+  std::string (*check_vector_ops)();
 };
 
 const IsaOps& ops_scalar();
 const IsaOps& ops_avx2();
 const IsaOps& ops_avx512();
+const IsaOps& ops_avxvnni();
+const IsaOps& ops_avx512vnni();
+
+// The variant's functions; throws Error(kUnsupported) when this CPU/build cannot run `isa`.
+const IsaOps& isa_ops(Isa isa);
 
 // Shared scalar activation preparation (reference numerics; used by the scalar variant and as
 // the fallback of the others for formats they do not vectorise).

@@ -240,7 +240,7 @@ void tile_scalar(const WeightView& w, size_t row_bytes, const ActBatch& a, int64
 }  // namespace
 
 const IsaOps& ops_scalar() {
-  static const IsaOps ops{Isa::kScalar, &prepare_scalar, &tile_scalar};
+  static const IsaOps ops{Isa::kScalar, &prepare_scalar, &tile_scalar, nullptr};
   return ops;
 }
 

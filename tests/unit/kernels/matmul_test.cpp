@@ -102,8 +102,7 @@ TEST_P(MatmulIsaTest, EqualsScalarReference) {
 
 INSTANTIATE_TEST_SUITE_P(AllTypes, MatmulIsaTest,
                          ::testing::Combine(::testing::ValuesIn(kAllTypes),
-                                            ::testing::Values(Isa::kScalar, Isa::kAvx2,
-                                                              Isa::kAvx512)),
+                                            ::testing::ValuesIn(all_isas())),
                          [](const auto& info) {
                            return std::string(tensor::dtype_name(std::get<0>(info.param))) + "_" +
                                   isa_name(std::get<1>(info.param));

@@ -3,6 +3,7 @@
 #include "kernels/weight_pack.h"
 
 #include <cmath>
+#include <cstdio>
 #include <random>
 #include <string>
 #include <vector>
@@ -82,8 +83,12 @@ TEST_P(WeightPackTest, MatmulOnPackedRowsEqualsTheOriginalLayout) {
     for (float v : y_ref) max_ref = std::max(max_ref, std::fabs(v));
     const float tol = 2e-5f * max_ref * std::sqrt(static_cast<float>(c.n_in) / 32.0f) + 1e-6f;
     int ran = 0;
-    for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512}) {
-      if (!isa_available(isa)) continue;
+    for (Isa isa : all_isas()) {
+      if (!isa_available(isa)) {
+        std::printf("SKIPPED %s packed %s: this CPU lacks it (available: %s)\n",
+                    tensor::dtype_name(type), isa_name(isa), available_isas_text().c_str());
+        continue;
+      }
       ++ran;
       std::vector<float> y(y_ref.size(), -2.0f);
       ASSERT_EQ(

@@ -1,0 +1,34 @@
+// AVX-512 VNNI matmul variant: the x86 kernels with the packed Q4_K and Q8_0 micro-kernels on
+// 512-bit vpdpbusd, two packed steps per vector (matmul_x86_vnni.inc); the other kernels are the
+// AVX2 ones with EVEX encodings. Compiled with AVX-512 F/BW/VL/DQ/VNNI flags; called only when
+// CPUID reports them (kernels/isa.h).
+// GCC 12's AVX-512 intrinsics start some results from _mm512_undefined_*(), which its own
+// -Wmaybe-uninitialized then reports at every inlined use (GCC bug 105593): silenced for this
+// file only.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "kernels/matmul_internal.h"
+#include "kernels/weight_pack.h"
+#include "tensor/quant_blocks.h"
+
+#define DSINFER_MATMUL_X86_NS avx512vnni_impl
+#define DSINFER_MATMUL_VNNI_WIDTH 512
+#include "kernels/matmul_x86_kernels.inc"
+
+namespace dsinfer::kernels::matmul_detail {
+
+const IsaOps& ops_avx512vnni() {
+  static const IsaOps ops{Isa::kAvx512Vnni, &avx512vnni_impl::prepare, &avx512vnni_impl::tile,
+                          &avx512vnni_impl::check_vector_ops};
+  return ops;
+}
+
+}  // namespace dsinfer::kernels::matmul_detail
