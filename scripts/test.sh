@@ -19,7 +19,7 @@ ctest --test-dir build/release --output-on-failure -j 2 --timeout 900 ${DSINFER_
 
 # The golden logits again with every other kernel variant forced (the run above used the best
 # ISA): the scalar reference, and each SIMD variant this CPU has; the ones it lacks are named.
-available=$(build/release/dsinfer --version | sed -n 's/^ISAs: \([^ ]*\) .*/\1/p')
+available=$(build/release/src/cli/dsinfer --version | sed -n 's/^ISAs: \([^ ]*\) .*/\1/p')
 best=${available##*,}
 for isa in scalar avx2 avxvnni avx512 avx512vnni; do
   if [[ ",$available," != *",$isa,"* ]]; then
