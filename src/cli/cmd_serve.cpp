@@ -29,6 +29,12 @@ void add_serve(CLI::App& app) {
   add_setting(cmd, "header-timeout", c.header_timeout_s, "Seconds for a request head to arrive");
   add_setting(cmd, "body-timeout", c.body_timeout_s, "Seconds for a request body to arrive");
   add_setting(cmd, "keepalive-timeout", c.keepalive_timeout_s, "Idle keep-alive seconds");
+  add_setting(cmd, "max-output-bytes", c.max_output_bytes,
+              "Response bytes queued for a slow reader before it is disconnected");
+  add_setting(cmd, "write-timeout", c.write_timeout_s,
+              "Seconds one write may stay pending before the reader is disconnected");
+  add_setting(cmd, "socket-send-buffer", c.socket_send_buffer,
+              "SO_SNDBUF of client sockets in bytes (0 = kernel autotuning)");
   add_setting(cmd, "request-timeout", c.request_timeout_s, "Seconds before a request ends (504)");
   add_setting(cmd, "drain-delay", c.drain_delay_s, "Seconds to keep accepting after SIGTERM");
   add_setting(cmd, "grace-period", c.grace_period_s, "Seconds for in-flight requests to finish");
@@ -36,7 +42,10 @@ void add_serve(CLI::App& app) {
   add_setting(cmd, "warmup-requests", c.warmup_requests, "Synthetic requests before ready");
   add_setting(cmd, "sse-keepalive", c.sse_keepalive_s, "Seconds between SSE keep-alive comments");
   add_setting(cmd, "max-segment-tokens", c.max_segment_tokens, "Translation segment budget");
-  add_setting(cmd, "translation-cache", c.translation_cache, "Cached segments (0 = off)");
+  add_setting(cmd, "max-translation-segments", c.max_translation_segments,
+              "Segments of one translation request (413 above)");
+  add_setting(cmd, "translation-cache-bytes", c.translation_cache_bytes,
+              "Translation cache size in bytes (0 = off)");
   add_setting(cmd, "special-tokens-in-prompts", c.special_tokens_in_prompts,
               "Trusted callers only: control-token text in chat messages and completion prompts "
               "becomes control tokens");

@@ -57,13 +57,16 @@ Engine::Engine(model::Model& model, std::shared_ptr<const TextCodec> codec,
   thread_ = std::thread([this] { run(); });
 }
 
-Engine::~Engine() {
+Engine::~Engine() { stop(); }
+
+void Engine::stop() {
   {
     std::lock_guard lock(mu_);
     stop_ = true;
   }
   cv_.notify_all();
-  thread_.join();
+  std::lock_guard join_lock(join_mu_);
+  if (thread_.joinable()) thread_.join();
 }
 
 RequestId Engine::submit(Request request, EventSink sink) {
@@ -78,6 +81,38 @@ RequestId Engine::submit(Request request, EventSink sink) {
         codec_->encode(*request.prompt_text, request.add_bos, request.prompt_text_special);
     request.prompt_text.reset();
   }
+  validate(request);
+  const auto n_prompt = static_cast<int64_t>(request.prompt_tokens.size());
+  const int64_t max_tokens = request.max_tokens.value_or(ctx_size_ - n_prompt);
+
+  std::unique_lock lock(mu_);
+  if (stop_) fail(ErrorKind::kUnavailable, "the engine is shutting down");
+  const int64_t waiting = published_.waiting + static_cast<int64_t>(inbox_.size());
+  if (waiting >= config_.max_waiting && !request.joins_admitted_work) {
+    ++published_.requests_rejected_overloaded;
+    const auto delay = retry_delay(waiting);
+    throw OverloadedError(fmt::format("overloaded: {} requests are waiting (--max-waiting {}); "
+                                      "retry after {} ms",
+                                      waiting, config_.max_waiting, delay.count()),
+                          delay);
+  }
+  const RequestId id = next_id_++;
+  const uint64_t seed = request.sampling.seed.value_or(seed_base_ + id * 0x9E3779B97F4A7C15ULL);
+  Sampler sampler(request.sampling, seed);
+  auto seq =
+      std::make_unique<Sequence>(id, id, std::move(request), std::move(sampler), std::move(sink));
+  seq->max_tokens = max_tokens;
+  seq->usage.prompt_tokens = n_prompt;
+  seq->timing.submitted = now;
+  if (codec_) seq->decoder = codec_->make_decoder();
+  inbox_.push_back(std::move(seq));
+  lock.unlock();
+  cv_.notify_one();
+  return id;
+}
+
+void Engine::validate(const Request& request) const {
+  if (request.prompt_text) fail(ErrorKind::kInvalidInput, "validate: a token prompt is expected");
   const auto n_prompt = static_cast<int64_t>(request.prompt_tokens.size());
   if (n_prompt == 0) fail(ErrorKind::kInvalidInput, "the prompt is empty (0 tokens)");
   for (size_t i = 0; i < request.prompt_tokens.size(); ++i) {
@@ -112,30 +147,6 @@ RequestId Engine::submit(Request request, EventSink sink) {
          n_prompt, max_tokens, blocks_needed, bs, allocator_.block_count());
   }
   Sampler::validate(request.sampling);
-
-  std::unique_lock lock(mu_);
-  const int64_t waiting = published_.waiting + static_cast<int64_t>(inbox_.size());
-  if (waiting >= config_.max_waiting) {
-    ++published_.requests_rejected_overloaded;
-    const auto delay = retry_delay(waiting);
-    throw OverloadedError(fmt::format("overloaded: {} requests are waiting (--max-waiting {}); "
-                                      "retry after {} ms",
-                                      waiting, config_.max_waiting, delay.count()),
-                          delay);
-  }
-  const RequestId id = next_id_++;
-  const uint64_t seed = request.sampling.seed.value_or(seed_base_ + id * 0x9E3779B97F4A7C15ULL);
-  Sampler sampler(request.sampling, seed);
-  auto seq =
-      std::make_unique<Sequence>(id, id, std::move(request), std::move(sampler), std::move(sink));
-  seq->max_tokens = max_tokens;
-  seq->usage.prompt_tokens = n_prompt;
-  seq->timing.submitted = now;
-  if (codec_) seq->decoder = codec_->make_decoder();
-  inbox_.push_back(std::move(seq));
-  lock.unlock();
-  cv_.notify_one();
-  return id;
 }
 
 void Engine::cancel(RequestId id) {

@@ -67,7 +67,7 @@ class Engine {
   // Throws Error(kInvalidInput) for a bad config or a pool that cannot hold ctx_size tokens.
   Engine(model::Model& model, std::shared_ptr<const TextCodec> codec, const EngineConfig& config,
          int64_t ctx_size);
-  // Stops the thread; requests still in flight end with an error event (kUnavailable).
+  // Stops the thread (see stop()).
   ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
@@ -78,9 +78,19 @@ class Engine {
   // --max-waiting requests are already queued.
   RequestId submit(Request request, EventSink sink);
 
+  // The checks submit() makes on a token prompt (sizes, vocabulary, sampling), without queueing
+  // anything: lets a caller refuse a multi-request job whole before submitting any part of it.
+  // Throws as submit() does. Thread-safe.
+  void validate(const Request& request) const;
+
   // Asks the engine to end a request with reason kCancelled; its blocks are freed at the next
   // step. Thread-safe; no-op for an unknown or finished id.
   void cancel(RequestId id);
+
+  // Stops the engine thread: requests still in flight end with an error event (kUnavailable),
+  // delivered before stop() returns; later submit() calls throw Error(kUnavailable), cancel() is
+  // a no-op, stats() keeps answering. Idempotent, thread-safe; must not be called from a sink.
+  void stop();
 
   // Thread-safe snapshot.
   EngineStats stats() const;
@@ -135,6 +145,7 @@ class Engine {
   uint64_t seed_base_;
   EngineStats published_;
 
+  std::mutex join_mu_;  // serialises stop() callers around the join
   std::thread thread_;  // last member: started after everything else is built
 };
 

@@ -44,6 +44,10 @@ struct Request {
   bool ignore_eos = false;                    // keep generating past end-of-generation tokens
   int32_t priority = 0;                       // lower value is served first; FCFS within a value
   std::optional<Clock::time_point> deadline;  // passed: finishes with reason kTimeout
+  // Part of work already admitted (a translation job's later segments, submitted as earlier ones
+  // finish): never refused because the waiting queue is full. The submitter bounds how many such
+  // requests it keeps in the engine.
+  bool joins_admitted_work = false;
 };
 
 enum class FinishReason { kStop, kLength, kTimeout, kCancelled };

@@ -7,6 +7,7 @@
 #include "engine/engine.h"
 #include "server/answer_error.h"
 #include "server/api_error.h"
+#include "server/exchange_submission.h"
 #include "server/json_fields.h"
 #include "server/reasoning_splitter.h"
 #include "server/server_context.h"
@@ -25,15 +26,21 @@ int64_t unix_now() {
 }
 
 // Text of a message "content": a string, or an array of {"type":"text","text":...} parts.
-std::string message_content(const Json& msg, size_t index) {
+// Only an assistant message may leave it out (as OpenAI's API).
+std::string message_content(const Json& msg, size_t index, bool required) {
   const auto it = msg.find("content");
   const std::string field = fmt::format("messages[{}].content", index);
-  if (it == msg.end() || it->is_null()) return "";
+  if (it == msg.end() || it->is_null()) {
+    if (required) throw FieldError(field, field + " is required");
+    return "";
+  }
   if (it->is_string()) return it->get<std::string>();
   if (it->is_array()) {
     std::string text;
     for (const auto& part : *it) {
-      if (!part.is_object() || part.value("type", "") != "text" || !part.contains("text") ||
+      const auto type = part.is_object() ? part.find("type") : part.end();
+      if (!part.is_object() || type == part.end() || !type->is_string() ||
+          type->get<std::string>() != "text" || !part.contains("text") ||
           !part["text"].is_string()) {
         throw FieldError(
             field, field + ": only text parts ({\"type\":\"text\",\"text\":...}) are supported");
@@ -61,6 +68,10 @@ void parse_common(const Json& body, GenerationSpec& g, const ServerContext& ctx)
   }
   if (const auto n = opt_int(body, "n", 1, 1 << 20); n && *n != 1) {
     throw FieldError("n", "'n' > 1 is not supported");
+  }
+  if (const auto it = body.find("logit_bias");
+      it != body.end() && !it->is_null() && !(it->is_object() && it->empty())) {
+    throw FieldError("logit_bias", "'logit_bias' is not supported");
   }
   for (const char* unsupported : {"tools", "functions", "logprobs", "tool_choice"}) {
     const auto it = body.find(unsupported);
@@ -194,13 +205,7 @@ void on_event(const std::shared_ptr<GenerationState>& st, engine::Event&& ev) {
     return;
   }
   if (ev.finish_reason == engine::FinishReason::kCancelled) {
-    // The client went away: the answer goes nowhere, but completes the exchange (499, as
-    // proxies log a client that closed its request).
-    if (st->spec.stream) {
-      st->ex->finish_stream();
-    } else {
-      st->ex->respond_error(499, error_body_for_status(499, "client closed the request"));
-    }
+    st->ex->abandon();  // only a client that went away cancels (submit_exchange)
     return;
   }
   const char* reason = ev.finish_reason == engine::FinishReason::kLength ? "length" : "stop";
@@ -250,23 +255,11 @@ void run_generation(ServerContext& ctx, const std::shared_ptr<Exchange>& ex, Gen
   st->model = ctx.model_name;
   st->created = unix_now();
   engine::Engine& engine = *ctx.loaded->engine;
-  engine::Request request = st->spec.request;
-  if (st->spec.stream) {
-    ex->start_stream();
-    ctx.streams.add(ex);
-  }
-  engine::RequestId id = 0;
-  try {
-    id = engine.submit(std::move(request),
-                       [st](engine::Event&& ev) { on_event(st, std::move(ev)); });
-  } catch (const engine::OverloadedError& e) {
-    answer_overloaded(*ex, e);
-    return;
-  } catch (const Error& e) {
-    answer_error(*ex, e.kind(), e.what());
-    return;
-  }
-  ex->set_on_disconnect([&engine, id] { engine.cancel(id); });
+  submit_exchange(ctx, ex, st->spec.stream, [&]() -> Cancel {
+    const engine::RequestId id =
+        engine.submit(st->spec.request, [st](engine::Event&& ev) { on_event(st, std::move(ev)); });
+    return [&engine, id] { engine.cancel(id); };
+  });
 }
 
 }  // namespace
@@ -290,7 +283,8 @@ void handle_chat_completions(ServerContext& ctx, const std::shared_ptr<Exchange>
       throw FieldError(fmt::format("messages[{}].role", i),
                        fmt::format("messages[{}].role must be system, user or assistant", i));
     }
-    messages.push_back({*role == "developer" ? "system" : *role, message_content(m, i)});
+    messages.push_back(
+        {*role == "developer" ? "system" : *role, message_content(m, i, *role != "assistant")});
   }
   parse_common(body, spec, ctx);
   auto prompt = ctx.chat_template->prompt(messages, true);
@@ -335,7 +329,7 @@ void handle_completions(ServerContext& ctx, const std::shared_ptr<Exchange>& ex)
   }
   if (spec.request.prompt_tokens.empty()) throw FieldError("prompt", "'prompt' is empty");
   parse_common(body, spec, ctx);
-  if (body.contains("max_tokens") == false) spec.request.max_tokens = 16;  // OpenAI's default
+  if (!spec.request.max_tokens) spec.request.max_tokens = 16;  // OpenAI's default
   run_generation(ctx, ex, std::move(spec));
 }
 

@@ -65,10 +65,9 @@ void handle_ready(ServerContext& ctx, const std::shared_ptr<Exchange>& ex) {
 
 void handle_health(ServerContext& ctx, const std::shared_ptr<Exchange>& ex) {
   const Phase p = ctx.phase.load();
-  Json model = {{"name", ctx.model_name},
-                {"loaded", ctx.loaded != nullptr && p != Phase::kLoading}};
+  Json model = {{"name", ctx.model_name}, {"loaded", ctx.loaded_ok.load()}};
   Json engine = nullptr;
-  if (p != Phase::kLoading && p != Phase::kFailed && ctx.loaded) {
+  if (p != Phase::kFailed && ctx.loaded_ok) {
     const auto& info = ctx.loaded->model->info();
     model["architecture"] = info.architecture;
     model["weight_type"] = info.weight_type;
@@ -101,7 +100,7 @@ void handle_health(ServerContext& ctx, const std::shared_ptr<Exchange>& ex) {
       {"engine", engine},
       {"device",
        {{"type", "cpu"},
-        {"threads", ctx.loaded && ctx.loaded->pool ? ctx.loaded->pool->size() : 0},
+        {"threads", ctx.loaded_ok && ctx.loaded->pool ? ctx.loaded->pool->size() : 0},
         {"isa", kernels::isa_name(kernels::selected_isa())},
         {"rss_bytes", rss_bytes()}}},
       {"version", build_info().version},
@@ -112,7 +111,7 @@ void handle_health(ServerContext& ctx, const std::shared_ptr<Exchange>& ex) {
 
 void handle_metrics(ServerContext& ctx, const std::shared_ptr<Exchange>& ex) {
   ctx.metrics->set_ready(ctx.ready());
-  if (ctx.loaded && ctx.phase.load() != Phase::kLoading && ctx.phase.load() != Phase::kFailed) {
+  if (ctx.loaded_ok && ctx.phase.load() != Phase::kFailed) {
     const auto s = ctx.loaded->engine->stats();
     ctx.metrics->set_engine_load(s.running, s.waiting,
                                  s.kv_blocks_total > 0 ? static_cast<double>(s.kv_blocks_used) /

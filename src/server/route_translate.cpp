@@ -2,10 +2,14 @@
 // parallel, answered as JSON or streamed as SSE pieces in order.
 #include <mutex>
 
+#include <boost/asio/post.hpp>
+
 #include <fmt/format.h>
 
+#include "base/limit_error.h"
 #include "server/answer_error.h"
 #include "server/api_error.h"
+#include "server/exchange_submission.h"
 #include "server/json_fields.h"
 #include "server/server_context.h"
 
@@ -35,8 +39,13 @@ void handle_translate(ServerContext& ctx, const std::shared_ptr<Exchange>& ex) {
   const auto text = opt_string(body, "text");
   if (const auto it = body.find("segments"); it != body.end() && !it->is_null()) {
     if (text) throw FieldError("segments", "give either 'text' or 'segments', not both");
-    if (!it->is_array() || it->empty() || it->size() > 1024) {
-      throw FieldError("segments", "'segments' must be an array of 1..1024 strings");
+    if (!it->is_array() || it->empty()) {
+      throw FieldError("segments", "'segments' must be a non-empty array of strings");
+    }
+    if (static_cast<int64_t>(it->size()) > ctx.config.max_translation_segments) {
+      throw LimitError(
+          fmt::format("'segments' has {} items; the limit is --max-translation-segments {}",
+                      it->size(), ctx.config.max_translation_segments));
     }
     for (const auto& s : *it) {
       if (!s.is_string()) throw FieldError("segments", "'segments' items must be strings");
@@ -135,28 +144,20 @@ void handle_translate(ServerContext& ctx, const std::shared_ptr<Exchange>& ex) {
   cb.on_error = [st](ErrorKind kind, const std::string& message) {
     answer_error(*st->ex, kind, message);
   };
-  if (st->stream) {
-    ex->start_stream();
-    ctx.streams.add(ex);
-  }
-  std::shared_ptr<translate::TranslationJob> job;
-  try {
-    job = ctx.translator->start(task, texts, opts, std::move(cb));
-  } catch (const engine::OverloadedError& e) {
-    answer_overloaded(*ex, e);
-    return;
-  } catch (const Error& e) {
-    answer_error(*ex, e.kind(), e.what());
-    return;
-  }
-  translate::Translator* translator = ctx.translator.get();
-  ex->set_on_disconnect([translator, job, st] {
-    translator->cancel(job);  // no further callbacks: complete the exchange here
-    if (st->stream) {
-      st->ex->finish_stream();
-    } else {
-      st->ex->respond_error(499, error_body_for_status(499, "client closed the request"));
-    }
+  // Segmenting, templating and tokenizing a large document take a while: not on the I/O
+  // thread that answers the probes.
+  boost::asio::post(*ctx.work_pool, [&ctx, ex, st, task = std::move(task), texts = std::move(texts),
+                                     opts, cb = std::move(cb)]() mutable {
+    translate::Translator& translator = *ctx.translator;
+    submit_exchange(ctx, ex, st->stream, [&]() -> Cancel {
+      // The job is owned by its engine sinks; the canceller only observes it, so it keeps
+      // neither the job nor (through the job's callbacks) this exchange alive.
+      std::weak_ptr<translate::TranslationJob> job =
+          translator.start(task, texts, opts, std::move(cb));
+      return [&translator, job] {
+        if (auto j = job.lock()) translator.cancel(j);
+      };
+    });
   });
 }
 

@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <filesystem>
 #include <thread>
+#include <unordered_map>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -16,8 +17,8 @@
 #include "base/version.h"
 #include "kernels/isa.h"
 #include "server/api_error.h"
-#include "server/api_keys.h"
 #include "server/http_listener.h"
+#include "server/router.h"
 #include "server/server_context.h"
 
 namespace dsinfer::server {
@@ -38,71 +39,27 @@ double since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-struct Route {
-  const char* method;
-  const char* path;
-  bool needs_engine;
-  void (*handler)(ServerContext&, const std::shared_ptr<Exchange>&);
-};
-
-constexpr Route kRoutes[] = {
-    {"GET", "/health", false, handle_health},
-    {"GET", "/health/live", false, handle_live},
-    {"GET", "/health/ready", false, handle_ready},
-    {"GET", "/metrics", false, handle_metrics},
-    {"GET", "/v1/models", false, handle_models},
-    {"POST", "/v1/chat/completions", true, handle_chat_completions},
-    {"POST", "/v1/completions", true, handle_completions},
-    {"POST", "/v1/translate", true, handle_translate},
-    {"POST", "/v2/translate", true, handle_deepl_translate},
-    {"GET", "/v2/languages", false, handle_deepl_languages},
-    {"POST", "/v2/languages", false, handle_deepl_languages},
-    {"GET", "/v2/usage", false, handle_deepl_usage},
-    {"POST", "/v2/usage", false, handle_deepl_usage},
-    {"GET", "/v2/glossaries", false, handle_deepl_glossaries},
-    {"POST", "/v2/glossaries", false, handle_deepl_glossaries},
-    {"GET", "/v2/glossaries/{id}", false, handle_deepl_glossaries},
-    {"DELETE", "/v2/glossaries/{id}", false, handle_deepl_glossaries},
-    {"GET", "/v2/glossary-language-pairs", false, handle_deepl_glossary_pairs},
-    {"POST", "/translate", true, handle_libretranslate_translate},
-    {"GET", "/languages", false, handle_libretranslate_languages},
-    {"POST", "/detect", false, handle_libretranslate_detect},
-};
-
-// "/v2/glossaries/{id}" matches "/v2/glossaries/acme.en-de" and ".../entries".
-bool path_matches(std::string_view pattern, std::string_view path) {
-  const size_t brace = pattern.find('{');
-  if (brace == std::string_view::npos) return pattern == path;
-  return path.size() > brace && path.substr(0, brace) == pattern.substr(0, brace);
-}
-
 }  // namespace
 
 void StreamRegistry::add(const std::shared_ptr<Exchange>& ex) {
   std::lock_guard lock(mu_);
-  entries_.push_back({ex, Clock::now()});
-}
-
-void StreamRegistry::touch(const Exchange* ex) {
-  std::lock_guard lock(mu_);
-  for (auto& e : entries_) {
-    if (auto p = e.ex.lock(); p.get() == ex) e.last = Clock::now();
-  }
+  entries_.push_back(ex);
 }
 
 void StreamRegistry::keep_alive(Clock::duration idle) {
-  std::lock_guard lock(mu_);
-  const auto now = Clock::now();
-  std::erase_if(entries_, [](const Entry& e) {
-    auto p = e.ex.lock();
-    return !p || p->completed() || p->disconnected();
-  });
-  for (auto& e : entries_) {
-    if (now - e.last >= idle) {
-      if (auto p = e.ex.lock()) p->send(": keep-alive\n\n");
-      e.last = now;
+  std::vector<std::shared_ptr<Exchange>> due;
+  {
+    std::lock_guard lock(mu_);
+    const auto now = Clock::now();
+    std::erase_if(entries_, [](const std::weak_ptr<Exchange>& w) {
+      auto p = w.lock();
+      return !p || p->completed() || p->disconnected();
+    });
+    for (const auto& w : entries_) {
+      if (auto p = w.lock(); p && now - p->last_output() >= idle) due.push_back(std::move(p));
     }
   }
+  for (const auto& p : due) p->send(": keep-alive\n\n");
 }
 
 struct Server::Impl {
@@ -115,67 +72,18 @@ struct Server::Impl {
   std::mutex mu;
   std::condition_variable cv;
   bool stopping = false;
-  std::atomic<int64_t> in_flight{0};
+  std::atomic<int64_t> in_flight{0};  // changed under mu
+  struct InFlight {
+    std::weak_ptr<Exchange> ex;
+    std::string route;
+  };
+  std::unordered_map<const Exchange*, InFlight> in_flight_requests;  // guarded by mu
 
-  void handle(const std::shared_ptr<Exchange>& ex) {
-    const auto& req = ex->request();
-    std::string_view target(req.target().data(), req.target().size());
-    const std::string path(target.substr(0, target.find('?')));
-    const std::string method(req.method_string());
-    const Route* route = nullptr;
-    bool path_known = false;
-    for (const auto& r : kRoutes) {
-      if (path_matches(r.path, path)) {
-        path_known = true;
-        if (method == r.method) route = &r;
-      }
-    }
-    if (ctx.config.test_hooks && path == "/debug/block-engine" && method == "POST") {
-      static constexpr Route kDebug{"POST", "/debug/block-engine", true, handle_debug_block_engine};
-      route = &kDebug;
-      path_known = true;
-    }
-    {
-      std::lock_guard lock(ex->stats_mutex());
-      ex->stats().route = route ? route->path : (path_known ? path : "unmatched");
-    }
-    if (!route) {
-      ex->respond_error(path_known ? 405 : 404,
-                        error_body_for_status(path_known ? 405 : 404,
-                                              fmt::format("no route {} {}", method, path)));
-      return;
-    }
-    if (path.rfind("/v1/", 0) == 0 && !ctx.api_keys.empty()) {
-      const std::string auth(req[boost::beast::http::field::authorization]);
-      const std::string prefix = "Bearer ";
-      if (auth.rfind(prefix, 0) != 0 || !key_matches(auth.substr(prefix.size()), ctx.api_keys)) {
-        ex->respond_error(401, error_body_for_status(401, "missing or invalid API key"),
-                          {{"WWW-Authenticate", "Bearer"}});
-        return;
-      }
-    }
-    if (route->needs_engine && !ctx.accepting_work()) {
-      ex->respond_error(503,
-                        error_body(ErrorKind::kUnavailable,
-                                   fmt::format("the model is {}", phase_name(ctx.phase.load()))),
-                        {{"Retry-After", "5"}});
-      return;
-    }
-    if (route->needs_engine) {
-      std::lock_guard lock(ex->stats_mutex());
-      ex->stats().in_flight = true;
-      ++in_flight;
-    }
-    try {
-      route->handler(ctx, ex);
-    } catch (const FieldError& e) {
-      ex->respond_error(400, error_body(ErrorKind::kInvalidInput, e.what(), e.field()));
-    } catch (const Error& e) {
-      ex->respond_error(http_status_for(e.kind()), error_body(e.kind(), e.what()));
-    } catch (const std::exception& e) {
-      spdlog::error("route {} failed: {}", path, e.what());
-      ex->respond_error(500, error_body(ErrorKind::kInternal, "internal error"));
-    }
+  // Counts an exchange that reached a route needing the engine (the drain waits for it).
+  void admit(const std::shared_ptr<Exchange>& ex, const std::string& route) {
+    std::lock_guard lock(mu);
+    in_flight_requests[ex.get()] = {ex, route};
+    ++in_flight;
   }
 
   // Runs on the connection's strand once the response is fully queued: log line + metrics.
@@ -191,6 +99,9 @@ struct Server::Impl {
       ctx.metrics->count_request(s.route, status);
     }
     if (s.in_flight) {
+      // Under mu: the drain's wait_for checks in_flight under mu, so no wake-up is lost.
+      std::lock_guard lock(mu);
+      in_flight_requests.erase(&ex);
       --in_flight;
       cv.notify_all();
     }
@@ -211,8 +122,11 @@ struct Server::Impl {
     const auto t_map = Clock::now();
     try {
       if (ctx.config.test_startup_delay_s > 0) {
-        std::this_thread::sleep_for(std::chrono::duration<double>(ctx.config.test_startup_delay_s));
+        std::unique_lock lock(mu);
+        cv.wait_for(lock, std::chrono::duration<double>(ctx.config.test_startup_delay_s),
+                    [this] { return stopping; });
       }
+      if (ctx.phase.load() != Phase::kLoading) return;  // SIGTERM while loading
       {
         // Map and pre-read the weights (page cache), so the first requests do not fault them in.
         auto file = gguf::GgufFile::open(ctx.config.model_path);
@@ -227,17 +141,23 @@ struct Server::Impl {
           tokenizer::ChatTemplate::from_gguf(*ctx.loaded->file, *ctx.loaded->tokenizer));
       const std::string probe = ctx.chat_template->render({{"user", "x"}}, true);
       ctx.opens_think = probe.size() >= 8 && probe.substr(probe.size() - 8) == "<think>\n";
-      ctx.translation_cache =
-          std::make_unique<translate::TranslationCache>(ctx.config.translation_cache);
+      ctx.translation_cache = std::make_unique<translate::TranslationCache>(
+          static_cast<size_t>(ctx.config.translation_cache_bytes));
       ctx.translator = std::make_unique<translate::Translator>(
           *ctx.loaded->engine, ctx.loaded->tokenizer, ctx.chat_template, *ctx.translation_cache,
-          ctx.model_name, translate::TranslatorConfig{ctx.config.max_segment_tokens, true});
+          ctx.model_name,
+          translate::TranslatorConfig{ctx.config.max_segment_tokens, true,
+                                      ctx.config.max_translation_segments,
+                                      ctx.config.engine.max_running});
       ctx.documents =
           std::make_unique<translate::DocumentTranslator>(*ctx.translator, ctx.glossaries);
       ctx.metrics->set_startup_phase("load", since(t_load));
       spdlog::info(R"({{"event":"model_loaded","model":"{}","seconds":{:.2f}}})",
                    json_escape(ctx.model_name), since(t_map));
-      ctx.phase = Phase::kWarmingUp;
+      ctx.loaded_ok = true;
+      // Only from kLoading: a SIGTERM that came meanwhile (kDraining) keeps the server unready.
+      Phase loading = Phase::kLoading;
+      if (!ctx.phase.compare_exchange_strong(loading, Phase::kWarmingUp)) return;
       const auto t_warm = Clock::now();
       warm_up();
       ctx.metrics->set_startup_phase("warmup", since(t_warm));
@@ -248,6 +168,11 @@ struct Server::Impl {
       }
     } catch (const std::exception& e) {
       ctx.failure = e.what();
+      if (ctx.phase.load() == Phase::kDraining) {
+        // Stopping anyway (e.g. the engine refused warm-up work while shutting down).
+        spdlog::warn(R"({{"event":"load_abandoned","error":"{}"}})", json_escape(e.what()));
+        return;
+      }
       ctx.phase = Phase::kFailed;
       spdlog::error(R"({{"event":"load_failed","error":"{}"}})", json_escape(e.what()));
       std::lock_guard lock(mu);
@@ -272,6 +197,7 @@ struct Server::Impl {
         r.prompt_tokens.push_back(id);
       r.max_tokens = 8;
       r.ignore_eos = true;
+      r.joins_admitted_work = true;  // internal: never refused by a small --max-waiting
       ctx.loaded->engine->submit(std::move(r), [&, remaining](engine::Event&& ev) {
         if (ev.is_last() && remaining->fetch_sub(1) == 1) {
           std::lock_guard lock(wmu);
@@ -336,12 +262,18 @@ int Server::run() {
   auto& im = *impl_;
   auto& cfg = im.ctx.config;
   raise_nofile_limit();
-  HttpLimits limits{cfg.max_body_bytes, cfg.header_timeout_s, cfg.body_timeout_s,
-                    cfg.keepalive_timeout_s};
+  HttpLimits limits{cfg.max_body_bytes,      cfg.header_timeout_s, cfg.body_timeout_s,
+                    cfg.keepalive_timeout_s, cfg.max_output_bytes, cfg.write_timeout_s,
+                    cfg.socket_send_buffer};
   std::atomic<bool> closing{false};
   im.listener = std::make_shared<HttpListener>(
       im.ioc, cfg.host, cfg.port, limits, cfg.max_connections,
-      [&im](std::shared_ptr<Exchange> ex) { im.handle(ex); },
+      [&im](std::shared_ptr<Exchange> ex) {
+        route_request(im.ctx, ex,
+                      [&im](const std::shared_ptr<Exchange>& e, const std::string& route) {
+                        im.admit(e, route);
+                      });
+      },
       [&im](const Exchange& ex) { im.observe(ex); }, [&closing] { return closing.load(); });
   im.listener->start();
   spdlog::info(R"({{"event":"listening","host":"{}","port":{}}})", cfg.host, im.listener->port());
@@ -356,6 +288,7 @@ int Server::run() {
     im.stopping = true;
     im.cv.notify_all();
   });
+  im.ctx.work_pool = std::make_unique<net::thread_pool>(1);
   for (int i = 0; i < cfg.http_threads; ++i) {
     im.io_threads.emplace_back([&im] { im.ioc.run(); });
   }
@@ -369,18 +302,27 @@ int Server::run() {
   int code = 0;
   if (signalled) {
     // Drain: not ready at once; keep accepting for --drain-delay so load balancers drop us first;
-    // then stop accepting and let in-flight requests finish within --grace-period.
+    // then stop accepting (idle connections close) and let in-flight requests finish within
+    // --grace-period.
     im.ctx.phase = Phase::kDraining;
     im.ctx.metrics->set_ready(false);
     std::this_thread::sleep_for(std::chrono::duration<double>(cfg.drain_delay_s));
     closing = true;
     im.listener->close();
-    spdlog::info(R"({{"event":"listener_closed","in_flight":{}}})", im.in_flight.load());
     std::unique_lock lock(im.mu);
+    spdlog::info(R"({{"event":"listener_closed","in_flight":{}}})", im.in_flight.load());
     const bool drained = im.cv.wait_for(lock, std::chrono::duration<double>(cfg.grace_period_s),
                                         [&] { return im.in_flight.load() <= 0; });
     spdlog::info(R"({{"event":"drain_done","clean":{},"in_flight":{}}})", drained,
                  im.in_flight.load());
+    if (!drained) {
+      code = 3;  // an unclean drain: requests were cut
+      for (const auto& [ptr, f] : im.in_flight_requests) {
+        auto ex = f.ex.lock();
+        spdlog::error(R"({{"event":"request_cut","request_id":"{}","route":"{}"}})",
+                      ex ? json_escape(ex->request_id()) : "?", f.route);
+      }
+    }
   } else {
     code = 1;  // the model failed to load
     im.listener->close();
@@ -393,9 +335,22 @@ int Server::run() {
   if (im.loader.joinable()) im.loader.join();
   if (im.watchdog.joinable()) im.watchdog.join();
   signals.cancel();
+  // NOTE: lifetimes. The engine stops while the I/O threads still run: requests it cuts end with
+  // an error event that is still written to their clients. Translator, caches and the engine
+  // object (ctx) outlive the io_context (a member declared after ctx), so a sink or a canceller
+  // never runs against a destroyed object.
+  im.ctx.work_pool->join();  // requests being prepared reach the engine (or its refusal)
+  if (im.ctx.loaded_ok) im.ctx.loaded->engine->stop();
+  {
+    std::unique_lock lock(im.mu);
+    im.cv.wait_for(lock, std::chrono::seconds(5), [&] { return im.in_flight.load() <= 0; });
+  }
+  for (int i = 0; i < 250 && im.listener->connections() > 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // let error answers flush
+  }
   im.ioc.stop();
   for (auto& t : im.io_threads) t.join();
-  // The engine stops (in-flight sequences end) when ctx.loaded is destroyed with the server.
+  spdlog::info(R"({{"event":"exit","code":{}}})", code);
   return code;
 }
 

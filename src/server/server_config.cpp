@@ -28,13 +28,26 @@ void validate_server_config(const ServerConfig& c) {
   positive(c.header_timeout_s, "--header-timeout");
   positive(c.body_timeout_s, "--body-timeout");
   positive(c.keepalive_timeout_s, "--keepalive-timeout");
+  if (c.max_output_bytes < 4096) {
+    fail(ErrorKind::kInvalidInput, "--max-output-bytes must be >= 4096 (got {})",
+         c.max_output_bytes);
+  }
+  positive(c.write_timeout_s, "--write-timeout");
+  if (c.socket_send_buffer < 0 || c.socket_send_buffer > (64 << 20)) {
+    fail(ErrorKind::kInvalidInput, "--socket-send-buffer must be in 0..64 MiB (got {})",
+         c.socket_send_buffer);
+  }
   positive(c.request_timeout_s, "--request-timeout");
   non_negative(c.drain_delay_s, "--drain-delay");
   non_negative(c.grace_period_s, "--grace-period");
   positive(c.stall_timeout_s, "--stall-timeout");
   positive(c.sse_keepalive_s, "--sse-keepalive");
   non_negative(c.warmup_requests, "--warmup-requests");
-  non_negative(static_cast<double>(c.translation_cache), "--translation-cache");
+  non_negative(static_cast<double>(c.translation_cache_bytes), "--translation-cache-bytes");
+  if (c.max_translation_segments < 1) {
+    fail(ErrorKind::kInvalidInput, "--max-translation-segments must be >= 1 (got {})",
+         c.max_translation_segments);
+  }
   if (c.max_segment_tokens < 8) {
     fail(ErrorKind::kInvalidInput, "--max-segment-tokens must be >= 8 (got {})",
          c.max_segment_tokens);

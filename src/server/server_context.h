@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <boost/asio/thread_pool.hpp>
+
 #include "engine/engine_loader.h"
 #include "metrics/server_metrics.h"
 #include "server/http_exchange.h"
@@ -25,21 +27,17 @@ namespace dsinfer::server {
 enum class Phase { kLoading, kWarmingUp, kReady, kDraining, kFailed };
 const char* phase_name(Phase phase);
 
-// Streams that may need SSE keep-alive comments while they wait for their first token.
+// Streams that may need SSE keep-alive comments while they wait (queued, or a long prefill).
 class StreamRegistry {
  public:
   void add(const std::shared_ptr<Exchange>& ex);
-  // Sends a comment to every live stream that has sent nothing for `idle`; prunes finished ones.
+  // Sends a comment to every live stream that has sent nothing for `idle` (a stream that is
+  // producing events gets none); prunes finished ones.
   void keep_alive(std::chrono::steady_clock::duration idle);
-  void touch(const Exchange* ex);
 
  private:
-  struct Entry {
-    std::weak_ptr<Exchange> ex;
-    std::chrono::steady_clock::time_point last;
-  };
   std::mutex mu_;
-  std::vector<Entry> entries_;
+  std::vector<std::weak_ptr<Exchange>> entries_;
 };
 
 struct ServerContext {
@@ -48,7 +46,8 @@ struct ServerContext {
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::atomic<Phase> phase{Phase::kLoading};
   std::atomic<bool> engine_stalled{false};
-  std::string failure;  // set before phase becomes kFailed
+  std::atomic<bool> loaded_ok{false};  // loaded, chat_template, translator are set
+  std::string failure;                 // set before phase becomes kFailed
 
   // Set once by the loader thread before phase leaves kLoading; read-only afterwards.
   std::unique_ptr<engine::LoadedEngine> loaded;
@@ -64,13 +63,14 @@ struct ServerContext {
 
   std::unique_ptr<metrics::ServerMetrics> metrics;
   StreamRegistry streams;
+  // Runs request preparation too heavy for the I/O threads that answer probes (segmenting and
+  // tokenizing large documents). Joined before the engine stops.
+  std::unique_ptr<boost::asio::thread_pool> work_pool;
 
   bool ready() const { return phase.load() == Phase::kReady; }
-  // True once the engine exists and the server is not past draining.
-  bool accepting_work() const {
-    const Phase p = phase.load();
-    return p == Phase::kReady || p == Phase::kDraining || p == Phase::kWarmingUp;
-  }
+  // True once the engine exists and the server is not past draining (a stopped engine refuses
+  // work itself, with 503).
+  bool accepting_work() const { return loaded_ok.load() && phase.load() != Phase::kFailed; }
 };
 
 // Route handlers (each in its own file).

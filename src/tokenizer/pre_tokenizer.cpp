@@ -109,6 +109,19 @@ struct MatchState {
   std::unique_ptr<pcre2_match_context, MatchContextDeleter> context;
   std::unique_ptr<pcre2_jit_stack, JitStackDeleter> jit_stack;
 
+  // NOTE: PCRE2's interpreter defaults allow ~20 GB of backtracking heap per match; without JIT
+  // a hostile text could make one match take that. One token per match needs far less.
+  std::unique_ptr<pcre2_match_context, MatchContextDeleter> limited;
+  pcre2_match_context* limit() {
+    if (!limited) {
+      limited.reset(pcre2_match_context_create(nullptr));
+      if (!limited) fail(ErrorKind::kInternal, "pre-tokenizer: out of memory");
+      pcre2_set_match_limit(limited.get(), 10'000'000);
+      pcre2_set_heap_limit(limited.get(), 64 * 1024);  // KiB
+    }
+    return limited.get();
+  }
+
   void grow_jit_stack() {
     context.reset(pcre2_match_context_create(nullptr));
     jit_stack.reset(pcre2_jit_stack_create(64 * 1024, 64 * 1024 * 1024, nullptr));
@@ -128,6 +141,7 @@ size_t utf8_char_length(uint8_t lead) {
 
 struct PreTokenizer::Regex {
   pcre2_code* code = nullptr;
+  bool jit = false;  // JIT-compiled; otherwise the interpreter runs under kInterpreterLimits
   ~Regex() { pcre2_code_free(code); }
 };
 
@@ -161,8 +175,9 @@ PreTokenizer::PreTokenizer(PreTokenizerKind kind) : kind_(kind) {
       fail(ErrorKind::kInternal, "pre-tokenizer regex does not compile at offset {}: {}", offset,
            pcre2_message(error));
     }
-    // JIT is an optimisation: without it (e.g. no executable memory) matching still works.
-    pcre2_jit_compile(regex->code, PCRE2_JIT_COMPLETE);
+    // JIT is an optimisation: without it (e.g. no executable memory) matching still works, in
+    // the interpreter, with bounded work and memory per match (see MatchState::limit).
+    regex->jit = pcre2_jit_compile(regex->code, PCRE2_JIT_COMPLETE) == 0;
     regexes_.push_back(std::move(regex));
   }
 }
@@ -185,13 +200,19 @@ void PreTokenizer::split(std::string_view text, std::vector<std::string_view>& w
       size_t gap_start = 0;  // start of text not yet emitted
       while (pos < frag.size()) {
         int rc = pcre2_match(regex->code, subject, frag.size(), pos, 0, state.data.get(),
-                             state.context.get());
+                             regex->jit ? state.context.get() : state.limit());
         if (rc == PCRE2_ERROR_JIT_STACKLIMIT && !state.jit_stack) {
           state.grow_jit_stack();
           rc = pcre2_match(regex->code, subject, frag.size(), pos, 0, state.data.get(),
                            state.context.get());
         }
         if (rc == PCRE2_ERROR_NOMATCH) break;
+        if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_HEAPLIMIT ||
+            rc == PCRE2_ERROR_DEPTHLIMIT) {
+          fail(ErrorKind::kInvalidInput,
+               "text too complex to pre-tokenize at byte {} (regex match limit: {})", pos,
+               pcre2_message(rc));
+        }
         if (rc < 0) {
           fail(ErrorKind::kInternal, "pre-tokenizer: regex match failed: {}", pcre2_message(rc));
         }

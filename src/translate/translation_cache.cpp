@@ -36,16 +36,20 @@ std::optional<std::string> TranslationCache::get(const std::string& key) {
 }
 
 void TranslationCache::put(const std::string& key, std::string translation) {
-  if (max_entries_ == 0) return;
+  if (max_bytes_ == 0) return;
   std::lock_guard lock(mu_);
   if (const auto it = index_.find(key); it != index_.end()) {
-    it->second->second = std::move(translation);
-    lru_.splice(lru_.begin(), lru_, it->second);
-    return;
+    bytes_ -= cost(*it->second);
+    lru_.erase(it->second);
+    index_.erase(it);
   }
-  lru_.emplace_front(key, std::move(translation));
+  Entry entry(key, std::move(translation));
+  if (cost(entry) > max_bytes_) return;
+  bytes_ += cost(entry);
+  lru_.push_front(std::move(entry));
   index_[key] = lru_.begin();
-  while (lru_.size() > max_entries_) {
+  while (bytes_ > max_bytes_) {
+    bytes_ -= cost(lru_.back());
     index_.erase(lru_.back().first);
     lru_.pop_back();
   }
@@ -54,6 +58,11 @@ void TranslationCache::put(const std::string& key, std::string translation) {
 size_t TranslationCache::size() const {
   std::lock_guard lock(mu_);
   return lru_.size();
+}
+
+size_t TranslationCache::bytes() const {
+  std::lock_guard lock(mu_);
+  return bytes_;
 }
 
 }  // namespace dsinfer::translate

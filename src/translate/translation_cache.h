@@ -1,5 +1,5 @@
-// LRU cache of segment translations (used only for deterministic, temperature-0 requests).
-// Key: model, languages, glossary, segment text. Thread-safe.
+// LRU cache of segment translations (used only for deterministic, temperature-0 requests),
+// bounded in bytes. Key: model, languages, glossary, segment text. Thread-safe.
 #pragma once
 
 #include <cstddef>
@@ -15,8 +15,12 @@ namespace dsinfer::translate {
 
 class TranslationCache {
  public:
-  // `max_entries` 0 disables the cache.
-  explicit TranslationCache(size_t max_entries) : max_entries_(max_entries) {}
+  // Keeps entries while their cost (key + translation + kEntryOverhead each) stays within
+  // `max_bytes`; 0 disables the cache. An entry costing more than max_bytes is not kept.
+  explicit TranslationCache(size_t max_bytes) : max_bytes_(max_bytes) {}
+
+  // Bookkeeping bytes charged per entry besides its strings (list node, index slot).
+  static constexpr size_t kEntryOverhead = 128;
 
   static std::string key(const std::string& model, const TranslationTask& task,
                          const std::string& text);
@@ -24,10 +28,13 @@ class TranslationCache {
   std::optional<std::string> get(const std::string& key);
   void put(const std::string& key, std::string translation);
   size_t size() const;
+  size_t bytes() const;  // cost of the entries held (<= max_bytes)
 
  private:
   using Entry = std::pair<std::string, std::string>;
-  size_t max_entries_;
+  static size_t cost(const Entry& e) { return e.first.size() + e.second.size() + kEntryOverhead; }
+  size_t max_bytes_;
+  size_t bytes_ = 0;
   mutable std::mutex mu_;
   std::list<Entry> lru_;  // most recent first
   std::unordered_map<std::string, std::list<Entry>::iterator> index_;

@@ -1,8 +1,12 @@
 // Fan-out of segments to the engine and in-order reassembly.
 #include "translate/translator.h"
 
+#include <algorithm>
 #include <atomic>
 
+#include <fmt/format.h>
+
+#include "base/limit_error.h"
 #include "translate/repetition_guard.h"
 
 namespace dsinfer::translate {
@@ -50,7 +54,18 @@ class TranslationJob {
   bool default_max_tokens = true;
   TranslationUsage usage;
   TranslationCallbacks callbacks;
-  std::vector<engine::RequestId> requests;
+  std::atomic<int64_t>* active_jobs = nullptr;
+  std::vector<engine::RequestId> requests;  // submitted so far
+  // Built up front (validated), submitted by Translator::feed as the job's share allows.
+  struct Pending {
+    size_t slot;
+    engine::Request request;
+  };
+  std::vector<Pending> pending;
+  size_t next_pending = 0;
+  int64_t in_engine = 0;
+  bool admitted = false;  // the first request was admitted: the rest join that admission
+  bool counted = false;   // counted in Translator::active_jobs_
 
   // Releases finished segments in order (as pieces), and each text once all of its segments are
   // done; call with mu held.
@@ -75,6 +90,10 @@ class TranslationJob {
     }
     if (remaining == 0 && !closed) {
       closed = true;
+      if (counted) {
+        counted = false;
+        active_jobs->fetch_sub(1);
+      }
       callbacks.on_done(usage);
     }
   }
@@ -103,11 +122,18 @@ std::shared_ptr<TranslationJob> Translator::start(const TranslationTask& task,
   if (!task.source_lang.empty()) language_name(task.source_lang);
   auto job = std::make_shared<TranslationJob>();
   job->callbacks = std::move(callbacks);
+  job->active_jobs = &active_jobs_;
   const auto counter = [this](std::string_view t) { return count_tokens(t); };
   for (const auto& text : texts) {
     job->first_slot.push_back(job->slots.size());
     job->docs.push_back(segment_text(text, config_.max_segment_tokens, counter));
     job->slots.resize(job->slots.size() + job->docs.back().segments.size());
+    if (config_.max_segments > 0 &&
+        static_cast<int64_t>(job->slots.size()) > config_.max_segments) {
+      throw LimitError(fmt::format(
+          "the request has more than {} segments (--max-translation-segments {}); split it",
+          config_.max_segments, config_.max_segments));
+    }
   }
   const bool cacheable = options.temperature <= 0.0f;
   const std::string probe = template_->render({{"user", "x"}}, true);
@@ -116,12 +142,7 @@ std::shared_ptr<TranslationJob> Translator::start(const TranslationTask& task,
       config_.strip_reasoning && probe.size() >= think_open.size() &&
       probe.compare(probe.size() - think_open.size(), think_open.size(), think_open) == 0;
 
-  // Build every engine request first (validation errors surface before anything is submitted).
-  struct Pending {
-    size_t slot;
-    engine::Request request;
-  };
-  std::vector<Pending> pending;
+  // Build and validate every engine request first: a job is refused whole, before any part ran.
   size_t slot = 0;
   for (const auto& doc : job->docs) {
     for (const auto& seg : doc.segments) {
@@ -149,77 +170,110 @@ std::shared_ptr<TranslationJob> Translator::start(const TranslationTask& task,
       req.sampling.temperature = options.temperature;
       req.sampling.seed = options.seed;
       req.deadline = options.deadline;
-      pending.push_back({slot, std::move(req)});
+      engine_.validate(req);
+      job->pending.push_back({slot, std::move(req)});
       ++slot;
     }
   }
-  job->remaining = pending.size();
+  job->remaining = job->pending.size();
   job->default_max_tokens = !options.max_tokens.has_value();
 
   std::unique_lock lock(job->mu);
-  for (auto& p : pending) {
-    const size_t i = p.slot;
-    // The sinks own the job: it lives until its last engine request has finished, whether or
-    // not the caller keeps the handle.
-    auto sink = [this, j = job, i](engine::Event&& ev) {
-      std::lock_guard guard(j->mu);
-      if (j->closed) return;
-      auto& s = j->slots[i];
-      s.text += ev.text;
-      if (ev.type == engine::EventType::kTokens) {
-        if (!s.looped && s.guard.push(ev.text)) {
-          s.looped = true;  // runaway loop: stop it (still a deterministic, cacheable result)
-          engine_.cancel(s.request);
-        }
-        return;
-      }
-      if (ev.type == engine::EventType::kError) {
-        j->closed = true;
-        for (auto id : j->requests) engine_.cancel(id);
-        j->callbacks.on_error(ev.error_kind, ev.error_message);
-        return;
-      }
-      if (ev.finish_reason == engine::FinishReason::kTimeout) {
-        j->closed = true;
-        for (auto id : j->requests) engine_.cancel(id);
-        j->callbacks.on_error(ErrorKind::kTimeout, "translation deadline passed");
-        return;
-      }
-      j->usage.prompt_tokens += ev.usage.prompt_tokens;
-      j->usage.completion_tokens += ev.usage.completion_tokens;
-      j->usage.cached_prompt_tokens += ev.usage.cached_prompt_tokens;
-      s.text = strip_reasoning(s.text, j->opened_think);
-      s.done = true;
-      --j->remaining;
-      // Deterministic results only: a natural stop, a loop the guard cut, or the default
-      // (text-derived) length limit.
-      if (!s.key.empty() &&
-          (ev.finish_reason == engine::FinishReason::kStop || s.looped ||
-           (ev.finish_reason == engine::FinishReason::kLength && j->default_max_tokens))) {
-        cache_.put(s.key, s.text);
-      }
-      j->release_ready();
-    };
-    try {
-      // The engine never calls a sink inside submit(), so holding mu here cannot deadlock.
-      const engine::RequestId id = engine_.submit(std::move(p.request), std::move(sink));
-      job->slots[i].request = id;
-      job->requests.push_back(id);
-    } catch (...) {
-      job->closed = true;
-      for (auto id : job->requests) engine_.cancel(id);
-      throw;
-    }
+  if (!job->pending.empty()) {
+    job->counted = true;
+    active_jobs_.fetch_add(1);
+  }
+  try {
+    // The engine never calls a sink inside submit(), so holding mu here cannot deadlock.
+    feed(job);
+  } catch (...) {
+    close_job(*job, true);
+    throw;
   }
   job->release_ready();
   return job;
 }
 
+void Translator::feed(const std::shared_ptr<TranslationJob>& job) {
+  const int64_t share =
+      std::max<int64_t>(1, config_.running_slots / std::max<int64_t>(1, active_jobs_.load()));
+  while (!job->closed && job->next_pending < job->pending.size() && job->in_engine < share) {
+    auto& p = job->pending[job->next_pending];
+    p.request.joins_admitted_work = job->admitted;
+    const engine::RequestId id = engine_.submit(std::move(p.request), make_sink(job, p.slot));
+    job->admitted = true;
+    job->slots[p.slot].request = id;
+    job->requests.push_back(id);
+    ++job->next_pending;
+    ++job->in_engine;
+  }
+}
+
+void Translator::close_job(TranslationJob& job, bool cancel_requests) {
+  job.closed = true;
+  if (job.counted) {
+    job.counted = false;
+    active_jobs_.fetch_sub(1);
+  }
+  if (cancel_requests) {
+    for (auto id : job.requests) engine_.cancel(id);
+  }
+}
+
+engine::EventSink Translator::make_sink(const std::shared_ptr<TranslationJob>& job, size_t i) {
+  // The sinks own the job: it lives until its last engine request has finished, whether or not
+  // the caller keeps the handle.
+  return [this, j = job, i](engine::Event&& ev) {
+    std::lock_guard guard(j->mu);
+    if (j->closed) return;
+    auto& s = j->slots[i];
+    s.text += ev.text;
+    if (ev.type == engine::EventType::kTokens) {
+      if (!s.looped && s.guard.push(ev.text)) {
+        s.looped = true;  // runaway loop: stop it (still a deterministic, cacheable result)
+        engine_.cancel(s.request);
+      }
+      return;
+    }
+    if (ev.type == engine::EventType::kError) {
+      close_job(*j, true);
+      j->callbacks.on_error(ev.error_kind, ev.error_message);
+      return;
+    }
+    if (ev.finish_reason == engine::FinishReason::kTimeout) {
+      close_job(*j, true);
+      j->callbacks.on_error(ErrorKind::kTimeout, "translation deadline passed");
+      return;
+    }
+    j->usage.prompt_tokens += ev.usage.prompt_tokens;
+    j->usage.completion_tokens += ev.usage.completion_tokens;
+    j->usage.cached_prompt_tokens += ev.usage.cached_prompt_tokens;
+    s.text = strip_reasoning(s.text, j->opened_think);
+    s.done = true;
+    --j->remaining;
+    --j->in_engine;
+    // Deterministic results only: a natural stop, a loop the guard cut, or the default
+    // (text-derived) length limit.
+    if (!s.key.empty() &&
+        (ev.finish_reason == engine::FinishReason::kStop || s.looped ||
+         (ev.finish_reason == engine::FinishReason::kLength && j->default_max_tokens))) {
+      cache_.put(s.key, s.text);
+    }
+    try {
+      feed(j);  // never refused for a full queue; fails only when the engine stops
+    } catch (const Error& e) {
+      close_job(*j, true);
+      j->callbacks.on_error(e.kind(), e.what());
+      return;
+    }
+    j->release_ready();
+  };
+}
+
 void Translator::cancel(const std::shared_ptr<TranslationJob>& job) {
   std::lock_guard lock(job->mu);
   if (job->closed) return;
-  job->closed = true;
-  for (auto id : job->requests) engine_.cancel(id);
+  close_job(*job, true);
 }
 
 }  // namespace dsinfer::translate

@@ -3,6 +3,7 @@
 // continuous batching) and hands results back in order, ready for reassembly.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -23,6 +24,10 @@ namespace dsinfer::translate {
 struct TranslatorConfig {
   int64_t max_segment_tokens = 200;  // source tokens per segment before sentence splitting
   bool strip_reasoning = true;       // drop "<think>…</think>" of reasoning models
+  int64_t max_segments = 4096;       // segments of one job, all texts together (over: LimitError)
+  // The engine's --max-running: each job keeps at most its fair share of it (running_slots /
+  // active jobs, at least 1) of requests in the engine at once.
+  int64_t running_slots = 16;
 };
 
 struct TranslateOptions {
@@ -63,9 +68,15 @@ class Translator {
              std::shared_ptr<const tokenizer::ChatTemplate> chat_template, TranslationCache& cache,
              std::string model_name, TranslatorConfig config);
 
-  // Validates the task (languages) and texts (UTF-8) and starts the job; throws Error before any
-  // callback is called, or engine::OverloadedError when the engine refuses admission (segments
-  // already submitted are then cancelled).
+  // Validates the task (languages), texts (UTF-8), segment count and every segment's engine
+  // request, then starts the job; throws Error before any callback is called (LimitError over
+  // max_segments), or engine::OverloadedError when the engine refuses the job's admission.
+  // NOTE: a job is admitted whole or refused whole: only its first request faces the engine's
+  // waiting-queue limit; the others join that admission and are fed to the engine as earlier
+  // ones finish, at most the job's fair share of running slots at a time — so a job neither
+  // fills the queue nor ends in 429 halfway, and other clients keep being served.
+  // Segmenting, templating and tokenizing run on the calling thread: call it off the I/O thread
+  // for large inputs.
   std::shared_ptr<TranslationJob> start(const TranslationTask& task,
                                         const std::vector<std::string>& texts,
                                         const TranslateOptions& options,
@@ -77,13 +88,24 @@ class Translator {
   // Number of source tokens of a text (the segmentation budget's unit).
   int64_t count_tokens(std::string_view text) const;
 
+  // Jobs started and not yet closed.
+  int64_t active_jobs() const { return active_jobs_.load(); }
+
  private:
+  // Submits the job's next requests while it holds less than its share; call with job->mu held.
+  void feed(const std::shared_ptr<TranslationJob>& job);
+  engine::EventSink make_sink(const std::shared_ptr<TranslationJob>& job, size_t slot);
+  // Marks the job closed (no further callbacks) and cancels what it has in the engine; call with
+  // job->mu held.
+  void close_job(TranslationJob& job, bool cancel_requests);
+
   engine::Engine& engine_;
   std::shared_ptr<const tokenizer::Tokenizer> tokenizer_;
   std::shared_ptr<const tokenizer::ChatTemplate> template_;
   TranslationCache& cache_;
   std::string model_name_;
   TranslatorConfig config_;
+  std::atomic<int64_t> active_jobs_{0};
 };
 
 // Removes the reasoning part of a reasoning model's answer: everything up to and including the

@@ -62,7 +62,7 @@ class TranslatorTest : public ::testing::Test {
   std::string fixtures_;
   std::unique_ptr<engine::LoadedEngine> loaded_;
   std::shared_ptr<tokenizer::ChatTemplate> template_;
-  TranslationCache cache_{100};
+  TranslationCache cache_{1 << 20};
   std::unique_ptr<Translator> translator_;
 };
 

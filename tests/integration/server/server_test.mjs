@@ -218,6 +218,291 @@ test('malformed requests get a 4xx JSON error and the server keeps serving', asy
   } finally { await stop(s); }
 });
 
+test('connection slots return on every path: 3 x --max-connections requests per route', async () => {
+  const maxConn = 8;
+  const s = await startServer(['--max-connections', String(maxConn)]);
+  try {
+    const routes = [
+      ['translate', () => post(s, '/v1/translate', { text: '你好。', target_lang: 'en', max_tokens: 4 })],
+      ['translate stream', () => post(s, '/v1/translate', { segments: ['一。', '二。'], target_lang: 'en', max_tokens: 4, stream: true })],
+      ['chat', () => post(s, '/v1/chat/completions', chat('Hello', { max_tokens: 4 }))],
+      ['chat stream', () => post(s, '/v1/chat/completions', chat('Hello', { max_tokens: 4, stream: true }))],
+      ['completions', () => post(s, '/v1/completions', { prompt: 'Once', max_tokens: 4 })],
+      ['malformed JSON', () => post(s, '/v1/chat/completions', '{"messages": [')],
+      ['health', () => get(s, '/health')],
+    ];
+    for (const [name, send] of routes) {
+      for (let i = 0; i < 3 * maxConn; i++) {
+        const r = await send();
+        assert.notEqual(r.status, 503, `${name} #${i}: 503 ${r.text}`);
+        assert.ok(r.status === 200 || (name === 'malformed JSON' && r.status === 400), `${name} #${i}: ${r.status} ${r.text}`);
+      }
+      assert.equal((await get(s, '/health/live')).status, 200, `live after ${name}`);
+    }
+    // Clients that vanish mid-stream (and before the answer) give their slots back too.
+    for (let i = 0; i < 3 * maxConn; i++) {
+      const body = i % 2
+        ? chat('vanish', { stream: true, max_tokens: 200, ignore_eos: true })
+        : { segments: ['一。', '二。', '三。'], target_lang: 'en', max_tokens: 200, stream: i % 4 === 0 };
+      const path = i % 2 ? '/v1/chat/completions' : '/v1/translate';
+      await new Promise((resolve) => {
+        const req = http.request(s.url + path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, agent: false }, (res) => {
+          res.once('data', () => { req.destroy(); resolve(); });
+        });
+        req.on('error', () => resolve());
+        req.end(JSON.stringify(body));
+        if (!body.stream) setTimeout(() => { req.destroy(); resolve(); }, 50);
+      });
+    }
+    await waitFor(async () => {
+      const h = await get(s, '/health');
+      return h.status === 200 && h.json.engine.requests_running === 0 && h.json.engine.kv_cache.blocks_used === 0;
+    }, 20000);
+    for (let i = 0; i < maxConn; i++) assert.equal((await get(s, '/health/live')).status, 200);
+    const m = (await get(s, '/metrics')).text;
+    assert.ok(/inference_requests_total\{code="499",route="\/v1\/(chat\/completions|translate)"\}/.test(m), 'vanished clients counted as 499');
+  } finally { await stop(s); }
+});
+
+test('streaming requests get real statuses before the 200 headers (400, 429, bad UTF-8)', async () => {
+  const s = await startServer(['--max-running', '1', '--max-waiting', '1', '--ctx-size', '256', '--test-hooks']);
+  try {
+    const long = await post(s, '/v1/chat/completions', chat('word '.repeat(600), { stream: true, max_tokens: 8 }));
+    assert.equal(long.status, 400, long.text);
+    assert.match(long.headers['content-type'], /application\/json/);
+    assert.match(long.json.error.message, /context size/);
+    const badUtf8 = Buffer.concat([Buffer.from('{"stream": true, "messages": [{"role": "user", "content": "'), Buffer.from([0xc3, 0x28]), Buffer.from('"}]}')]);
+    assert.equal((await post(s, '/v1/chat/completions', badUtf8)).status, 400);
+    const tooLong = await post(s, '/v1/translate', { text: '词 '.repeat(300), target_lang: 'en', max_tokens: 200, stream: true });
+    assert.equal(tooLong.status, 400, tooLong.text);
+    // Overload: the engine is held, one request waits (--max-waiting 1); a stream is refused
+    // with 429, not a 200 stream.
+    assert.equal((await post(s, '/debug/block-engine', { seconds: 3 })).status, 202);
+    await sleep(300);
+    const busy = [post(s, '/v1/chat/completions', chat('busy', { max_tokens: 16 }))];
+    await sleep(100);
+    const refused = await post(s, '/v1/chat/completions', chat('third', { stream: true, max_tokens: 8 }));
+    assert.equal(refused.status, 429, refused.text);
+    assert.ok(Number(refused.headers['retry-after']) >= 1);
+    const refusedT = await post(s, '/v1/translate', { segments: ['一。'], target_lang: 'en', stream: true, temperature: 0.5 });
+    assert.equal(refusedT.status, 429, refusedT.text);
+    for (const r of await Promise.all(busy)) assert.equal(r.status, 200);
+    const m = (await get(s, '/metrics')).text;
+    assert.ok(m.includes('inference_requests_total{code="400",route="/v1/chat/completions"}'), 'streaming 400 in metrics');
+    assert.ok(m.includes('inference_requests_total{code="429",route="/v1/chat/completions"}'), 'streaming 429 in metrics');
+  } finally { await stop(s); }
+});
+
+test('request bodies: the limit covers chunked framing; an endless chunk extension is cut off', async () => {
+  const s = await startServer(['--max-body-bytes', '4096']);
+  try {
+    // Decoded body tiny, framing huge: 1-byte chunks with long extensions.
+    let framed = 'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n';
+    for (let i = 0; i < 100; i++) framed += `1;ext=${'e'.repeat(100)}\r\n{\r\n`;
+    framed += '0\r\n\r\n';
+    assert.match(await raw(s, framed), /^HTTP\/1\.1 413/);
+    // Trailers count too.
+    const trailer = 'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1\r\n{\r\n0\r\n' + `X-T: ${'t'.repeat(6000)}\r\n\r\n`;
+    assert.match(await raw(s, trailer), /^HTTP\/1\.1 (413|431|400)/);
+    // A chunk-extension line that never ends: the server answers and closes long before 64 MiB.
+    const sent = await new Promise((resolve) => {
+      const sock = net.connect(s.port, '127.0.0.1');
+      let bytes = 0;
+      let reply = '';
+      const piece = 'x'.repeat(65536);
+      sock.on('data', (d) => { reply += d.toString(); });
+      const finish = () => { clearInterval(timer); sock.destroy(); resolve({ bytes, reply }); };
+      sock.on('error', finish);
+      sock.on('close', finish);
+      sock.write('POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1;');
+      const timer = setInterval(() => {
+        if (bytes > 64 * 1024 * 1024) return finish();
+        while (sock.writable && bytes <= 64 * 1024 * 1024 && sock.write(piece)) bytes += piece.length;
+      }, 1);
+    });
+    assert.ok(sent.bytes < 64 * 1024 * 1024, `server kept reading ${sent.bytes} bytes`);
+    assert.ok(sent.reply === '' || /^HTTP\/1\.1 413/.test(sent.reply), sent.reply.slice(0, 40));
+    assert.equal((await get(s, '/health/live')).status, 200);
+  } finally { await stop(s); }
+});
+
+test('stalled readers are disconnected and their requests cancelled', async () => {
+  const s = await startServer(['--max-output-bytes', '4096', '--write-timeout', '2', '--socket-send-buffer', '8192']);
+  try {
+    // Pipelined requests never read (tiny receive window): the pending write times out.
+    const pipelined = spawn('python3', ['-c', `
+import socket, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
+s.connect(("127.0.0.1", ${s.port}))
+s.sendall(b"GET /metrics HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n" * 5000)
+time.sleep(60)
+`], { stdio: 'ignore' });
+    try {
+      await waitFor(async () => /reader too slow: --write-timeout/.test(s.log()), 30000);
+    } finally { pipelined.kill('SIGKILL'); }
+    // A stream whose reader stalls (tiny receive window, never reads): cut by the byte bound or
+    // the timeout, and its engine request is cancelled.
+    const body = JSON.stringify(chat('stall', { stream: true, max_tokens: 3500, ignore_eos: true, temperature: 1, seed: 7 }));
+    const py = spawn('python3', ['-c', `
+import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
+s.connect(("127.0.0.1", ${s.port}))
+body = sys.argv[1].encode()
+s.sendall(b"POST /v1/chat/completions HTTP/1.1\\r\\nHost: x\\r\\nContent-Type: application/json\\r\\nContent-Length: %d\\r\\n\\r\\n" % len(body) + body)
+time.sleep(60)
+`, body], { stdio: 'ignore' });
+    try {
+      await waitFor(async () => (s.log().match(/reader too slow/g) || []).length >= 2, 60000);
+      await waitFor(async () => {
+        const h = await get(s, '/health');
+        return h.json.engine.requests_running === 0 && h.json.engine.kv_cache.blocks_used === 0;
+      }, 10000);
+      assert.equal((await get(s, '/health/live')).status, 200);
+    } finally { py.kill('SIGKILL'); }
+  } finally { await stop(s); }
+});
+
+test('SIGTERM while the model loads: never ready, exit 0', async () => {
+  const s = await startServer(['--test-startup-delay', '30', '--drain-delay', '0.2'], { waitReady: false });
+  let ready200 = false;
+  const poll = setInterval(async () => {
+    try { if ((await get(s, '/health/ready')).status === 200) ready200 = true; } catch { /* exiting */ }
+  }, 50);
+  try {
+    await sleep(500);
+    s.proc.kill('SIGTERM');
+    const exit = await s.exited;
+    clearInterval(poll);
+    assert.equal(exit.code, 0, s.log());
+    assert.equal(ready200, false, 'ready never 200');
+  } finally { clearInterval(poll); await stop(s); }
+});
+
+test('drain: idle keep-alive connections close; a request arriving then gets 503 + close', async () => {
+  const s = await startServer(['--drain-delay', '0.5', '--grace-period', '20']);
+  try {
+    const idle = net.connect(s.port, '127.0.0.1');
+    let idleReply = '';
+    let idleClosed = false;
+    idle.on('data', (d) => { idleReply += d; });
+    idle.on('close', () => { idleClosed = true; });
+    idle.write('GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n');
+    const late = net.connect(s.port, '127.0.0.1');
+    let lateReply = '';
+    late.on('data', (d) => { lateReply += d; });
+    late.on('error', () => {});
+    late.write('GET /health/live HTTP/1.1\r\n');  // head not finished yet
+    const streaming = post(s, '/v1/chat/completions', chat('keep going', { stream: true, max_tokens: 400, ignore_eos: true }));
+    await waitFor(async () => idleReply.includes('200 OK'), 5000);
+    s.proc.kill('SIGTERM');
+    await waitFor(async () => /listener_closed/.test(s.log()), 5000);
+    await waitFor(async () => idleClosed, 3000);
+    late.write('Host: x\r\n\r\n');
+    await waitFor(async () => lateReply.length > 0, 3000);
+    assert.match(lateReply, /^HTTP\/1\.1 503/);
+    assert.match(lateReply, /Connection: close/i);
+    const st = await streaming;
+    assert.ok(st.text.includes('[DONE]'), 'in-flight stream finished');
+    assert.equal((await s.exited).code, 0);
+  } finally { await stop(s); }
+});
+
+test('grace period expiry: streams in flight get an error event; exit non-zero, logged', async () => {
+  const s = await startServer(['--drain-delay', '0', '--grace-period', '1', '--max-running', '2', '--sse-keepalive', '0.5', '--test-hooks']);
+  try {
+    let started = 0;
+    const streams = Array.from({ length: 4 }, (_, i) => new Promise((resolve) => {
+      const req = http.request(`${s.url}/v1/chat/completions`, { method: 'POST', headers: { 'Content-Type': 'application/json' } }, (res) => {
+        let text = '';
+        let counted = false;
+        res.on('data', (d) => { text += d; if (!counted) { counted = true; started++; } });
+        res.on('end', () => resolve(text));
+        res.on('error', () => resolve(text));
+      });
+      req.on('error', (e) => resolve(String(e)));
+      req.end(JSON.stringify(chat(`long ${i}`, { stream: true, max_tokens: 400, ignore_eos: true })));
+    }));
+    await waitFor(async () => started === 4, 20000);
+    assert.equal((await post(s, '/debug/block-engine', { seconds: 6 })).status, 202);
+    s.proc.kill('SIGTERM');
+    const texts = await Promise.all(streams);
+    for (const t of texts) assert.match(t, /"error"/, `error event: ${t.slice(-200)}`);
+    const exit = await s.exited;
+    assert.equal(exit.signal, null, `exited cleanly, not by ${exit.signal}`);
+    assert.equal(exit.code, 3, s.log().slice(-2000));
+    assert.match(s.log(), /"event":"request_cut"/);
+  } finally { await stop(s); }
+});
+
+test('a 3,000-segment translation is admitted whole while probes answer within 1 s', async () => {
+  const s = await startServer(['--max-running', '4', '--max-waiting', '8', '--max-translation-segments', '3000']);
+  try {
+    const segments = Array.from({ length: 3000 }, (_, i) => `第${i}句话。`);
+    const over = await post(s, '/v1/translate', { segments: [...segments, 'one more'], target_lang: 'en' });
+    assert.equal(over.status, 413, over.text);
+    assert.match(over.json.error.message, /--max-translation-segments 3000/);
+    const job = new Promise((resolve) => {
+      const req = http.request(`${s.url}/v1/translate`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, agent: false }, (res) => {
+        resolve({ status: res.statusCode, req });
+        res.resume();
+      });
+      req.on('error', () => resolve({ status: 0, req }));
+      req.end(JSON.stringify({ segments, target_lang: 'en', max_tokens: 2, stream: true }));
+    });
+    const t0 = Date.now();
+    let worst = 0;
+    let maxWaiting = 0;
+    while (Date.now() - t0 < 4000) {
+      const a = Date.now();
+      assert.equal((await get(s, '/health/live')).status, 200);
+      worst = Math.max(worst, Date.now() - a);
+      const h = await get(s, '/health');
+      maxWaiting = Math.max(maxWaiting, h.json.engine.requests_waiting);
+      await sleep(100);
+    }
+    assert.ok(worst < 1000, `/health/live took ${worst} ms`);
+    const { status, req } = await job;
+    assert.equal(status, 200, 'the job was admitted');
+    assert.ok(maxWaiting <= 8, `the job kept the queue at ${maxWaiting} waiting`);
+    const other = await post(s, '/v1/chat/completions', chat('served meanwhile', { max_tokens: 4 }));
+    assert.equal(other.status, 200, `other clients are served: ${other.text}`);
+    req.destroy();
+    await waitFor(async () => (await get(s, '/health')).json.engine.requests_running === 0, 20000);
+  } finally { await stop(s); }
+});
+
+test('small request rules: content part types, missing content, max_completion_tokens, logit_bias, priority', async () => {
+  const s = await startServer();
+  try {
+    const m = (messages, extra = {}) => post(s, '/v1/chat/completions', { messages, max_tokens: 4, ...extra });
+    assert.equal((await m([{ role: 'user', content: [{ type: 5, text: 'x' }] }])).status, 400);
+    const missing = await m([{ role: 'user' }]);
+    assert.equal(missing.status, 400);
+    assert.equal(missing.json.error.param, 'messages[0].content');
+    assert.equal((await m([{ role: 'user', content: 'x' }, { role: 'assistant' }, { role: 'user', content: 'y' }])).status, 200);
+    const lb = await m([{ role: 'user', content: 'x' }], { logit_bias: { 5: 10 } });
+    assert.equal(lb.status, 400);
+    assert.equal(lb.json.error.param, 'logit_bias');
+    assert.equal((await m([{ role: 'user', content: 'x' }], { priority: 1e9 })).status, 400);
+    const c = await post(s, '/v1/completions', { prompt: 'Once', max_completion_tokens: 3, ignore_eos: true });
+    assert.equal(c.status, 200, c.text);
+    assert.equal(c.json.usage.completion_tokens, 3);
+    // A client that half-closes after sending still gets its answer.
+    const body = JSON.stringify(chat('half', { max_tokens: 4 }));
+    const reply = await new Promise((resolve) => {
+      const sock = net.connect(s.port, '127.0.0.1');
+      let out = '';
+      sock.on('data', (d) => { out += d; });
+      sock.on('end', () => resolve(out));
+      sock.on('error', () => resolve(out));
+      sock.end(`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    });
+    assert.match(reply, /^HTTP\/1\.1 200/);
+  } finally { await stop(s); }
+});
+
 test('API keys guard /v1/*, not health or metrics; secrets never printed', async () => {
   const s = await startServer(['--api-key', 'k-one,k-two']);
   try {
@@ -334,8 +619,11 @@ test('holds 1,000 concurrent connections (64 streaming)', async () => {
   } finally { await stop(s); }
 });
 
+// DSINFER_TEST_FILTER=regex runs only the tests whose name matches (local runs).
+const filter = process.env.DSINFER_TEST_FILTER ? new RegExp(process.env.DSINFER_TEST_FILTER) : null;
+const selected = filter ? tests.filter((t) => filter.test(t.name)) : tests;
 let failures = 0;
-for (const t of tests) {
+for (const t of selected) {
   const start = Date.now();
   try {
     await t.fn();
@@ -345,5 +633,5 @@ for (const t of tests) {
     console.log(`FAIL ${t.name}\n  ${e.stack || e}`);
   }
 }
-console.log(`${tests.length - failures}/${tests.length} server integration tests passed`);
+console.log(`${selected.length - failures}/${selected.length} server integration tests passed`);
 process.exit(failures ? 1 : 0);

@@ -225,6 +225,71 @@ TEST(Engine, OverloadedFailsFastWithRetryDelay) {
   EXPECT_GT(engine.stats().drain_rate, 0.0);
 }
 
+// A translation job's later segments join its admission: not refused for a full queue. stop()
+// ends what is in flight with an error event and refuses later work with kUnavailable.
+TEST(Engine, AdmittedWorkJoinsAndStopEndsEverything) {
+  FakeModel model(kVocab, 16, 64, 1024);
+  std::mutex mu;
+  std::condition_variable cv;
+  bool entered = false, release = false;
+  model.on_forward = [&](const model::Batch&) {
+    std::unique_lock lock(mu);
+    entered = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return release; });
+  };
+  auto cfg = config();
+  cfg.max_waiting = 1;
+  Engine engine(model, nullptr, cfg, 512);
+  std::vector<std::unique_ptr<RequestStream>> streams;
+  auto submit = [&](bool joins) {
+    streams.push_back(std::make_unique<RequestStream>());
+    auto r = greedy_request(make_prompt(10, streams.size(), kVocab), 200);
+    r.joins_admitted_work = joins;
+    engine.validate(r);
+    return engine.submit(std::move(r), streams.back()->sink());
+  };
+  submit(false);
+  {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return entered; });
+  }
+  submit(false);  // the queue is now full
+  EXPECT_THROW(submit(false), OverloadedError);
+  streams.pop_back();
+  EXPECT_NO_THROW(submit(true));
+  EXPECT_NO_THROW(submit(true));
+  std::thread stopper([&] { engine.stop(); });
+  {
+    std::lock_guard lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  stopper.join();
+  for (auto& st : streams) {
+    const auto out = collect(*st);
+    EXPECT_EQ(out.last.type, EventType::kError);
+    EXPECT_EQ(out.last.error_kind, ErrorKind::kUnavailable);
+  }
+  RequestStream late;
+  try {
+    engine.submit(greedy_request(make_prompt(10, 99, kVocab), 3), late.sink());
+    ADD_FAILURE() << "expected kUnavailable after stop()";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kUnavailable);
+  }
+  engine.stop();  // idempotent
+}
+
+TEST(Engine, ValidateChecksWithoutQueueing) {
+  FakeModel model(kVocab, 16, 8, 1024);  // pool: 128 tokens
+  Engine engine(model, nullptr, config(), 100);
+  EXPECT_THROW(engine.validate(greedy_request(make_prompt(90, 1, kVocab), 20)), Error);
+  EXPECT_THROW(engine.validate(greedy_request({}, 5)), Error);
+  EXPECT_NO_THROW(engine.validate(greedy_request(make_prompt(10, 1, kVocab), 5)));
+  EXPECT_EQ(engine.stats().requests_submitted, 0);
+}
+
 TEST(Engine, RejectsWhatCannotFitAtSubmit) {
   FakeModel model(kVocab, 16, 8, 1024);  // pool: 128 tokens
   Engine engine(model, nullptr, config(), 100);

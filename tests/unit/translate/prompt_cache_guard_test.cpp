@@ -59,11 +59,12 @@ TEST(Prompt, RegionalVariantsFormalityPlaceholdersAndContext) {
 }
 
 TEST(TranslationCache, EvictsLeastRecentlyUsed) {
-  TranslationCache cache(2);
   TranslationTask task = make_task("zh", "en", {});
   const auto k1 = TranslationCache::key("m", task, "a");
   const auto k2 = TranslationCache::key("m", task, "b");
   const auto k3 = TranslationCache::key("m", task, "c");
+  // Room for two entries of this size, not three.
+  TranslationCache cache(2 * (k1.size() + 1 + TranslationCache::kEntryOverhead) + 1);
   cache.put(k1, "A");
   cache.put(k2, "B");
   EXPECT_EQ(cache.get(k1).value_or(""), "A");  // k1 now most recent
@@ -71,6 +72,30 @@ TEST(TranslationCache, EvictsLeastRecentlyUsed) {
   EXPECT_FALSE(cache.get(k2).has_value());
   EXPECT_TRUE(cache.get(k1).has_value());
   EXPECT_TRUE(cache.get(k3).has_value());
+}
+
+TEST(TranslationCache, BoundedInBytesNotEntries) {
+  TranslationTask task = make_task("zh", "en", {});
+  const size_t budget = 64 * 1024;
+  TranslationCache cache(budget);
+  const std::string big(10000, 'x');
+  for (int i = 0; i < 100; ++i) {
+    cache.put(TranslationCache::key("m", task, std::to_string(i)), big);
+    EXPECT_LE(cache.bytes(), budget);
+  }
+  const size_t key_size = TranslationCache::key("m", task, "99").size();
+  EXPECT_EQ(cache.size(), budget / (big.size() + TranslationCache::kEntryOverhead + key_size));
+  cache.put(TranslationCache::key("m", task, "huge"), std::string(budget, 'y'));  // never fits
+  EXPECT_FALSE(cache.get(TranslationCache::key("m", task, "huge")).has_value());
+  EXPECT_LE(cache.bytes(), budget);
+  // Many small entries fit where few big ones did.
+  for (int i = 0; i < 200; ++i)
+    cache.put(TranslationCache::key("m", task, "s" + std::to_string(i)), "t");
+  EXPECT_GT(cache.size(), 100u);
+  EXPECT_LE(cache.bytes(), budget);
+  TranslationCache off(0);
+  off.put(TranslationCache::key("m", task, "a"), "A");
+  EXPECT_EQ(off.size(), 0u);
 }
 
 TEST(TranslationCache, KeySeparatesFields) {

@@ -1,0 +1,230 @@
+// HttpSession / Exchange / submit_exchange on real loopback sockets with a fake engine: slots
+// return on every path, refusals are real statuses (also for streams), a vanished client cancels
+// its work once and is observed as 499, chunked framing counts against the body limit.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+
+#include "engine/engine.h"
+#include "server/exchange_submission.h"
+#include "server/http_listener.h"
+#include "server/server_context.h"
+
+namespace dsinfer::server {
+namespace {
+
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using namespace std::chrono_literals;
+
+// A listener on 127.0.0.1 served by one I/O thread; `route` answers each exchange.
+class TestServer {
+ public:
+  explicit TestServer(std::function<void(std::shared_ptr<Exchange>)> route, HttpLimits limits = {},
+                      int64_t max_connections = 4)
+      : route_(std::move(route)) {
+    listener_ = std::make_shared<HttpListener>(
+        ioc_, "127.0.0.1", 0, limits, max_connections,
+        [this](std::shared_ptr<Exchange> ex) { route_(std::move(ex)); },
+        [this](const Exchange& ex) {
+          std::lock_guard lock(mu_);
+          statuses_.push_back(ex.status());
+          cv_.notify_all();
+        },
+        [] { return false; });
+    listener_->start();
+    thread_ = std::thread([this] { ioc_.run(); });
+  }
+  ~TestServer() {
+    ioc_.stop();
+    thread_.join();
+  }
+
+  int port() const { return listener_->port(); }
+  int64_t connections() const { return listener_->connections(); }
+  std::vector<unsigned> wait_statuses(size_t n) {
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, 10s, [&] { return statuses_.size() >= n; });
+    return statuses_;
+  }
+
+  // Sends `bytes`, half-closes nothing, reads until the server closes (or `timeout`).
+  std::string exchange_bytes(const std::string& bytes, bool close_after_send = false) {
+    net::io_context io;
+    tcp::socket s(io);
+    s.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), static_cast<uint16_t>(port())));
+    net::write(s, net::buffer(bytes));
+    if (close_after_send) return "";
+    std::string out;
+    boost::system::error_code ec;
+    char buf[4096];
+    for (;;) {
+      const size_t n = s.read_some(net::buffer(buf), ec);
+      if (ec) break;
+      out.append(buf, n);
+    }
+    return out;
+  }
+
+  bool wait_connections(int64_t n) {
+    for (int i = 0; i < 500 && connections() != n; ++i) std::this_thread::sleep_for(10ms);
+    return connections() == n;
+  }
+
+ private:
+  std::function<void(std::shared_ptr<Exchange>)> route_;
+  net::io_context ioc_;
+  std::shared_ptr<HttpListener> listener_;
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<unsigned> statuses_;
+};
+
+const std::string kGet = "GET /x HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+
+// The shape that leaked before: route state holds the exchange and the exchange's disconnect
+// action holds the route state. Completion must break the cycle and return the slot.
+TEST(ExchangeOwnership, SelfReferencingRouteStateReturnsTheSlot) {
+  struct State {
+    std::shared_ptr<Exchange> ex;
+  };
+  std::mutex mu;
+  std::vector<std::thread> engine_threads;  // answer from another thread, as engine sinks do
+  {
+    TestServer srv([&](std::shared_ptr<Exchange> ex) {
+      auto st = std::make_shared<State>();
+      st->ex = ex;
+      ex->set_on_disconnect([st] { st->ex->abandon(); });
+      std::lock_guard lock(mu);
+      engine_threads.emplace_back([st] { st->ex->respond(200, "{}"); });
+    });
+    for (int i = 0; i < 12; ++i) {  // 3 x max_connections
+      const std::string reply = srv.exchange_bytes(kGet);
+      EXPECT_EQ(reply.rfind("HTTP/1.1 200", 0), 0u) << "request " << i << ": " << reply;
+    }
+    {
+      std::lock_guard lock(mu);
+      for (auto& t : engine_threads) t.join();
+    }
+    EXPECT_TRUE(srv.wait_connections(0)) << srv.connections() << " connections still held";
+  }
+}
+
+TEST(SubmitExchange, OverloadIsA429BeforeAnyStreamByte) {
+  ServerContext ctx;
+  for (const bool stream : {false, true}) {
+    TestServer srv([&ctx, stream](std::shared_ptr<Exchange> ex) {
+      submit_exchange(ctx, ex, stream, []() -> Cancel {
+        throw engine::OverloadedError("overloaded: test", std::chrono::milliseconds(1500));
+      });
+    });
+    const std::string reply = srv.exchange_bytes(kGet);
+    EXPECT_EQ(reply.rfind("HTTP/1.1 429", 0), 0u) << reply;
+    EXPECT_NE(reply.find("Retry-After: 2"), std::string::npos) << reply;
+    EXPECT_EQ(reply.find("text/event-stream"), std::string::npos) << reply;
+    EXPECT_TRUE(srv.wait_connections(0));
+  }
+}
+
+TEST(SubmitExchange, ValidationErrorIsA400ForAStream) {
+  ServerContext ctx;
+  TestServer srv([&ctx](std::shared_ptr<Exchange> ex) {
+    submit_exchange(ctx, ex, true, []() -> Cancel {
+      throw Error(ErrorKind::kInvalidInput, "prompt exceeds the context size");
+    });
+  });
+  const std::string reply = srv.exchange_bytes(kGet);
+  EXPECT_EQ(reply.rfind("HTTP/1.1 400", 0), 0u) << reply;
+  EXPECT_NE(reply.find("context size"), std::string::npos);
+}
+
+// The fake engine answers from its own thread, even before submit returns: the 200 head still
+// comes first and the events follow in order.
+TEST(SubmitExchange, EventsBeforeSubmitReturnsFollowTheHead) {
+  ServerContext ctx;
+  TestServer srv([&ctx](std::shared_ptr<Exchange> ex) {
+    submit_exchange(ctx, ex, true, [ex]() -> Cancel {
+      std::thread engine([ex] {
+        for (int i = 0; i < 5; ++i) ex->send("data: " + std::to_string(i) + "\n\n");
+        ex->finish_stream();
+      });
+      engine.join();
+      return [] {};
+    });
+  });
+  const std::string reply = srv.exchange_bytes(kGet);
+  ASSERT_EQ(reply.rfind("HTTP/1.1 200", 0), 0u) << reply;
+  size_t pos = 0;
+  for (int i = 0; i < 5; ++i) {
+    const size_t at = reply.find("data: " + std::to_string(i), pos);
+    ASSERT_NE(at, std::string::npos) << reply;
+    pos = at;
+  }
+  EXPECT_NE(reply.find("0\r\n\r\n", pos), std::string::npos);
+}
+
+TEST(SubmitExchange, VanishedClientCancelsOnceAndIsA499) {
+  ServerContext ctx;
+  std::atomic<int> cancels{0};
+  std::shared_ptr<Exchange> held;
+  std::mutex mu;
+  TestServer srv([&](std::shared_ptr<Exchange> ex) {
+    submit_exchange(ctx, ex, true, [&]() -> Cancel {
+      std::lock_guard lock(mu);
+      held = ex;  // the fake engine keeps the exchange, as a sink would
+      return [&cancels] { ++cancels; };
+    });
+  });
+  srv.exchange_bytes(kGet, /*close_after_send=*/true);  // the socket closes at once
+  // The client is gone; the server notices at its next write (a fully closed peer) — an event.
+  for (int i = 0; i < 200 && cancels.load() == 0; ++i) {
+    {
+      std::lock_guard lock(mu);
+      if (held) held->send("data: tick\n\n");
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_EQ(cancels.load(), 1);
+  const auto statuses = srv.wait_statuses(1);
+  ASSERT_EQ(statuses.size(), 1u);
+  EXPECT_EQ(statuses[0], kClientClosedStatus);
+  {
+    std::lock_guard lock(mu);
+    held->send("data: late\n\n");  // ignored, no crash
+    held->finish_stream();
+    held.reset();
+  }
+  EXPECT_TRUE(srv.wait_connections(0));
+}
+
+TEST(HttpSession, ChunkFramingCountsAgainstTheBodyLimit) {
+  HttpLimits limits;
+  limits.max_body_bytes = 2048;
+  TestServer srv([](std::shared_ptr<Exchange> ex) { ex->respond(200, "{}"); }, limits);
+  std::string req = "POST /x HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (int i = 0; i < 40; ++i) req += "1;e=" + std::string(100, 'x') + "\r\na\r\n";
+  req += "0\r\n\r\n";
+  const std::string reply = srv.exchange_bytes(req);
+  EXPECT_EQ(reply.rfind("HTTP/1.1 413", 0), 0u) << reply.substr(0, 80);
+  // Under the limit, framing included: served.
+  const std::string small =
+      "POST /x HTTP/1.1\r\nHost: t\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "1;e=x\r\na\r\n0\r\n\r\n";
+  EXPECT_EQ(srv.exchange_bytes(small).rfind("HTTP/1.1 200", 0), 0u);
+  EXPECT_TRUE(srv.wait_connections(0));
+}
+
+}  // namespace
+}  // namespace dsinfer::server
