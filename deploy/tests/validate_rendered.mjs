@@ -10,6 +10,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { parseAllDocuments, parse, stringify } from "yaml";
 import { unknownFields } from "./known_fields.mjs";
+import { checkPriority } from "./check_priority.mjs";
 
 const argv = process.argv.slice(2);
 const mutantMode = argv[0] === "--mutants";
@@ -214,6 +215,8 @@ async function check(file) {
       if (sorted(spec.nodeSelector) !== sorted(pool.nodeSelector)) problem(d, "nodeSelector differs from the pool's");
       if ((spec.tolerations ?? []).length !== (pool.tolerations ?? []).length) problem(d, "tolerations differ from the pool's");
     }
+
+    checkPriority(objects, values, deployments, problem);
 
     // Names: unique per kind, DNS labels (<= 63), and every per-pool object ends in -<pool>-<colour>
     // whatever the release name (truncation cuts the prefix, never the suffix).

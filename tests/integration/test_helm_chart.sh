@@ -152,6 +152,15 @@ grep -q 'name: DSINFER_KV_CACHE_MEM, value: "11059540788"' <<< "$rendered" \
 rendered=$("$HELM" template t "$chart" --show-only templates/deployment.yaml --set server.kvCacheMemory=8Gi 2>/dev/null)
 grep -q 'name: DSINFER_KV_CACHE_MEM, value: "8589934592"' <<< "$rendered" || { echo "FAIL: explicit KV cache not rendered"; exit 1; }
 refuse --set apiKey.enabled=true
+# Priority: an on-demand pool must outrank every spot pool (it absorbs their load first).
+cat > "$tmp/priority.yaml" <<'VALUES'
+pools:
+  - {name: core, enabled: true, priority: {value: 10}, autoscaling: {minReplicas: 1, maxReplicas: 4}, resources: {cpu: 8, memory: 16Gi},
+     keda: {minReplicaCount: 1, activationQuery: "", activationThreshold: "1"}, topologySpread: {enabled: false, maxSkew: 1}}
+  - {name: edge, enabled: true, spot: true, priority: {value: 10}, autoscaling: {minReplicas: 1, maxReplicas: 4}, resources: {cpu: 8, memory: 16Gi},
+     keda: {minReplicaCount: 0, activationQuery: "", activationThreshold: "1"}, topologySpread: {enabled: false, maxSkew: 1}}
+VALUES
+refuse_with 'must be above spot pool edge' -f "$tmp/priority.yaml"
 
 # The checks must catch a broken rendering (each mutation of a good one has to fail).
 good="$tmp/default.yaml"
@@ -177,6 +186,9 @@ mutations=(
   's#name: DSINFER_THREADS, value: "8"#name: DSINFER_THREADS, value: "16"#'
   '0,/cpu: "8"/s#cpu: "8"#cpu: "6"#'
   's#name: DSINFER_KV_CACHE_MEM, value: "11059540788"#name: DSINFER_KV_CACHE_MEM, value: "16000000000"#'
+  's#^value: 100000$#value: 100#'
+  '/^      priorityClassName: /d'
+  's#globalDefault: false#globalDefault: true#'
 )
 mutants=()
 for i in "${!mutations[@]}"; do

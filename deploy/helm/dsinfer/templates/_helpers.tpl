@@ -53,6 +53,25 @@ dsinfer.io/color: {{ .color }}
 {{- include "dsinfer.suffixedName" (dict "root" .root "suffix" (printf "%s-%s" .pool.name .color)) -}}
 {{- end -}}
 
+{{/* Name of a pool's PriorityClass (cluster-scoped: the namespace is part of it, so the same
+     release name in two namespaces never shares one; the pool suffix always survives).
+     Call with dict "root" $ "pool" $pool. */}}
+{{- define "dsinfer.priorityClassName" -}}
+{{- $suffix := printf "-%s" .pool.name -}}
+{{- $prefix := printf "%s-%s" (include "dsinfer.fullname" .root) .root.Release.Namespace | trunc (int (sub 63 (len $suffix))) | trimSuffix "-" -}}
+{{- printf "%s%s" $prefix $suffix -}}
+{{- end -}}
+
+{{/* The PriorityClass a pool's pods use: the pool's existing priorityClassName, else the one the
+     chart renders (priorityClasses.create and pools[].priority), else none. */}}
+{{- define "dsinfer.podPriorityClassName" -}}
+{{- if .pool.priorityClassName -}}
+{{- .pool.priorityClassName -}}
+{{- else if and .root.Values.priorityClasses.create .pool.priority -}}
+{{- include "dsinfer.priorityClassName" . -}}
+{{- end -}}
+{{- end -}}
+
 {{/* Name of the headless metrics Service = the Prometheus `job` label of every dsinfer series. */}}
 {{- define "dsinfer.metricsServiceName" -}}
 {{- include "dsinfer.suffixedName" (dict "root" . "suffix" "metrics") -}}
