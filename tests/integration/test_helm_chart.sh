@@ -43,11 +43,28 @@ done
 echo "names: 4 release names (up to 53 characters) x both colours render distinct, suffix-preserving names"
 
 # Example manifests (deploy/examples/): schema-valid, and a broken one is caught.
-node "$src/deploy/tests/validate_rendered.mjs" --schema-only "$src"/deploy/examples/*.yaml
+examples=()
+for f in "$src"/deploy/examples/*.yaml; do [[ $f == *-values.yaml ]] || examples+=("$f"); done
+node "$src/deploy/tests/validate_rendered.mjs" --schema-only "${examples[@]}"
 sed 's/operator: In, values: \[spot\]/operator: Among, values: [spot]/' "$src/deploy/examples/karpenter-spot-nodepool.yaml" > "$tmp/bad-nodepool.yaml"
 if node "$src/deploy/tests/validate_rendered.mjs" --schema-only "$tmp/bad-nodepool.yaml" > /dev/null 2>&1; then
   echo "FAIL: a NodePool with an unknown operator passed"; exit 1
 fi
+
+# AWS Node Termination Handler values (no published schema): its keys, one mode, cordon + drain,
+# and grace periods that fit the 2-minute notice the dsinfer chart is rendered for; broken copies
+# are caught.
+nth="$src/deploy/examples/aws-node-termination-handler-values.yaml"
+"$HELM" template dsinfer "$chart" --set spotInterruption.noticeSeconds=120 2> >(quiet >&2) > "$tmp/aws.yaml"
+node "$src/deploy/tests/check_nth_values.mjs" "$nth" "$tmp/aws.yaml" 120
+for m in 's/^cordonOnly: false/cordonOnly: true/' 's/^deleteLocalData: true/deleteLocalData: false/' \
+  's/^taintNode:/taintNod:/' 's#^queueURL: .*#queueURL: dsinfer-spot#' 's/^nodeTerminationGracePeriod: 120/nodeTerminationGracePeriod: 300/' \
+  's/^podTerminationGracePeriod: -1/podTerminationGracePeriod: 180/' 's/^enableSqsTerminationDraining: true/enableSqsTerminationDraining: false/'; do
+  sed "$m" "$nth" > "$tmp/nth-bad.yaml"
+  cmp -s "$nth" "$tmp/nth-bad.yaml" && { echo "FAIL: NTH mutation $m changed nothing"; exit 1; }
+  if node "$src/deploy/tests/check_nth_values.mjs" "$tmp/nth-bad.yaml" "$tmp/aws.yaml" 120 2> /dev/null; then echo "FAIL: NTH values with $m passed"; exit 1; fi
+done
+echo "NTH example: 7 broken copies caught"
 
 # The packaged chart (what a registry serves) carries deploy/monitoring through the link.
 "$HELM" package "$chart" -d "$tmp/pkg" 2> >(quiet >&2) > /dev/null
