@@ -14,14 +14,6 @@
 
 namespace dsinfer::model {
 
-namespace {
-
-std::string blk(int64_t layer, const char* name) {
-  return "blk." + std::to_string(layer) + "." + name;
-}
-
-}  // namespace
-
 std::vector<kernels::WeightView> bind_slices(const WeightBinder& b, const std::string& name,
                                              int64_t n_in, int64_t n_out, int64_t n_expert) {
   const gguf::TensorInfo& t = b.tensor(name, {n_in, n_out, n_expert});
@@ -66,21 +58,23 @@ MoeWeights bind_moe_weights(const WeightBinder& b, const Deepseek2Hparams& hp, i
   const int64_t n_ff = hp.n_ff_exp;
   const int64_t n_exp = hp.n_expert;
   MoeWeights w;
-  w.router = b.matrix(blk(layer, "ffn_gate_inp.weight"), n_embd, n_exp);
-  w.selection_bias = b.vector_opt(blk(layer, "exp_probs_b.bias"), n_exp);
+  w.router = b.matrix(layer_tensor(layer, "ffn_gate_inp.weight"), n_embd, n_exp);
+  w.selection_bias = b.vector_opt(layer_tensor(layer, "exp_probs_b.bias"), n_exp);
   if (hp.gating == ExpertGating::kSigmoid && w.selection_bias.empty()) {
-    w.selection_bias = b.vector_opt(blk(layer, "exp_probs_b"), n_exp);
+    w.selection_bias = b.vector_opt(layer_tensor(layer, "exp_probs_b"), n_exp);
   }
-  const auto gate = bind_slices(b, blk(layer, "ffn_gate_exps.weight"), n_embd, n_ff, n_exp);
-  const auto up = bind_slices(b, blk(layer, "ffn_up_exps.weight"), n_embd, n_ff, n_exp);
-  const auto down = bind_slices(b, blk(layer, "ffn_down_exps.weight"), n_ff, n_embd, n_exp);
+  const auto gate =
+      bind_slices(b, layer_tensor(layer, "ffn_gate_exps.weight"), n_embd, n_ff, n_exp);
+  const auto up = bind_slices(b, layer_tensor(layer, "ffn_up_exps.weight"), n_embd, n_ff, n_exp);
+  const auto down =
+      bind_slices(b, layer_tensor(layer, "ffn_down_exps.weight"), n_ff, n_embd, n_exp);
   w.experts.resize(static_cast<size_t>(n_exp));
   for (size_t e = 0; e < w.experts.size(); ++e) w.experts[e] = {gate[e], up[e], down[e]};
   if (hp.n_expert_shared > 0) {
     const int64_t n_sh = n_ff * hp.n_expert_shared;
-    w.shared.gate = b.matrix(blk(layer, "ffn_gate_shexp.weight"), n_embd, n_sh);
-    w.shared.up = b.matrix(blk(layer, "ffn_up_shexp.weight"), n_embd, n_sh);
-    w.shared.down = b.matrix(blk(layer, "ffn_down_shexp.weight"), n_sh, n_embd);
+    w.shared.gate = b.matrix(layer_tensor(layer, "ffn_gate_shexp.weight"), n_embd, n_sh);
+    w.shared.up = b.matrix(layer_tensor(layer, "ffn_up_shexp.weight"), n_embd, n_sh);
+    w.shared.down = b.matrix(layer_tensor(layer, "ffn_down_shexp.weight"), n_sh, n_embd);
   }
   return w;
 }

@@ -3,23 +3,20 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "kernels/rope.h"
 #include "model/architecture.h"
+#include "model/decoder_model.h"
 #include "model/ffn.h"
 #include "model/hparams.h"
-#include "model/kv_block_pool.h"
-#include "model/model.h"
-#include "model/weight_repack.h"
 
 namespace dsinfer::model {
 
 struct LlamaLayerWeights {
-  std::vector<float> attn_norm;
   kernels::WeightView wq, wk, wv, wo;
   std::vector<float> bq, bk, bv;  // empty when absent (llama)
-  std::vector<float> ffn_norm;
   FfnWeights ffn;
 };
 
@@ -27,41 +24,33 @@ struct LlamaLayerWeights {
 extern const Architecture kLlamaArchitecture;
 extern const Architecture kQwen2Architecture;
 
-class LlamaModel final : public Model {
+class LlamaModel final : public DecoderModel {
  public:
   // Binds every weight of `file` (checked) and allocates the KV pool. Throws like load_model.
   LlamaModel(std::shared_ptr<const gguf::GgufFile> file, const std::string& arch,
              const ModelOptions& options, kernels::ExecContext& ctx);
 
-  const ModelInfo& info() const override { return info_; }
-  int64_t kv_block_size() const override { return kv_->block_size(); }
-  int64_t kv_block_count() const override { return kv_->n_blocks(); }
-  int64_t ctx_size() const override { return ctx_size_; }
-  Logits forward(const Batch& batch) override;
-
   const TransformerHparams& hparams() const { return hp_; }
 
  private:
-  void bind_weights();
-  void repack_weights();
+  LlamaModel(std::shared_ptr<const gguf::GgufFile> file, const TransformerHparams& hp,
+             const ModelOptions& options, kernels::ExecContext& ctx);
 
-  std::shared_ptr<const gguf::GgufFile> file_;
-  kernels::ExecContext& ctx_;
-  WeightRepacker repacker_;
+  void bind_layer(const WeightBinder& b, int64_t layer) override;
+  void repack_layers(WeightRepacker& r) override;
+  int64_t layer_weight_bytes_per_token() const override;
+  std::vector<kernels::AttentionTask> begin_step(const Batch& batch,
+                                                 const BatchPlan& plan) override;
+  void attention(int64_t layer, const BatchPlan& plan,
+                 std::vector<kernels::AttentionTask>& tasks) override;
+  void ffn(int64_t layer, int64_t n_tokens) override;
+
   TransformerHparams hp_;
   kernels::RopeConfig rope_;
-  ModelInfo info_;
-  int64_t ctx_size_ = 0;
-
-  kernels::WeightView token_embd_;
-  kernels::WeightView output_;  // token_embd_ when the file has no output.weight (tied)
-  std::vector<float> output_norm_;
   std::vector<LlamaLayerWeights> layers_;
-  std::unique_ptr<KvBlockPool> kv_;
 
   // Activation buffers reused across forward() calls.
-  std::vector<float> x_, cur_, q_, k_, v_, attn_, proj_, gathered_;
-  std::vector<uint16_t> kv_row_;
+  std::vector<float> q_, k_, v_, attn_;
   FfnScratch ffn_scratch_;
 };
 

@@ -26,6 +26,10 @@ std::string shape_text(const std::vector<int64_t>& shape) {
   return s + "]";
 }
 
+std::string layer_tensor(int64_t layer, const char* name) {
+  return "blk." + std::to_string(layer) + "." + name;
+}
+
 const gguf::TensorInfo& WeightBinder::tensor(const std::string& name,
                                              const std::vector<int64_t>& shape) const {
   const gguf::TensorInfo* t = file_.find_tensor(name);

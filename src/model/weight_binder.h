@@ -41,4 +41,7 @@ class WeightBinder {
 
 std::string shape_text(const std::vector<int64_t>& shape);
 
+// The GGUF name of a per-layer tensor: "blk.{layer}.{name}".
+std::string layer_tensor(int64_t layer, const char* name);
+
 }  // namespace dsinfer::model
