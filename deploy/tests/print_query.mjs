@@ -2,7 +2,8 @@
 //   adapter VALUES.yaml METRIC      metricsQuery of the prometheus-adapter rule serving METRIC
 //   keda RENDERED.yaml NAME_SUFFIX  latency trigger query of the ScaledObject named *NAME_SUFFIX
 //   prefetch RENDERED.yaml          shell script of the first Deployment's model-prefetch initContainer
-//   env RENDERED.yaml               NAME=VALUE lines of the first Deployment's dsinfer container
+//   env RENDERED.yaml               NAME=VALUE lines of the first Deployment's (or Argo Rollout's)
+//                                   dsinfer container
 //                                   (a value from a Secret becomes "from-secret")
 import fs from "node:fs";
 import { parse, parseAllDocuments } from "yaml";
@@ -22,7 +23,7 @@ if (mode === "adapter") {
   query = deployment?.spec.template.spec.initContainers?.find((c) => c.name === "model-prefetch")?.args?.[0];
 } else if (mode === "env") {
   const docs = parseAllDocuments(text).map((d) => d.toJS()).filter(Boolean);
-  const deployment = docs.find((d) => d.kind === "Deployment");
+  const deployment = docs.find((d) => d.kind === "Deployment" || d.kind === "Rollout");
   const main = deployment?.spec.template.spec.containers.find((c) => c.name === "dsinfer");
   query = main?.env?.map((e) => `${e.name}=${e.valueFrom ? "from-secret" : e.value}`).join("\n");
 }

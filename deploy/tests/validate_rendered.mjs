@@ -2,24 +2,28 @@
 // prometheus-operator / KEDA schemas (kubernetes-models) with unknown fields refused
 // (known_fields.mjs), a deny-list of removed API versions, and the chart's wiring (HPA metrics, colour selection, grace period, probes, restricted PSS).
 // usage: node validate_rendered.mjs RENDERED.yaml CHART_DIR [VALUES.yaml [OUT_QUERIES.yaml]]
-//   exit 1 on any finding; OUT_QUERIES receives the ScaledObjects' PromQL as recording rules for
+//   exit 1 on any finding; OUT_QUERIES receives the ScaledObjects' and AnalysisTemplates' PromQL as recording rules for
 //   `promtool check rules`.
-// usage: node validate_rendered.mjs --mutants CHART_DIR MUTANT.yaml...
-//   (default values) exit 1 unless every mutant has a finding; prints the first of each.
+// usage: node validate_rendered.mjs --mutants CHART_DIR [--values VALUES.yaml] MUTANT.yaml...
+//   exit 1 unless every mutant (of a rendering with those values, default: the chart's) has a
+//   finding; prints the first of each.
 import fs from "node:fs";
 import path from "node:path";
 import { parseAllDocuments, parse, stringify } from "yaml";
 import { unknownFields } from "./known_fields.mjs";
 import { checkPriority } from "./check_priority.mjs";
+import { checkRollouts } from "./check_rollouts.mjs";
 
 const argv = process.argv.slice(2);
 const mutantMode = argv[0] === "--mutants";
 // --schema-only FILE...: schemas, unknown fields and removed APIs only (example manifests such as
 // deploy/examples/*.yaml, which are not chart renderings).
 const schemaOnly = argv[0] === "--schema-only";
-const [renderedPath, chartDir, valuesPath, queriesPath] = mutantMode ? [null, argv[1], null, null] : argv;
+const mutantValues = mutantMode && argv[2] === "--values" ? argv[3] : null;
+const mutantFiles = mutantMode ? argv.slice(mutantValues ? 4 : 2) : [];
+const [renderedPath, chartDir, valuesPath, queriesPath] = mutantMode ? [null, argv[1], mutantValues, null] : argv;
 if (!schemaOnly && (!chartDir || (!mutantMode && !renderedPath))) {
-  console.error("usage: node validate_rendered.mjs RENDERED.yaml CHART_DIR [VALUES.yaml [OUT_QUERIES.yaml]] | --mutants CHART_DIR FILE...");
+  console.error("usage: node validate_rendered.mjs RENDERED.yaml CHART_DIR [VALUES.yaml [OUT_QUERIES.yaml]] | --mutants CHART_DIR [--values VALUES.yaml] FILE...");
   process.exit(2);
 }
 let problems = [];
@@ -65,6 +69,7 @@ async function check(file) {
     if (group === "monitoring.coreos.com") return `@kubernetes-models/prometheus-operator/${apiVersion}/${kind}`;
     if (group === "keda.sh") return `@kubernetes-models/keda/${apiVersion}/${kind}`;
     if (group === "karpenter.sh" || group === "karpenter.k8s.aws") return `@kubernetes-models/karpenter/${apiVersion}/${kind}`;
+    if (group === "argoproj.io") return `@kubernetes-models/argo-rollouts/${apiVersion}/${kind}`;
     return group ? `kubernetes-models/${group}/${version}/${kind}` : `kubernetes-models/${version}/${kind}`;
   }
   for (const obj of objects) {
@@ -90,13 +95,16 @@ async function check(file) {
   try {
     const byKind = (k) => objects.filter((o) => o.kind === k);
     const matches = (selector, labels) => Object.entries(selector ?? {}).every(([k, v]) => labels?.[k] === v);
-    const deployments = byKind("Deployment");
+    // The pool workloads: Deployments, or Argo Rollouts (rollouts.enabled) in their place.
+    const workloadKind = values.rollouts?.enabled ? "Rollout" : "Deployment";
+    const deployments = byKind(workloadKind);
+    if (values.rollouts?.enabled && byKind("Deployment").length) problem(null, "Deployments rendered beside the Rollouts (the pool's pods would run twice)");
     const podLabels = (d) => d.spec.template.metadata.labels;
     const colorOf = (d) => podLabels(d)["dsinfer.io/color"];
     const enabledPools = values.pools.filter((p) => p.enabled);
     const enabledColors = ["blue", "green"].filter((c) => values.colors[c].enabled);
     if (deployments.length !== enabledPools.length * enabledColors.length)
-      problem(null, `${deployments.length} Deployments for ${enabledPools.length} pools x ${enabledColors.length} colours`);
+      problem(null, `${deployments.length} ${workloadKind}s for ${enabledPools.length} pools x ${enabledColors.length} colours`);
 
     const bytes = (q) => {
       const m = /^([0-9]+(?:\.[0-9]+)?)(k|K|M|G|T|Ki|Mi|Gi|Ti)?$/.exec(String(q));
@@ -217,6 +225,7 @@ async function check(file) {
     }
 
     checkPriority(objects, values, deployments, problem);
+    checkRollouts(objects, values, deployments, problem);
 
     // Names: unique per kind, DNS labels (<= 63), and every per-pool object ends in -<pool>-<colour>
     // whatever the release name (truncation cuts the prefix, never the suffix).
@@ -227,8 +236,8 @@ async function check(file) {
       seen.add(key);
       if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(o.metadata?.name ?? "")) problem(o, "name is not a DNS label of <= 63 characters");
     }
-    for (const o of objects.filter((x) => ["Deployment", "HorizontalPodAutoscaler", "ScaledObject", "PodDisruptionBudget"].includes(x.kind))) {
-      const l = o.kind === "Deployment" ? podLabels(o) : (o.spec.selector?.matchLabels ?? o.metadata.labels ?? {});
+    for (const o of objects.filter((x) => ["Deployment", "Rollout", "HorizontalPodAutoscaler", "ScaledObject", "PodDisruptionBudget"].includes(x.kind))) {
+      const l = o.kind === "Deployment" || o.kind === "Rollout" ? podLabels(o) : (o.spec.selector?.matchLabels ?? o.metadata.labels ?? {});
       const want = `-${l["dsinfer.io/pool"]}-${l["dsinfer.io/color"]}`;
       if (l["dsinfer.io/pool"] && !o.metadata.name.endsWith(want)) problem(o, `name does not end in ${want}`);
     }
@@ -240,7 +249,11 @@ async function check(file) {
     if (!api) problem(null, "no API Service");
     else {
       if (api.spec.selector?.["dsinfer.io/color"] !== values.activeColor) problem(api, `selector colour ${api.spec.selector?.["dsinfer.io/color"]} != activeColor ${values.activeColor}`);
-      const selected = deployments.filter((d) => matches(api.spec.selector, podLabels(d)));
+      // With Argo Rollouts the Service also needs the label Argo puts on promoted pods only.
+      const { "dsinfer.io/rollout": rolloutRole, ...podSelector } = api.spec.selector ?? {};
+      if (values.rollouts?.enabled && rolloutRole !== "active") problem(api, "must select dsinfer.io/rollout: active (else it sends traffic to the preview too)");
+      if (!values.rollouts?.enabled && rolloutRole !== undefined) problem(api, "selects dsinfer.io/rollout without Argo Rollouts (no pod carries it)");
+      const selected = deployments.filter((d) => matches(podSelector, podLabels(d)));
       if (selected.length === 0) problem(api, "selects no Deployment");
       for (const d of selected) if (colorOf(d) !== values.activeColor) problem(api, `selects ${d.metadata.name} of the idle colour`);
       for (const d of deployments) if (colorOf(d) === values.activeColor && !selected.includes(d)) problem(api, `misses ${d.metadata.name}`);
@@ -262,7 +275,7 @@ async function check(file) {
     if (scaled.length !== (expectKeda ? deployments.length : 0)) problem(null, `${scaled.length} ScaledObjects for ${deployments.length} Deployments`);
     for (const h of hpas) {
       if (h.apiVersion !== "autoscaling/v2") problem(h, "must be autoscaling/v2");
-      if (!deployments.some((d) => d.metadata.name === h.spec.scaleTargetRef.name && h.spec.scaleTargetRef.kind === "Deployment")) problem(h, "scaleTargetRef names no Deployment");
+      if (!deployments.some((d) => d.metadata.name === h.spec.scaleTargetRef.name && h.spec.scaleTargetRef.kind === d.kind && h.spec.scaleTargetRef.apiVersion === d.apiVersion)) problem(h, `scaleTargetRef names no ${workloadKind}`);
       const cpu = h.spec.metrics.find((m) => m.type === "Resource" && m.resource.name === "cpu");
       const lat = h.spec.metrics.find((m) => m.type === "Pods");
       if (a.cpu.enabled && (cpu?.resource.target.type !== "Utilization" || cpu.resource.target.averageUtilization !== a.cpu.averageUtilization))
@@ -277,7 +290,7 @@ async function check(file) {
       if ((h.spec.behavior?.scaleUp?.stabilizationWindowSeconds ?? 0) > 60) problem(h, "scale-up is not fast");
     }
     for (const s of scaled) {
-      if (!deployments.some((d) => d.metadata.name === s.spec.scaleTargetRef.name)) problem(s, "scaleTargetRef names no Deployment");
+      if (!deployments.some((d) => d.metadata.name === s.spec.scaleTargetRef.name && s.spec.scaleTargetRef.kind === d.kind && s.spec.scaleTargetRef.apiVersion === d.apiVersion)) problem(s, `scaleTargetRef names no ${workloadKind}`);
       const prom = s.spec.triggers.find((t) => t.type === "prometheus" && t.name === "latency-p95");
       if (a.latency.enabled) {
         if (!prom) problem(s, "no prometheus latency trigger");
@@ -298,7 +311,11 @@ async function check(file) {
     if (queriesPath) {
       const rules = scaled.flatMap((s) => s.spec.triggers.filter((t) => t.type === "prometheus")
         .map((t) => ({ record: `keda:${s.metadata.name}:${t.name}`.replace(/[^a-zA-Z0-9_:]/g, "_"), expr: t.metadata.query })));
-      fs.writeFileSync(queriesPath, rules.length ? stringify({ groups: [{ name: "keda-queries", rules }] }) : "");
+      // ... and the Argo Rollouts analysis queries ({{args.*}} sit inside label strings: valid PromQL).
+      for (const at of byKind("AnalysisTemplate"))
+        for (const m of at.spec.metrics ?? [])
+          if (m.provider?.prometheus?.query) rules.push({ record: `analysis:${at.metadata.name}:${m.name}`.replace(/[^a-zA-Z0-9_:]/g, "_"), expr: m.provider.prometheus.query });
+      fs.writeFileSync(queriesPath, rules.length ? stringify({ groups: [{ name: "keda-and-analysis-queries", rules }] }) : "");
     }
 
     // PDBs select their pool's pods; a pod that is not Ready never blocks a drain.
@@ -350,7 +367,7 @@ if (schemaOnly) {
 }
 if (mutantMode) {
   let missed = 0;
-  for (const file of argv.slice(2)) {
+  for (const file of mutantFiles) {
     await check(file);
     if (problems.length) console.log(`caught ${path.basename(file)}: ${problems[0]}`);
     else { console.error(`NOT CAUGHT: ${file}`); missed++; }

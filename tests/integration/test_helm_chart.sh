@@ -21,7 +21,7 @@ quiet() { grep -v 'found symbolic link in path' || true; }
 crds=(--api-versions monitoring.coreos.com/v1/ServiceMonitor --api-versions monitoring.coreos.com/v1/PrometheusRule
   --api-versions keda.sh/v1alpha1/ScaledObject)
 cases=("$chart"/ci/*-values.yaml)
-[ ${#cases[@]} -ge 6 ] || { echo "FAIL: expected >= 6 values files in $chart/ci"; exit 1; }
+[ ${#cases[@]} -ge 7 ] || { echo "FAIL: expected >= 7 values files in $chart/ci"; exit 1; }
 for values in "${cases[@]}"; do
   name=$(basename "$values" -values.yaml)
   echo "--- $name"
@@ -215,6 +215,37 @@ for i in "${!mutations[@]}"; do
 done
 node "$src/deploy/tests/validate_rendered.mjs" --mutants "$chart" "${mutants[@]}"
 
+# Argo Rollouts rendering (ci/rollouts-values.yaml, validated above against
+# @kubernetes-models/argo-rollouts): no Deployment beside the Rollouts, KEDA scales the Rollouts
+# too, the idle colour is refused, and broken renderings are caught.
+ro="$chart/ci/rollouts-values.yaml"
+grep -q '^kind: Deployment$' "$tmp/rollouts.yaml" && { echo "FAIL: Deployments rendered with rollouts.enabled"; exit 1; }
+[ "$(grep -c '^kind: Rollout$' "$tmp/rollouts.yaml")" = 2 ] || { echo "FAIL: expected one Rollout per pool"; exit 1; }
+"$HELM" template dsinfer-rollouts "$chart" -n ns-rollouts -f "$ro" -f "$chart/ci/keda-values.yaml" "${crds[@]}" > "$tmp/ro-keda.yaml" 2> >(quiet >&2)
+node "$src/deploy/tests/validate_rendered.mjs" "$tmp/ro-keda.yaml" "$chart" <(cat "$ro" "$chart/ci/keda-values.yaml") > /dev/null \
+  || { node "$src/deploy/tests/validate_rendered.mjs" "$tmp/ro-keda.yaml" "$chart" <(cat "$ro" "$chart/ci/keda-values.yaml"); echo "FAIL: Rollouts with KEDA"; exit 1; }
+refuse_with 'colors.green.enabled must be false' -f "$ro" --set colors.green.enabled=true
+ro_mutations=(
+  's#activeService: dsinfer-rollouts-core-active#activeServce: dsinfer-rollouts-core-active#'
+  's#podTemplateHashValue: Latest#podTemplateHashValue: Stable#'
+  's#blueGreen:#blueGren:#'
+  's#^    dsinfer.io/rollout: active#    dsinfer.io/rollout: preview#'
+  's#successCondition: result\[0\] <= 0.01#successCondition: result[0] <= 0.5#'
+  's#rollouts_pod_template_hash="{{args.hash}}",route=~"/v1/.+",code#route=~"/v1/.+",code#'
+  's#targetLabel: rollouts_pod_template_hash#targetLabel: hash#'
+  's#autoPromotionEnabled: false#autoPromotionEnabled: true#'
+  '/^      prePromotionAnalysis:/,/value: "core"}/d'
+  's#previewService: dsinfer-rollouts-core-preview#previewService: dsinfer-rollouts-core-active#'
+  's#kind: Rollout$#kind: Deployment#'
+)
+mutants=()
+for i in "${!ro_mutations[@]}"; do
+  sed "${ro_mutations[$i]}" "$tmp/rollouts.yaml" > "$tmp/ro-mutant-$i.yaml"
+  if cmp -s "$tmp/rollouts.yaml" "$tmp/ro-mutant-$i.yaml"; then echo "FAIL: mutation ${ro_mutations[$i]} changed nothing"; exit 1; fi
+  mutants+=("$tmp/ro-mutant-$i.yaml")
+done
+node "$src/deploy/tests/validate_rendered.mjs" --mutants "$chart" --values "$ro" "${mutants[@]}"
+
 # Storage: no class named by default (cluster default); the opt-in Ceph class keeps the models.
 if grep -q 'storageClassName:' <(awk 'BEGIN { RS = "\n---\n" } /kind: PersistentVolumeClaim/' "$tmp/default.yaml"); then
   echo "FAIL: default PVC names a StorageClass"; exit 1
@@ -302,4 +333,4 @@ if grep -q '^helm upgrade' "$STUB_LOG"; then echo "FAIL: a refused deploy still 
 echo "bluegreen.sh: model update deploy/switch/rollback/finish in order; a values file cannot undo a switch; switch-back on stale endpoints; not-ready and bad input refused"
 unset HELM KUBECTL REAL_HELM
 
-echo "PASS test_helm_chart (${#cases[@]} values files, ${#mutations[@]} mutations) in $(( $(date +%s) - start ))s"
+echo "PASS test_helm_chart (${#cases[@]} values files, $(( ${#mutations[@]} + ${#ro_mutations[@]} )) mutations) in $(( $(date +%s) - start ))s"

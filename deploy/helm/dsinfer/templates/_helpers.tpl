@@ -72,6 +72,25 @@ dsinfer.io/color: {{ .color }}
 {{- end -}}
 {{- end -}}
 
+{{/* scaleTargetRef of one pool's workload (HPA, ScaledObject): its Deployment, or its Argo
+     Rollout (rollouts.enabled). Call with dict "root" $ "pool" $pool "color" $color. */}}
+{{- define "dsinfer.scaleTargetRef" -}}
+{{- if .root.Values.rollouts.enabled -}}
+apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+{{- else -}}
+apiVersion: apps/v1
+kind: Deployment
+{{- end }}
+name: {{ include "dsinfer.poolName" . }}
+{{- end -}}
+
+{{/* Active or preview Service of one pool's Argo Rollout. Call with dict "root" $ "pool" $pool
+     "role" "active"|"preview". */}}
+{{- define "dsinfer.rolloutServiceName" -}}
+{{- include "dsinfer.suffixedName" (dict "root" .root "suffix" (printf "%s-%s" .pool.name .role)) -}}
+{{- end -}}
+
 {{/* Name of the headless metrics Service = the Prometheus `job` label of every dsinfer series. */}}
 {{- define "dsinfer.metricsServiceName" -}}
 {{- include "dsinfer.suffixedName" (dict "root" . "suffix" "metrics") -}}
