@@ -162,7 +162,7 @@ std::string supported_pre_tokenizers() {
   return out;
 }
 
-PreTokenizer::PreTokenizer(PreTokenizerKind kind) : kind_(kind) {
+PreTokenizer::PreTokenizer(PreTokenizerKind kind, RegexEngine engine) : kind_(kind) {
   for (std::string_view pattern : regexes_for(kind)) {
     int error = 0;
     PCRE2_SIZE offset = 0;
@@ -177,7 +177,8 @@ PreTokenizer::PreTokenizer(PreTokenizerKind kind) : kind_(kind) {
     }
     // JIT is an optimisation: without it (e.g. no executable memory) matching still works, in
     // the interpreter, with bounded work and memory per match (see MatchState::limit).
-    regex->jit = pcre2_jit_compile(regex->code, PCRE2_JIT_COMPLETE) == 0;
+    regex->jit = engine == RegexEngine::kJitWhenAvailable &&
+                 pcre2_jit_compile(regex->code, PCRE2_JIT_COMPLETE) == 0;
     regexes_.push_back(std::move(regex));
   }
 }

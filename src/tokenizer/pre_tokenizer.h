@@ -24,10 +24,15 @@ PreTokenizerKind parse_pre_tokenizer(std::string_view name);
 // Comma-separated list of the supported names (for messages and --help).
 std::string supported_pre_tokenizers();
 
+// How the regexes run: JIT-compiled when the platform allows (the default), or always in PCRE2's
+// interpreter (what a host without executable memory gets; tests force it).
+enum class RegexEngine { kJitWhenAvailable, kInterpreter };
+
 // Splits text into words. Immutable after construction; split() is thread-safe.
 class PreTokenizer {
  public:
-  explicit PreTokenizer(PreTokenizerKind kind);
+  explicit PreTokenizer(PreTokenizerKind kind,
+                        RegexEngine engine = RegexEngine::kJitWhenAvailable);
   ~PreTokenizer();
   PreTokenizer(PreTokenizer&&) noexcept;
   PreTokenizer& operator=(PreTokenizer&&) noexcept;
@@ -38,6 +43,8 @@ class PreTokenizer {
   // regex in turn splits every current fragment: its matches and the text between them both
   // become fragments. Appends views into `text` (in order, covering all of it) to `words`.
   // Arbitrary bytes are accepted: ill-formed UTF-8 never matches and ends up in gap fragments.
+  // In the interpreter each match runs under a work and memory limit; text that exceeds it is
+  // refused (Error kInvalidInput, "too complex"), never a hang.
   void split(std::string_view text, std::vector<std::string_view>& words) const;
 
  private:
