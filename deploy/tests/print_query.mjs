@@ -23,7 +23,7 @@ if (mode === "adapter") {
   query = deployment?.spec.template.spec.initContainers?.find((c) => c.name === "model-prefetch")?.args?.[0];
 } else if (mode === "env") {
   const docs = parseAllDocuments(text).map((d) => d.toJS()).filter(Boolean);
-  const deployment = docs.find((d) => d.kind === "Deployment" || d.kind === "Rollout");
+  const deployment = docs.find((d) => (d.kind === "Deployment" || d.kind === "Rollout") && d.spec.template.spec.containers.some((c) => c.name === "dsinfer"));
   const main = deployment?.spec.template.spec.containers.find((c) => c.name === "dsinfer");
   query = main?.env?.map((e) => `${e.name}=${e.valueFrom ? "from-secret" : e.value}`).join("\n");
 }

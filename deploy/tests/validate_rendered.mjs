@@ -13,6 +13,8 @@ import { parseAllDocuments, parse, stringify } from "yaml";
 import { unknownFields } from "./known_fields.mjs";
 import { checkPriority } from "./check_priority.mjs";
 import { checkRollouts } from "./check_rollouts.mjs";
+import { checkGateway } from "./check_gateway.mjs";
+import { crdErrors } from "./crd_schema.mjs";
 
 const argv = process.argv.slice(2);
 const mutantMode = argv[0] === "--mutants";
@@ -75,6 +77,11 @@ async function check(file) {
   for (const obj of objects) {
     if (!obj.apiVersion || !obj.kind) { problem(obj, "missing apiVersion/kind"); continue; }
     if (removed.has(obj.apiVersion)) problem(obj, `removed API version ${obj.apiVersion}`);
+    const crd = crdErrors(obj);  // CRDs no npm package covers: their published schema
+    if (crd) {
+      for (const e of crd.slice(0, 4)) problem(obj, `schema (published CRD): ${e}`);
+      continue;
+    }
     let Model;
     try {
       Model = (await import(modulePath(obj.apiVersion, obj.kind)))[obj.kind];
@@ -97,8 +104,10 @@ async function check(file) {
     const matches = (selector, labels) => Object.entries(selector ?? {}).every(([k, v]) => labels?.[k] === v);
     // The pool workloads: Deployments, or Argo Rollouts (rollouts.enabled) in their place.
     const workloadKind = values.rollouts?.enabled ? "Rollout" : "Deployment";
-    const deployments = byKind(workloadKind);
-    if (values.rollouts?.enabled && byKind("Deployment").length) problem(null, "Deployments rendered beside the Rollouts (the pool's pods would run twice)");
+    // (the inference gateway's endpoint picker is a Deployment too, without a pool label)
+    const isPool = (w) => w.spec?.template?.metadata?.labels?.["dsinfer.io/pool"] !== undefined;
+    const deployments = byKind(workloadKind).filter(isPool);
+    if (values.rollouts?.enabled && byKind("Deployment").filter(isPool).length) problem(null, "Deployments rendered beside the Rollouts (the pool's pods would run twice)");
     const podLabels = (d) => d.spec.template.metadata.labels;
     const colorOf = (d) => podLabels(d)["dsinfer.io/color"];
     const enabledPools = values.pools.filter((p) => p.enabled);
@@ -226,6 +235,7 @@ async function check(file) {
 
     checkPriority(objects, values, deployments, problem);
     checkRollouts(objects, values, deployments, problem);
+    checkGateway(objects, values, deployments, chartDir, problem);
 
     // Names: unique per kind, DNS labels (<= 63), and every per-pool object ends in -<pool>-<colour>
     // whatever the release name (truncation cuts the prefix, never the suffix).

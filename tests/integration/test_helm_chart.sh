@@ -21,7 +21,7 @@ quiet() { grep -v 'found symbolic link in path' || true; }
 crds=(--api-versions monitoring.coreos.com/v1/ServiceMonitor --api-versions monitoring.coreos.com/v1/PrometheusRule
   --api-versions keda.sh/v1alpha1/ScaledObject)
 cases=("$chart"/ci/*-values.yaml)
-[ ${#cases[@]} -ge 7 ] || { echo "FAIL: expected >= 7 values files in $chart/ci"; exit 1; }
+[ ${#cases[@]} -ge 8 ] || { echo "FAIL: expected >= 8 values files in $chart/ci"; exit 1; }
 for values in "${cases[@]}"; do
   name=$(basename "$values" -values.yaml)
   echo "--- $name"
@@ -246,6 +246,35 @@ for i in "${!ro_mutations[@]}"; do
 done
 node "$src/deploy/tests/validate_rendered.mjs" --mutants "$chart" --values "$ro" "${mutants[@]}"
 
+# Inference gateway (ci/gateway-values.yaml, InferencePool and HTTPRoute validated above against the
+# published CRD schemas in deploy/tests/crd_schemas/): refused beside Argo Rollouts, and broken
+# renderings are caught (the picker reading vLLM's gauges, a pool selecting the idle colour, ...).
+refuse_with 'use one of them' -f "$chart/ci/gateway-values.yaml" -f "$chart/ci/rollouts-values.yaml"
+refuse --set inferenceGateway.endpointPicker.failureMode=Maybe
+gw_mutations=(
+  's#queuedRequestsSpec: inference_requests_waiting#queuedRequestsSpec: vllm:num_requests_waiting#'
+  's#kvUsageSpec: inference_kv_cache_usage_ratio#kvUsageSpec: inference_kv_cache_usage_perc#'
+  's#^apiVersion: inference.networking.k8s.io/v1$#apiVersion: inference.networking.x-k8s.io/v1alpha2#'
+  's#^    - number: 8080#    - number: 80800#'
+  's#failureMode: FailOpen#failureMode: FailSafe#'
+  's#^          kind: InferencePool#          kind: Service#'
+  's#^  parentRefs:#  parentRef:#'
+  '/^kind: InferencePool/,/^---/s#dsinfer.io/color: blue#dsinfer.io/color: green#'
+  's#--pool-name=dsinfer-gateway#--pool-name=other#'
+  '/resources: \[inferencepools\]/d'
+  's#loraSpec: ""#loraSpec: vllm:lora_requests_info#'
+  's#- --grpc-port=9002#- --grpc-port=9005#'
+  's#- translate.example.com#- Translate_Example#'
+  's#defaultEngine: dsinfer#defaultEngine: vllm#'
+)
+mutants=()
+for i in "${!gw_mutations[@]}"; do
+  sed "${gw_mutations[$i]}" "$tmp/gateway.yaml" > "$tmp/gw-mutant-$i.yaml"
+  if cmp -s "$tmp/gateway.yaml" "$tmp/gw-mutant-$i.yaml"; then echo "FAIL: mutation ${gw_mutations[$i]} changed nothing"; exit 1; fi
+  mutants+=("$tmp/gw-mutant-$i.yaml")
+done
+node "$src/deploy/tests/validate_rendered.mjs" --mutants "$chart" --values "$chart/ci/gateway-values.yaml" "${mutants[@]}"
+
 # Storage: no class named by default (cluster default); the opt-in Ceph class keeps the models.
 if grep -q 'storageClassName:' <(awk 'BEGIN { RS = "\n---\n" } /kind: PersistentVolumeClaim/' "$tmp/default.yaml"); then
   echo "FAIL: default PVC names a StorageClass"; exit 1
@@ -333,4 +362,4 @@ if grep -q '^helm upgrade' "$STUB_LOG"; then echo "FAIL: a refused deploy still 
 echo "bluegreen.sh: model update deploy/switch/rollback/finish in order; a values file cannot undo a switch; switch-back on stale endpoints; not-ready and bad input refused"
 unset HELM KUBECTL REAL_HELM
 
-echo "PASS test_helm_chart (${#cases[@]} values files, $(( ${#mutations[@]} + ${#ro_mutations[@]} )) mutations) in $(( $(date +%s) - start ))s"
+echo "PASS test_helm_chart (${#cases[@]} values files, $(( ${#mutations[@]} + ${#ro_mutations[@]} + ${#gw_mutations[@]} )) mutations) in $(( $(date +%s) - start ))s"

@@ -91,6 +91,14 @@ name: {{ include "dsinfer.poolName" . }}
 {{- include "dsinfer.suffixedName" (dict "root" .root "suffix" (printf "%s-%s" .pool.name .role)) -}}
 {{- end -}}
 
+{{/* Labels of the endpoint picker's pods (inferenceGateway): apart from the server's, so no
+     dsinfer Service or ServiceMonitor selects them. */}}
+{{- define "dsinfer.eppSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "dsinfer.name" . }}-epp
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: endpoint-picker
+{{- end -}}
+
 {{/* Name of the headless metrics Service = the Prometheus `job` label of every dsinfer series. */}}
 {{- define "dsinfer.metricsServiceName" -}}
 {{- include "dsinfer.suffixedName" (dict "root" . "suffix" "metrics") -}}
