@@ -31,8 +31,7 @@ enum class RegexEngine { kJitWhenAvailable, kInterpreter };
 // Splits text into words. Immutable after construction; split() is thread-safe.
 class PreTokenizer {
  public:
-  explicit PreTokenizer(PreTokenizerKind kind,
-                        RegexEngine engine = RegexEngine::kJitWhenAvailable);
+  explicit PreTokenizer(PreTokenizerKind kind, RegexEngine engine = RegexEngine::kJitWhenAvailable);
   ~PreTokenizer();
   PreTokenizer(PreTokenizer&&) noexcept;
   PreTokenizer& operator=(PreTokenizer&&) noexcept;

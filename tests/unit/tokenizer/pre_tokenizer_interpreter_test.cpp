@@ -27,10 +27,33 @@ std::vector<std::string_view> split(const PreTokenizer& pre, std::string_view te
 // Text mixing what the regexes distinguish: letters of several scripts, digits, spaces, tabs,
 // newlines, punctuation, contractions, and bytes that are not UTF-8.
 std::string mixed_text(std::mt19937& rng, size_t pieces) {
-  static const char* kPieces[] = {"Hello", " world", "'s", "'LL", "  ", "\t", "\n", "\r\n",
-                                  "123456", "4", "今天", "天气很好", "。", "Привет", "ñandú",
-                                  "!!", "?", "…", "\xF0\x9F\x98\x80", "\xC3", "\xFF\xFE", " ",
-                                  "   \n\n  ", "a", "_x_", "ὕδωρ", "١٢٣"};
+  static const char* kPieces[] = {"Hello",
+                                  " world",
+                                  "'s",
+                                  "'LL",
+                                  "  ",
+                                  "\t",
+                                  "\n",
+                                  "\r\n",
+                                  "123456",
+                                  "4",
+                                  "今天",
+                                  "天气很好",
+                                  "。",
+                                  "Привет",
+                                  "ñandú",
+                                  "!!",
+                                  "?",
+                                  "…",
+                                  "\xF0\x9F\x98\x80",
+                                  "\xC3",
+                                  "\xFF\xFE",
+                                  " ",
+                                  "   \n\n  ",
+                                  "a",
+                                  "_x_",
+                                  "ὕδωρ",
+                                  "١٢٣"};
   std::uniform_int_distribution<size_t> pick(0, std::size(kPieces) - 1);
   std::string out;
   for (size_t i = 0; i < pieces; ++i) out += kPieces[pick(rng)];
