@@ -40,7 +40,13 @@ for release in dsinfer prod "r53-$(printf 'y%.0s' $(seq 1 49))" dsinfer-translat
     || { node "$src/deploy/tests/validate_rendered.mjs" "$tmp/names.yaml" "$chart" "$both"; echo "FAIL: names of release $release"; exit 1; }
   [ "$(grep -c '^kind: Deployment$' "$tmp/names.yaml")" = 4 ] || { echo "FAIL: $release: expected 4 Deployments"; exit 1; }
 done
-echo "names: 4 release names (up to 53 characters) x both colours render distinct, suffix-preserving names"
+# ... and the Argo Rollouts and inference-gateway objects for the longest release name.
+for v in rollouts gateway; do
+  "$HELM" template "$release" "$chart" -n names -f "$chart/ci/$v-values.yaml" "${crds[@]}" > "$tmp/names-$v.yaml" 2> >(quiet >&2)
+  node "$src/deploy/tests/validate_rendered.mjs" "$tmp/names-$v.yaml" "$chart" "$chart/ci/$v-values.yaml" > /dev/null \
+    || { node "$src/deploy/tests/validate_rendered.mjs" "$tmp/names-$v.yaml" "$chart" "$chart/ci/$v-values.yaml"; echo "FAIL: $v names of release $release"; exit 1; }
+done
+echo "names: 4 release names (up to 53 characters) x both colours render distinct, suffix-preserving names (Rollouts and gateway objects too)"
 
 # Example manifests (deploy/examples/): schema-valid, and a broken one is caught.
 examples=()
