@@ -38,47 +38,29 @@ const Shape kShapes[] = {{"attn_q", 1536, 1536},
                          {"ffn_down", 8960, 1536},
                          {"stream_x8", 1536, 8 * 8960}};
 
-// Random valid blocks (speed does not depend on the values): random bytes, sane fp16 scales.
+// Random valid weights (speed does not depend on the values): plain types are small random
+// floats in the type's own encoding (its row's quantize); block types are random bytes with a
+// sane fp16 at each scale field the type's row names.
 std::vector<uint8_t> random_weights(DType type, int64_t n_in, int64_t n_out) {
   const auto& info = dsinfer::tensor::dtype_info(type);
   std::vector<uint8_t> data(dsinfer::tensor::row_bytes(info, n_in) * static_cast<size_t>(n_out));
   std::mt19937 rng(42);
+  if (info.block_size == 1) {
+    const size_t row_bytes = data.size() / static_cast<size_t>(n_out);
+    std::vector<float> row(static_cast<size_t>(n_in));
+    for (int64_t o = 0; o < n_out; ++o) {
+      for (auto& v : row) v = static_cast<float>(static_cast<int>(rng() % 200) - 100) * 1e-3f;
+      info.quantize(row.data(), data.data() + static_cast<size_t>(o) * row_bytes, n_in);
+    }
+    return data;
+  }
   for (auto& b : data) b = static_cast<uint8_t>(rng());
   const uint16_t half = 0x1c00;  // 2^-8
-  size_t off0 = 0, off1 = SIZE_MAX;
-  switch (type) {
-    case DType::kF32:
-    case DType::kF16:
-    case DType::kBF16: {
-      // Small finite values: use one pattern per element type.
-      const size_t elem = info.block_bytes;
-      for (size_t i = 0; i + elem <= data.size(); i += elem) {
-        if (elem == 4) {
-          const float v = static_cast<float>(static_cast<int>(rng() % 200) - 100) * 1e-3f;
-          std::memcpy(&data[i], &v, 4);
-        } else {
-          const uint16_t v = elem == 2 && type == DType::kF16 ? 0x1c00 : 0x3b80;
-          std::memcpy(&data[i], &v, 2);
-        }
-      }
-      return data;
-    }
-    case DType::kQ4_1:
-    case DType::kQ5_1:
-    case DType::kQ4_K:
-    case DType::kQ5_K:
-      off1 = 2;
-      break;
-    case DType::kQ6_K:
-      off0 = 208;
-      break;
-    default:
-      break;
-  }
   for (size_t k = 0; k < data.size() / info.block_bytes; ++k) {
     uint8_t* blk = data.data() + k * info.block_bytes;
-    std::memcpy(blk + off0, &half, 2);
-    if (off1 != SIZE_MAX) std::memcpy(blk + off1, &half, 2);
+    for (int f = 0; f < info.half_scales.count; ++f) {
+      std::memcpy(blk + info.half_scales.offset[f], &half, 2);
+    }
   }
   return data;
 }

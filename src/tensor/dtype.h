@@ -59,6 +59,15 @@ struct QuantErrorBound {
   double rms_rel;
 };
 
+// Where a block keeps its fp16 scale fields (d, then m / dmin / s where it has one): byte
+// offsets within the block. count = 0 for types without fp16 scales (plain types; Q8_K's d is a
+// float). For code that writes random valid blocks (tests, benchmarks): random bytes everywhere,
+// then sane halves at these offsets.
+struct HalfScaleFields {
+  int count;
+  size_t offset[2];
+};
+
 struct DTypeInfo {
   DType type;
   const char* name;         // "Q4_K", as GGUF tools print it
@@ -67,6 +76,7 @@ struct DTypeInfo {
   DequantizeFn dequantize;  // nullptr: dsinfer cannot convert it to float
   QuantizeFn quantize;      // nullptr: dsinfer cannot write it
   QuantErrorBound error;    // of quantize -> dequantize (quantize != nullptr)
+  HalfScaleFields half_scales;
   bool dequantizable() const { return dequantize != nullptr; }
   bool quantizable() const { return quantize != nullptr; }
 };

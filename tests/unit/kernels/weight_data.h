@@ -1,12 +1,14 @@
 // Random weights and activations for the matmul and weight-pack tests.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <random>
 #include <vector>
 
 #include "tensor/dtype.h"
+#include "tensor/quant_blocks.h"
 #include "tensor/quantize.h"
 
 namespace dsinfer::kernels::testing_data {
@@ -23,7 +25,8 @@ inline uint16_t small_half(std::mt19937& rng) {
   return static_cast<uint16_t>((exp(rng) << 10) | mant(rng));
 }
 
-// Random valid blocks: random bytes everywhere, then sane fp16 scale fields.
+// Random valid blocks: random bytes everywhere, then sane fp16 scale fields (where the type's
+// row in tensor/dtype.cpp says they sit).
 inline std::vector<uint8_t> random_blocks(DType type, int64_t n_in, int64_t n_out,
                                           std::mt19937& rng) {
   const auto& info = tensor::dtype_info(type);
@@ -34,33 +37,16 @@ inline std::vector<uint8_t> random_blocks(DType type, int64_t n_in, int64_t n_ou
   const size_t nblocks = data.size() / info.block_bytes;
   for (size_t k = 0; k < nblocks; ++k) {
     uint8_t* blk = data.data() + k * info.block_bytes;
-    auto put = [&](size_t off) {
+    for (int f = 0; f < info.half_scales.count; ++f) {
       const uint16_t h = small_half(rng);
-      std::memcpy(blk + off, &h, 2);
-    };
-    switch (type) {
-      case DType::kQ8_0:
-        put(0);
-        for (int i = 0; i < 32; ++i) {
-          if (blk[2 + i] == 0x80) blk[2 + i] = 0x81;  // -128 is not produced by quantisers
-        }
-        break;
-      case DType::kQ4_0:
-      case DType::kQ5_0:
-        put(0);
-        break;
-      case DType::kQ4_1:
-      case DType::kQ5_1:
-      case DType::kQ4_K:
-      case DType::kQ5_K:
-        put(0);
-        put(2);
-        break;
-      case DType::kQ6_K:
-        put(208);
-        break;
-      default:
-        break;
+      std::memcpy(blk + info.half_scales.offset[f], &h, 2);
+    }
+    // Quantisers never write the int8 -128 into a Q8_0 block (they round to +-127): keep
+    // random blocks within what files hold.
+    if (type == DType::kQ8_0) {
+      for (size_t i = offsetof(tensor::BlockQ8_0, qs); i < info.block_bytes; ++i) {
+        if (blk[i] == 0x80) blk[i] = 0x81;
+      }
     }
   }
   return data;

@@ -1,4 +1,8 @@
 // The GGUF type table: ids, names, block sizes and bytes agree with the block layouts.
+#include <cstring>
+#include <random>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "base/error.h"
@@ -43,6 +47,44 @@ TEST(DType, IdsNamesAndParsing) {
   EXPECT_EQ(parse_dtype("bf16"), DType::kBF16);
   EXPECT_THROW(parse_dtype("q4_k_m"), Error);
   EXPECT_THROW(dtype_info(static_cast<DType>(5)), Error);
+}
+
+// The half_scales of a row name exactly the block's fp16 scale fields: the value of a block is
+// linear in them, so doubling every named field (2^-8 -> 2^-7) must double every dequantised
+// value exactly; a wrong offset (into the quants) or a missed field breaks that.
+TEST(DType, HalfScaleFieldsAreTheBlockScales) {
+  std::mt19937 rng(7);
+  int checked = 0;
+  for (const DTypeInfo& info : dtype_table()) {
+    if (info.block_size == 1 || !info.dequantizable()) continue;
+    if (info.type == DType::kQ8_K) {  // its d is a float: no fp16 scale
+      EXPECT_EQ(info.half_scales.count, 0);
+      continue;
+    }
+    ASSERT_GE(info.half_scales.count, 1) << info.name << " names no fp16 scale field";
+    std::vector<uint8_t> block(info.block_bytes);
+    for (auto& b : block) b = static_cast<uint8_t>(rng());
+    auto set_scales = [&](uint16_t half) {
+      for (int f = 0; f < info.half_scales.count; ++f) {
+        ASSERT_LE(info.half_scales.offset[f] + 2, info.block_bytes) << info.name;
+        std::memcpy(block.data() + info.half_scales.offset[f], &half, 2);
+      }
+    };
+    std::vector<float> once(static_cast<size_t>(info.block_size));
+    std::vector<float> twice(once.size());
+    set_scales(0x1c00);  // 2^-8
+    info.dequantize(block.data(), once.data(), info.block_size);
+    set_scales(0x2000);  // 2^-7
+    info.dequantize(block.data(), twice.data(), info.block_size);
+    bool any_nonzero = false;
+    for (size_t i = 0; i < once.size(); ++i) {
+      ASSERT_EQ(twice[i], 2.0f * once[i]) << info.name << " element " << i;
+      any_nonzero |= once[i] != 0.0f;
+    }
+    EXPECT_TRUE(any_nonzero) << info.name;
+    ++checked;
+  }
+  EXPECT_EQ(checked, 11);  // Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 Q8_1 Q2_K Q3_K Q4_K Q5_K Q6_K
 }
 
 }  // namespace
