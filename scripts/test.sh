@@ -36,8 +36,9 @@ if [ "${DSINFER_SKIP_SANITIZERS:-0}" != 1 ]; then
     corpus_tokenizer corpus_chat_template
   ctest --test-dir build/asan --output-on-failure -j 2 \
     -R '^(base|tensor|gguf|tokenizer)\.|^fuzz\.corpus_(gguf|tokenizer|chat_template)'
-  # TSan: the engine thread, submitters and event sinks.
-  bash scripts/build.sh tsan unit_engine
-  ctest --test-dir build/tsan --output-on-failure -j 2 -R '^engine\.'
+  # TSan: the engine thread, submitters and event sinks; the server's exchanges and sessions
+  # (real sockets, engine threads, strands).
+  bash scripts/build.sh tsan unit_engine unit_server
+  ctest --test-dir build/tsan --output-on-failure -j 2 -R '^(engine|server)\.'
 fi
 echo "all tests passed in $(( $(date +%s) - start )) s"

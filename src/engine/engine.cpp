@@ -11,6 +11,11 @@ namespace dsinfer::engine {
 
 namespace {
 
+// What a request cut by stop() hears: a retryable 503 (the work is lost, the request is not bad).
+constexpr const char* kStoppedMessage =
+    "the engine is shutting down before this request finished: retry it (another replica "
+    "serves it)";
+
 SchedulerConfig scheduler_config(const EngineConfig& c) {
   validate_engine_config(c);
   return {c.max_batched_tokens, c.max_running};
@@ -86,7 +91,7 @@ RequestId Engine::submit(Request request, EventSink sink) {
   const int64_t max_tokens = request.max_tokens.value_or(ctx_size_ - n_prompt);
 
   std::unique_lock lock(mu_);
-  if (stop_) fail(ErrorKind::kUnavailable, "the engine is shutting down");
+  if (stop_) fail(ErrorKind::kUnavailable, kStoppedMessage);
   const int64_t waiting = published_.waiting + static_cast<int64_t>(inbox_.size());
   if (waiting >= config_.max_waiting && !request.joins_admitted_work) {
     ++published_.requests_rejected_overloaded;
@@ -240,12 +245,12 @@ void Engine::run() {
     fresh.swap(inbox_);
   }
   for (auto& seq : fresh) {
-    fail_sequence(*seq, ErrorKind::kUnavailable, "the engine is shutting down");
+    fail_sequence(*seq, ErrorKind::kUnavailable, kStoppedMessage);
   }
   std::vector<Sequence*> left;
   for (auto& [id, seq] : sequences_) left.push_back(seq.get());
   for (Sequence* seq : left) {
-    fail_sequence(*seq, ErrorKind::kUnavailable, "the engine is shutting down");
+    fail_sequence(*seq, ErrorKind::kUnavailable, kStoppedMessage);
   }
   publish_stats(Clock::now());
   flush_events();

@@ -1,6 +1,8 @@
 // CPUID-based choice of the kernel variant (logged once; DSINFER_CPU_ISA forces one).
 #include "kernels/isa.h"
 
+#include <cpuid.h>
+
 #include <cstdlib>
 
 #include <spdlog/spdlog.h>
@@ -37,16 +39,31 @@ std::vector<Isa> all_isas() {
   return {Isa::kScalar, Isa::kAvx2, Isa::kAvxVnni, Isa::kAvx512, Isa::kAvx512Vnni};
 }
 
+namespace {
+
+// NOTE: CPUID bits read directly for the features some compilers' __builtin_cpu_supports does
+// not name (clang 14: "f16c", "avxvnni"). The OS's YMM/ZMM state support is checked by the
+// builtin's "avx2" / "avx512f", which these are only ever combined with.
+bool cpuid_bit(unsigned leaf, unsigned subleaf, int reg, unsigned bit) {
+  unsigned r[4] = {};
+  if (__get_cpuid_count(leaf, subleaf, &r[0], &r[1], &r[2], &r[3]) == 0) return false;
+  return (r[reg] >> bit) & 1u;
+}
+constexpr int kEax = 0, kEcx = 2;
+bool has_f16c() { return cpuid_bit(1, 0, kEcx, 29); }
+bool has_avx_vnni() { return cpuid_bit(7, 1, kEax, 4); }
+
+}  // namespace
+
 std::vector<Isa> available_isas() {
   std::vector<Isa> out{Isa::kScalar};
   __builtin_cpu_init();
-  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-                    __builtin_cpu_supports("f16c");
+  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && has_f16c();
   const bool avx512 = avx2 && __builtin_cpu_supports("avx512f") &&
                       __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
                       __builtin_cpu_supports("avx512dq");
   if (avx2) out.push_back(Isa::kAvx2);
-  if (avx2 && __builtin_cpu_supports("avxvnni")) out.push_back(Isa::kAvxVnni);
+  if (avx2 && has_avx_vnni()) out.push_back(Isa::kAvxVnni);
   if (avx512) out.push_back(Isa::kAvx512);
   if (avx512 && __builtin_cpu_supports("avx512vnni")) out.push_back(Isa::kAvx512Vnni);
   return out;

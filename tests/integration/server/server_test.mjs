@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
 import OpenAI from 'openai';
 
 const BIN = process.env.DSINFER_BIN;
@@ -12,9 +13,13 @@ if (!BIN || !MODEL) throw new Error('usage: DSINFER_BIN=... node server_test.mjs
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function startServer(args = [], { waitReady = true } = {}) {
-  const proc = spawn(BIN, ['serve', '--model', MODEL, '--host', '127.0.0.1', '--port', '0',
-    '--kv-cache-mem', '64MiB', '--warmup-requests', '2', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+// `nofile`: the server's descriptor limit (ulimit -n), for the out-of-descriptors test.
+async function startServer(args = [], { waitReady = true, nofile } = {}) {
+  const argv = ['serve', '--model', MODEL, '--host', '127.0.0.1', '--port', '0',
+    '--kv-cache-mem', '64MiB', '--warmup-requests', '2', ...args];
+  const proc = nofile
+    ? spawn('sh', ['-c', `ulimit -n ${nofile} && exec "$0" "$@"`, BIN, ...argv], { stdio: ['ignore', 'ignore', 'pipe'] })
+    : spawn(BIN, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   const port = await new Promise((resolve, reject) => {
     proc.stderr.on('data', (d) => {
@@ -428,12 +433,59 @@ test('grace period expiry: streams in flight get an error event; exit non-zero, 
     assert.equal((await post(s, '/debug/block-engine', { seconds: 6 })).status, 202);
     s.proc.kill('SIGTERM');
     const texts = await Promise.all(streams);
-    for (const t of texts) assert.match(t, /"error"/, `error event: ${t.slice(-200)}`);
+    // Each stream ends with a retryable 503 event and the end of the stream, not a cut connection.
+    for (const t of texts) {
+      const last = t.trim().split('\n\n').filter((e) => e.startsWith('data: ')).pop() ?? '';
+      const event = JSON.parse(last.slice('data: '.length));
+      assert.equal(event.error?.code, 503, `retryable error event: ${t.slice(-300)}`);
+      assert.equal(event.error.type, 'unavailable_error');
+      assert.match(event.error.message, /retry/);
+    }
     const exit = await s.exited;
     assert.equal(exit.signal, null, `exited cleanly, not by ${exit.signal}`);
     assert.equal(exit.code, 3, s.log().slice(-2000));
     assert.match(s.log(), /"event":"request_cut"/);
   } finally { await stop(s); }
+});
+
+// CPU seconds (user + system) the process has used so far.
+function cpuSeconds(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;  // utime, stime (clock ticks)
+}
+
+test('out of descriptors: accept backs off instead of spinning, and serves again once they free', async () => {
+  const probe = await startServer(['--http-threads', '1']);
+  const baseline = readdirSync(`/proc/${probe.proc.pid}/fd`).length;
+  await stop(probe);
+  const s = await startServer(['--http-threads', '1'], { nofile: baseline + 12 });
+  const sockets = [];
+  try {
+    // More idle connections than descriptors left: the kernel queues the rest, accept fails.
+    for (let i = 0; i < 48; i++) {
+      sockets.push(await new Promise((resolve, reject) => {
+        const c = net.connect(s.port, '127.0.0.1', () => resolve(c));
+        c.on('error', reject);
+      }));
+    }
+    await waitFor(async () => /"event":"accept_failed"/.test(s.log()), 5000);
+    const cpu0 = cpuSeconds(s.proc.pid);
+    await sleep(2000);
+    const spent = cpuSeconds(s.proc.pid) - cpu0;
+    assert.ok(spent < 0.5, `accept loop spun: ${spent} CPU s in 2 s at the descriptor limit`);
+    const delays = [...s.log().matchAll(/"event":"accept_failed".*?"retry_ms":(\d+)/g)].map((m) => Number(m[1]));
+    assert.ok(delays.length >= 3 && Math.max(...delays) >= 80, `back-off grows: ${delays}`);
+    assert.match(s.log(), /Too many open files/);
+    for (const c of sockets) c.destroy();
+    sockets.length = 0;
+    await waitFor(async () => (await get(s, '/health/live').catch(() => ({ status: 0 }))).status === 200, 5000);
+    const r = await post(s, '/v1/chat/completions', chat('after the limit', { max_tokens: 4 }));
+    assert.equal(r.status, 200, r.text);
+  } finally {
+    for (const c of sockets) c.destroy();
+    await stop(s);
+  }
 });
 
 test('a 3,000-segment translation is admitted whole while probes answer within 1 s', async () => {
