@@ -5,7 +5,9 @@
 
 #include <functional>
 #include <memory>
+#include <string>
 
+#include "base/error.h"
 #include "server/http_exchange.h"
 
 namespace dsinfer::server {
@@ -17,12 +19,19 @@ struct ServerContext;
 // engine, the translator) must outlive the io_context's handlers (Server guarantees it).
 using Cancel = std::function<void()>;
 
+// The JSON error body of a route's API for a refusal answered before any response byte:
+// `status`, the error's kind, its message and the request field it names ("" = none). Empty:
+// dsinfer's OpenAI shape ({"error": {"message", "type", "code", "param"}}).
+using ErrorBody = std::function<std::string(int status, ErrorKind kind, const std::string& message,
+                                            const std::string& field)>;
+
 // Contract, for every route that submits work:
 //  1. `submit` starts the work (engine::Engine::submit, translate::Translator::start) and returns
 //     its canceller. It runs before any byte of the response is sent, so what it throws is an
 //     HTTP status: engine::OverloadedError → 429 with Retry-After; Error → http_status_for(kind)
 //     (400 for a prompt over the context or bad UTF-8); FieldError → 400 naming the field;
 //     anything else → 500. Nothing is submitted when it throws (it must undo partial work).
+//     The body has `error_body`'s shape (DeepL's {"message"}, LibreTranslate's {"error"}, …).
 //  2. `stream`: the exchange is declared a stream before `submit`, so the work's sink may send
 //     SSE events at once (even from inside `submit`); the 200 headers go out with the first
 //     event or right after `submit` returns — never before the work was admitted.
@@ -34,6 +43,6 @@ using Cancel = std::function<void()>;
 //  5. A stream is registered for SSE keep-alive comments (sent only while it is idle).
 // Call from any thread (a route handler on the strand, or a worker preparing a large request).
 void submit_exchange(ServerContext& ctx, const std::shared_ptr<Exchange>& ex, bool stream,
-                     const std::function<Cancel()>& submit);
+                     const std::function<Cancel()>& submit, const ErrorBody& error_body = {});
 
 }  // namespace dsinfer::server

@@ -3,7 +3,8 @@
 
 #include <chrono>
 
-#include "engine/engine.h"
+#include <boost/asio/post.hpp>
+
 #include "server/api_error.h"
 #include "server/deepl_protocol.h"
 #include "server/libretranslate_protocol.h"
@@ -55,48 +56,40 @@ void record_translation_usage(Exchange& ex, const translate::TranslationUsage& u
   s.cached_segments = u.cached_segments;
 }
 
+ErrorBody translation_error_shape(TranslationApi api) {
+  if (api == TranslationApi::kDsinfer) return {};  // submit_exchange's OpenAI shape
+  return [api](int status, ErrorKind, const std::string& message, const std::string& field) {
+    return translation_error_body(api, status, message, field);
+  };
+}
+
 void submit_document(ServerContext& ctx, const std::shared_ptr<Exchange>& ex,
-                     const translate::DocumentTask& task, std::vector<std::string> texts,
+                     translate::DocumentTask task, std::vector<std::string> texts,
                      const translate::TranslateOptions& options,
                      translate::DocumentCallbacks callbacks, TranslationApi api, bool stream) {
-  std::shared_ptr<translate::DocumentJob> job;
-  try {
-    job = ctx.documents->prepare(task, std::move(texts), options, std::move(callbacks));
-  } catch (const translate::InvalidField& e) {
-    answer_translation_error(*ex, api, 400, e.what(), e.field());
-    return;
-  } catch (const Error& e) {
-    answer_translation_error(*ex, api, http_status_for(e.kind()), e.what());
-    return;
-  }
-  if (stream) {
-    ex->start_stream();
-    ctx.streams.add(ex);
-  }
-  try {
-    ctx.documents->start(job);
-  } catch (const engine::OverloadedError& e) {
-    const auto retry = std::max<int64_t>(1, (e.retry_after().count() + 999) / 1000);
-    ex->respond_error(429, translation_error_body(api, 429, e.what()),
-                      {{"Retry-After", std::to_string(retry)}});
-    return;
-  } catch (const Error& e) {
-    answer_translation_error(*ex, api, http_status_for(e.kind()), e.what());
-    return;
-  }
-  translate::DocumentTranslator* documents = ctx.documents.get();
-  std::weak_ptr<translate::DocumentJob> weak = job;
-  std::weak_ptr<Exchange> weak_ex = ex;
-  ex->set_on_disconnect([documents, weak, weak_ex, stream] {
-    if (auto j = weak.lock()) documents->cancel(j);  // no further callbacks
-    if (auto e = weak_ex.lock()) {
-      if (stream) {
-        e->finish_stream();
-      } else {
-        e->respond_error(499, error_body_for_status(499, "client closed the request"));
-      }
-    }
-  });
+  // Parsing markup, detecting languages, segmenting and tokenizing a large document take a
+  // while: on the work pool, not on the I/O thread that answers the probes.
+  boost::asio::post(
+      *ctx.work_pool, [&ctx, ex, task = std::move(task), texts = std::move(texts), options,
+                       callbacks = std::move(callbacks), api, stream]() mutable {
+        translate::DocumentTranslator& documents = *ctx.documents;
+        const auto submit = [&]() -> Cancel {
+          std::shared_ptr<translate::DocumentJob> job;
+          try {
+            job = documents.prepare(task, std::move(texts), options, std::move(callbacks));
+          } catch (const translate::InvalidField& e) {
+            throw FieldError(e.field(), e.what());
+          }
+          documents.start(job);
+          // The job is owned by its engine sinks; the canceller only observes it, so it keeps
+          // neither the job nor (through the job's callbacks) this exchange alive.
+          std::weak_ptr<translate::DocumentJob> weak = job;
+          return [&documents, weak] {
+            if (auto j = weak.lock()) documents.cancel(j);
+          };
+        };
+        submit_exchange(ctx, ex, stream, submit, translation_error_shape(api));
+      });
 }
 
 }  // namespace dsinfer::server

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "server/exchange_submission.h"
 #include "server/http_exchange.h"
 #include "server/json_fields.h"
 #include "translate/document_translator.h"
@@ -34,11 +35,14 @@ translate::TranslateOptions translation_options(const ServerContext& ctx);
 // Token counts and cache hits of a finished translation, for the request log and metrics.
 void record_translation_usage(Exchange& ex, const translate::TranslationUsage& usage);
 
-// Prepares the job (parsing, detection, glossary: errors answered in `api`'s shape, 400 naming
-// the field) and submits it. Refusals (429 with Retry-After) are answered in `api`'s shape; a
-// client that leaves cancels the job (499). `callbacks` answer the exchange on success.
+// `api`'s error shape for submit_exchange (empty for kDsinfer: the OpenAI shape).
+ErrorBody translation_error_shape(TranslationApi api);
+
+// On the work pool: prepares the job (parsing, detection, glossary) and submits it through
+// submit_exchange — refusals in `api`'s shape (400 naming the field, 413, 429 with
+// Retry-After), a client that leaves cancels the job (499). `callbacks` answer the exchange.
 void submit_document(ServerContext& ctx, const std::shared_ptr<Exchange>& ex,
-                     const translate::DocumentTask& task, std::vector<std::string> texts,
+                     translate::DocumentTask task, std::vector<std::string> texts,
                      const translate::TranslateOptions& options,
                      translate::DocumentCallbacks callbacks, TranslationApi api,
                      bool stream = false);

@@ -132,7 +132,9 @@ class DocumentJob {
   std::mutex mu;
   bool closed = false;
   Translator* translator = nullptr;
-  std::shared_ptr<TranslationJob> current;
+  // The round in the engine. Weak: the round's callbacks own this job (a strong pointer back
+  // would be a cycle that keeps both, and the caller's callbacks, alive forever).
+  std::weak_ptr<TranslationJob> current;
   DocumentCallbacks cb;
   TextFormat format = TextFormat::kPlain;
   ResolvedTask resolved;
@@ -400,7 +402,7 @@ void DocumentTranslator::cancel(const std::shared_ptr<DocumentJob>& job) {
     std::lock_guard lock(job->mu);
     if (job->closed) return;
     job->closed = true;
-    current = job->current;
+    current = job->current.lock();
   }
   if (current) translator_.cancel(current);
 }

@@ -3,6 +3,7 @@
 // plain HTTP (fetch). The model has random weights: structure is checked, not meaning.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import assert from 'node:assert/strict';
@@ -60,6 +61,43 @@ async function json(server, method, route, body, headers = {}) {
   let parsed;
   try { parsed = JSON.parse(text); } catch { parsed = undefined; }
   return { status: res.status, headers: res.headers, text, json: parsed };
+}
+
+// A request on its own connection whose client goes away after `ms` (before the answer): with a
+// FIN (a half-close, noticed when the answer cannot be written) or, `reset`, an RST (noticed at
+// once).
+function vanish(server, route, body, headers = {}, { reset = false, ms = 100 } = {}) {
+  return new Promise((resolve) => {
+    const req = http.request(server.url + route, {
+      method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, agent: false,
+    }, () => {});
+    req.on('error', () => resolve());
+    req.end(JSON.stringify(body));
+    setTimeout(() => {
+      if (reset && req.socket) req.socket.resetAndDestroy(); else req.destroy();
+      resolve();
+    }, ms);
+  });
+}
+
+// A request on its own connection (no keep-alive pool: every request takes a connection slot).
+function once(server, method, route, body, headers = {}) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(server.url + route, {
+      method, headers: { 'Content-Type': 'application/json', ...headers }, agent: false,
+    }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString();
+        let parsed;
+        try { parsed = JSON.parse(text); } catch { parsed = undefined; }
+        resolve({ status: res.statusCode, headers: res.headers, text, json: parsed });
+      });
+    });
+    req.on('error', reject);
+    req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
 }
 
 const tests = [];
@@ -217,8 +255,93 @@ test('libretranslate: translate, arrays, html, languages, detect, errors', async
   }
 });
 
+const deeplAuth = { Authorization: 'DeepL-Auth-Key key-one' };
+const deeplBody = (i) => ({ text: [`Sentence ${i} of a client that may leave before the answer.`], target_lang: 'DE', source_lang: 'EN' });
+const libreBody = (i) => ({ q: `Sentence ${i} of a client that may leave before the answer.`, source: 'en', target: 'fr', api_key: 'key-one' });
+const requestCount = (metrics, route, code) =>
+  Number(metrics.match(new RegExp(`inference_requests_total\\{code="${code}",route="${route}"\\} (\\d+)`))?.[1] ?? 0);
+
+// Polls until `pred` holds (20 s at most).
+async function until(pred, what) {
+  const end = Date.now() + 20000;
+  while (!(await pred().catch(() => false))) {
+    assert.ok(Date.now() < end, `not reached in time: ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+test('deepl + libretranslate: clients that vanish give their connection slots back, counted as 499', async () => {
+  const maxConn = 4;
+  const rounds = 6;  // 12 vanished clients: 3 x --max-connections
+  const s = await startServer(['--max-connections', String(maxConn), '--test-hooks']);
+  const idle = async () => {
+    const h = await once(s, 'GET', '/health');
+    return h.status === 200 && h.json.engine.requests_running === 0 && h.json.engine.requests_waiting === 0;
+  };
+  try {
+    for (let i = 0; i < rounds; i++) {
+      // The engine is held: both requests are still queued when their clients reset the
+      // connection. Their jobs are cancelled; the slots come back once the engine has dropped
+      // them; a slot never returned would make a later request 503 (refused unread, uncounted).
+      assert.equal((await once(s, 'POST', '/debug/block-engine', { seconds: 0.3 })).status, 202);
+      await vanish(s, '/v2/translate', deeplBody(i), deeplAuth, { reset: true, ms: 50 });
+      await vanish(s, '/translate', libreBody(i), {}, { reset: true, ms: 50 });
+      await until(idle, 'engine idle after round ' + i);
+    }
+    let m = (await once(s, 'GET', '/metrics')).text;
+    assert.equal(requestCount(m, '/v2/translate', 499), rounds, 'deepl: every vanished client is a 499');
+    assert.equal(requestCount(m, '/translate', 499), rounds, 'libretranslate: every vanished client is a 499');
+    assert.equal(requestCount(m, '/v2/translate', 200) + requestCount(m, '/translate', 200), 0, 'cancelled, not answered');
+    // A client that half-closes (FIN) is noticed when its answer cannot be written.
+    await vanish(s, '/v2/translate', deeplBody(50), deeplAuth, { ms: 20 });
+    await vanish(s, '/translate', libreBody(50), {}, { ms: 20 });
+    await until(idle, 'engine idle after half-closed clients');
+    for (let i = 0; i < 2 * maxConn; i++) {
+      const d = await once(s, 'POST', '/v2/translate', deeplBody(100 + i), deeplAuth);
+      assert.equal(d.status, 200, `deepl #${i}: ${d.status} ${d.text}`);
+      const l = await once(s, 'POST', '/translate', libreBody(100 + i));
+      assert.equal(l.status, 200, `libretranslate #${i}: ${l.status} ${l.text}`);
+    }
+    m = (await once(s, 'GET', '/metrics')).text;
+    for (const route of ['/v2/translate', '/translate']) {
+      assert.equal(requestCount(m, route, 499) + requestCount(m, route, 200), rounds + 1 + 2 * maxConn, route);
+    }
+  } finally {
+    await stop(s);
+  }
+});
+
+test('429 in each translation API\'s shape, with Retry-After', async () => {
+  const s = await startServer(['--max-running', '1', '--max-waiting', '1', '--test-hooks']);
+  try {
+    // The engine held, one request waiting (--max-waiting 1): the next ones are refused.
+    assert.equal((await once(s, 'POST', '/debug/block-engine', { seconds: 2 })).status, 202);
+    await new Promise((r) => setTimeout(r, 200));
+    const waiting = once(s, 'POST', '/v2/translate', deeplBody(200), deeplAuth);
+    await new Promise((r) => setTimeout(r, 200));
+    const d = await once(s, 'POST', '/v2/translate', deeplBody(201), deeplAuth);
+    assert.equal(d.status, 429, d.text);
+    assert.deepEqual(Object.keys(d.json), ['message'], d.text);
+    assert.ok(Number(d.headers['retry-after']) >= 1);
+    const l = await once(s, 'POST', '/translate', libreBody(201));
+    assert.equal(l.status, 429, l.text);
+    assert.deepEqual(Object.keys(l.json), ['error'], l.text);
+    assert.equal(typeof l.json.error, 'string');
+    assert.ok(Number(l.headers['retry-after']) >= 1);
+    const v = await once(s, 'POST', '/v1/translate', { text: 'Sentence 201.', target_lang: 'de' }, { Authorization: 'Bearer key-one' });
+    assert.equal(v.status, 429, v.text);
+    assert.equal(v.json.error.code, 429, v.text);
+    assert.ok(Number(v.headers['retry-after']) >= 1);
+    assert.equal((await waiting).status, 200);
+  } finally {
+    await stop(s);
+  }
+});
+
+// DSINFER_TEST_FILTER=regex runs only the tests whose name matches (local runs).
+const filter = process.env.DSINFER_TEST_FILTER ? new RegExp(process.env.DSINFER_TEST_FILTER) : null;
 let failed = 0;
-for (const t of tests) {
+for (const t of tests.filter((x) => !filter || filter.test(x.name))) {
   const start = Date.now();
   try {
     await t.fn();

@@ -16,7 +16,9 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 
+#include "base/limit_error.h"
 #include "engine/engine.h"
+#include "server/api_error.h"
 #include "server/exchange_submission.h"
 #include "server/http_listener.h"
 #include "server/server_context.h"
@@ -148,6 +150,46 @@ TEST(SubmitExchange, ValidationErrorIsA400ForAStream) {
   const std::string reply = srv.exchange_bytes(kGet);
   EXPECT_EQ(reply.rfind("HTTP/1.1 400", 0), 0u) << reply;
   EXPECT_NE(reply.find("context size"), std::string::npos);
+}
+
+// A route's error shape: every refusal before a response byte (429, 413, 400 naming the field,
+// other errors) is answered with the route's body, the status and Retry-After unchanged.
+TEST(SubmitExchange, RefusalsUseTheRoutesErrorShape) {
+  ServerContext ctx;
+  const ErrorBody shape = [](int status, ErrorKind, const std::string& message,
+                             const std::string& field) {
+    return "{\"message\":\"" + std::to_string(status) + " " + message + " [" + field + "]\"}";
+  };
+  const std::vector<std::pair<std::function<void()>, std::string>> cases = {
+      {[] { throw engine::OverloadedError("queue full", std::chrono::milliseconds(10)); },
+       "HTTP/1.1 429"},
+      {[] { throw LimitError("too many segments"); }, "HTTP/1.1 413"},
+      {[] { throw FieldError("target_lang", "bad language"); }, "HTTP/1.1 400"},
+      {[] { throw Error(ErrorKind::kTimeout, "late"); }, "HTTP/1.1 504"},
+  };
+  const std::vector<std::string> bodies = {
+      R"({"message":"429 queue full []"})", R"({"message":"413 too many segments []"})",
+      R"({"message":"400 bad language [target_lang]"})", R"({"message":"504 late []"})"};
+  for (size_t i = 0; i < cases.size(); ++i) {
+    for (const bool stream : {false, true}) {
+      TestServer srv([&, i, stream](std::shared_ptr<Exchange> ex) {
+        submit_exchange(
+            ctx, ex, stream,
+            [&, i]() -> Cancel {
+              cases[i].first();
+              return {};
+            },
+            shape);
+      });
+      const std::string reply = srv.exchange_bytes(kGet);
+      EXPECT_EQ(reply.rfind(cases[i].second, 0), 0u) << reply;
+      EXPECT_NE(reply.find(bodies[i]), std::string::npos) << reply;
+      EXPECT_EQ(reply.find("text/event-stream"), std::string::npos) << reply;
+      if (i == 0) {
+        EXPECT_NE(reply.find("Retry-After: 1"), std::string::npos) << reply;
+      }
+    }
+  }
 }
 
 // The fake engine answers from its own thread, even before submit returns: the 200 head still
