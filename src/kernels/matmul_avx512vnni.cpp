@@ -4,8 +4,10 @@
 // CPUID reports them (kernels/isa.h).
 // GCC 12's AVX-512 intrinsics start some results from _mm512_undefined_*(), which its own
 // -Wmaybe-uninitialized then reports at every inlined use (GCC bug 105593): silenced for this
-// file only.
+// file only (clang has no such warning).
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 
 #include <immintrin.h>
 
