@@ -1,32 +1,87 @@
-// POST /v1/translate: one text (split into segments) or a batch of segments, translated in
-// parallel, answered as JSON or streamed as SSE pieces in order.
+// POST /v1/translate: dsinfer's own translation API over the shared document core (the one the
+// DeepL and LibreTranslate routes use): one text or a batch, plain text / HTML / XML, the source
+// language detected when absent, glossaries by id and inline; answered as JSON or streamed as SSE
+// pieces in order.
+#include <cmath>
 #include <mutex>
-
-#include <boost/asio/post.hpp>
 
 #include <fmt/format.h>
 
 #include "base/limit_error.h"
 #include "server/answer_error.h"
 #include "server/api_error.h"
-#include "server/exchange_submission.h"
 #include "server/json_fields.h"
+#include "server/route_translation_common.h"
 #include "server/server_context.h"
 
 namespace dsinfer::server {
 namespace {
-
-std::string dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
 
 struct TranslateState {
   std::mutex mu;
   std::shared_ptr<Exchange> ex;
   bool batch = false;
   bool stream = false;
-  std::vector<std::string> results;
+  bool detect = false;    // no source_lang: report what was detected
+  bool glossary = false;  // terms given (by id or inline): report the misses
+  bool markup = false;    // HTML/XML: a text is complete or not at all (no pieces)
+  std::vector<translate::DocumentResult> results;
   std::string model;
   size_t piece_index = 0;
 };
+
+std::string sse(const Json& j) { return "data: " + dump_json(j) + "\n\n"; }
+
+// The fields that go with one text's translation: what was detected, which terms were missed.
+void add_details(Json& out, const TranslateState& st, const translate::DocumentResult& r) {
+  if (st.detect) {
+    out["detected_source_lang"] =
+        r.detected_source_lang.empty() ? Json(nullptr) : Json(r.detected_source_lang);
+    out["detected_confidence"] = std::round(r.detected_confidence * 1000.0) / 1000.0;
+  }
+  if (st.glossary) {
+    Json misses = Json::array();
+    for (const auto& m : r.glossary_misses) {
+      misses.push_back({{"source", m.source}, {"target", m.target}});
+    }
+    out["glossary_misses"] = std::move(misses);
+  }
+}
+
+translate::TextFormat parse_format(const Json& body) {
+  const std::string format = opt_string(body, "format").value_or("text");
+  if (format == "text") return translate::TextFormat::kPlain;
+  if (format == "html") return translate::TextFormat::kHtml;
+  if (format == "xml") return translate::TextFormat::kXml;
+  throw FieldError("format", fmt::format("'format' must be text, html or xml (got '{}')", format));
+}
+
+translate::Formality parse_formality(const Json& body) {
+  const std::string f = opt_string(body, "formality").value_or("default");
+  if (f == "default") return translate::Formality::kDefault;
+  if (f == "more" || f == "prefer_more") return translate::Formality::kMore;
+  if (f == "less" || f == "prefer_less") return translate::Formality::kLess;
+  throw FieldError("formality",
+                   fmt::format("'formality' must be default, more, less, prefer_more or "
+                               "prefer_less (got '{}')",
+                               f));
+}
+
+std::map<std::string, std::string> parse_inline_glossary(const Json& body) {
+  std::map<std::string, std::string> terms;
+  const auto it = body.find("glossary");
+  if (it == body.end() || it->is_null()) return terms;
+  if (!it->is_object() || it->size() > 256) {
+    throw FieldError("glossary", "'glossary' must be an object of at most 256 string pairs");
+  }
+  for (const auto& [k, v] : it->items()) {
+    if (!v.is_string() || k.empty()) {
+      throw FieldError("glossary", "'glossary' keys must be non-empty and values strings");
+    }
+    terms[k] = v.get<std::string>();
+  }
+  return terms;
+}
 
 }  // namespace
 
@@ -58,107 +113,86 @@ void handle_translate(ServerContext& ctx, const std::shared_ptr<Exchange>& ex) {
   } else {
     throw FieldError("text", "'text' (a string) or 'segments' (an array of strings) is required");
   }
-  translate::TranslationTask task;
+  // Languages, the glossary's pair and its id are checked by the core (400 naming the field).
+  translate::DocumentTask task;
   task.target_lang = opt_string(body, "target_lang").value_or("");
   if (task.target_lang.empty()) throw FieldError("target_lang", "'target_lang' is required");
   task.source_lang = opt_string(body, "source_lang").value_or("");
-  try {
-    translate::language_name(task.target_lang);
-  } catch (const Error& e) {
-    throw FieldError("target_lang", e.what());
-  }
-  if (!task.source_lang.empty()) {
-    try {
-      translate::language_name(task.source_lang);
-    } catch (const Error& e) {
-      throw FieldError("source_lang", e.what());
-    }
-  }
-  if (const auto it = body.find("glossary"); it != body.end() && !it->is_null()) {
-    if (!it->is_object() || it->size() > 256) {
-      throw FieldError("glossary", "'glossary' must be an object of at most 256 string pairs");
-    }
-    for (const auto& [k, v] : it->items()) {
-      if (!v.is_string() || k.empty()) {
-        throw FieldError("glossary", "'glossary' values must be strings");
-      }
-      task.glossary[k] = v.get<std::string>();
-    }
-  }
-  translate::TranslateOptions opts;
+  if (task.source_lang == "auto") task.source_lang.clear();
+  task.format = parse_format(body);
+  task.glossary_id = opt_string(body, "glossary_id").value_or("");
+  task.glossary = parse_inline_glossary(body);
+  task.context = opt_string(body, "context").value_or("");
+  task.formality = parse_formality(body);
+  st->detect = task.source_lang.empty();
+  st->glossary = !task.glossary_id.empty() || !task.glossary.empty();
+  st->markup = task.format != translate::TextFormat::kPlain;
+
+  translate::TranslateOptions opts = translation_options(ctx);
   opts.max_tokens = opt_int(body, "max_tokens", 1, 1 << 20);
   opts.temperature = static_cast<float>(opt_number(body, "temperature", 0, 2).value_or(0));
   if (const auto seed = opt_int(body, "seed", INT64_MIN, INT64_MAX)) {
     opts.seed = static_cast<uint64_t>(*seed);
   }
-  opts.deadline = std::chrono::steady_clock::now() +
-                  std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                      std::chrono::duration<double>(ctx.config.request_timeout_s));
   st->stream = opt_bool(body, "stream").value_or(false);
   st->results.resize(texts.size());
 
-  translate::TranslationCallbacks cb;
-  if (st->stream) {
-    cb.on_piece = [st](size_t i, const std::string& piece) {
-      // Batch: one event per segment; single text: one event per finished piece of it.
-      if (st->batch) return;
-      st->ex->send("data: " + dump({{"index", st->piece_index++}, {"translation", piece}}) +
-                   "\n\n");
+  translate::DocumentCallbacks cb;
+  if (st->stream && !st->batch && !st->markup) {
+    // Plain text: one event per finished piece of the document, in order.
+    cb.on_piece = [st](size_t, const std::string& piece) {
+      st->ex->send(sse({{"index", st->piece_index++}, {"translation", piece}}));
     };
   }
-  cb.on_text = [st](size_t i, std::string translation) {
+  cb.on_text = [st](size_t i, const translate::DocumentResult& r) {
     if (st->stream && st->batch) {
-      st->ex->send("data: " + dump({{"index", i}, {"translation", translation}}) + "\n\n");
+      // A batch: one event per text, with its details.
+      Json event = {{"index", i}, {"translation", r.translation}};
+      add_details(event, *st, r);
+      st->ex->send(sse(event));
+    } else if (st->stream && st->markup) {
+      // Markup has no pieces: the document in one event.
+      st->ex->send(sse({{"index", st->piece_index++}, {"translation", r.translation}}));
     }
     std::lock_guard lock(st->mu);
-    st->results[i] = std::move(translation);
+    st->results[i] = r;
   };
   cb.on_done = [st](const translate::TranslationUsage& u) {
-    {
-      std::lock_guard lock(st->ex->stats_mutex());
-      auto& s = st->ex->stats();
-      s.admitted = u.segments > u.cached_segments;
-      s.prompt_tokens = u.prompt_tokens;
-      s.completion_tokens = u.completion_tokens;
-      s.cached_tokens = u.cached_prompt_tokens;
-      s.cached_segments = u.cached_segments;
-    }
+    record_translation_usage(*st->ex, u);
     const Json usage = {{"prompt_tokens", u.prompt_tokens},
                         {"completion_tokens", u.completion_tokens}};
+    std::lock_guard lock(st->mu);
+    Json out = {{"usage", usage}, {"cached_segments", u.cached_segments}};
     if (st->stream) {
-      st->ex->send("data: " + dump({{"usage", usage}, {"cached_segments", u.cached_segments}}) +
-                   "\n\n");
+      if (!st->batch) add_details(out, *st, st->results[0]);
+      st->ex->send(sse(out));
       st->ex->send("data: [DONE]\n\n");
       st->ex->finish_stream();
       return;
     }
-    std::lock_guard lock(st->mu);
-    Json out = {{"model", st->model}, {"usage", usage}, {"cached_segments", u.cached_segments}};
+    out["model"] = st->model;
     if (st->batch) {
-      out["translations"] = st->results;
+      Json translations = Json::array();
+      Json details = Json::array();
+      for (const auto& r : st->results) {
+        translations.push_back(r.translation);
+        Json d = Json::object();
+        add_details(d, *st, r);
+        details.push_back(std::move(d));
+      }
+      out["translations"] = std::move(translations);
+      if (st->detect || st->glossary) out["details"] = std::move(details);
     } else {
-      out["translation"] = st->results[0];
+      out["translation"] = st->results[0].translation;
+      add_details(out, *st, st->results[0]);
     }
-    st->ex->respond(200, dump(out));
+    st->ex->respond(200, dump_json(out));
   };
   cb.on_error = [st](ErrorKind kind, const std::string& message) {
     answer_error(*st->ex, kind, message);
   };
-  // Segmenting, templating and tokenizing a large document take a while: not on the I/O
-  // thread that answers the probes.
-  boost::asio::post(*ctx.work_pool, [&ctx, ex, st, task = std::move(task), texts = std::move(texts),
-                                     opts, cb = std::move(cb)]() mutable {
-    translate::Translator& translator = *ctx.translator;
-    submit_exchange(ctx, ex, st->stream, [&]() -> Cancel {
-      // The job is owned by its engine sinks; the canceller only observes it, so it keeps
-      // neither the job nor (through the job's callbacks) this exchange alive.
-      std::weak_ptr<translate::TranslationJob> job =
-          translator.start(task, texts, opts, std::move(cb));
-      return [&translator, job] {
-        if (auto j = job.lock()) translator.cancel(j);
-      };
-    });
-  });
+  submit_document(ctx, ex, std::move(task), std::move(texts), opts, std::move(cb),
+                  TranslationApi::kDsinfer, st->stream);
 }
 
 }  // namespace dsinfer::server

@@ -338,6 +338,85 @@ test('429 in each translation API\'s shape, with Retry-After', async () => {
   }
 });
 
+const sseData = (text) => text.split('\n\n').filter((e) => e.startsWith('data: ')).map((e) => e.slice(6));
+
+test('/v1/translate on the shared core: markup, detection, glossary ids, misses, context, stream', async () => {
+  const s = await startServer();
+  try {
+    const auth = { Authorization: 'Bearer key-one' };
+    const v1 = (body) => json(s, 'POST', '/v1/translate', body, auth);
+
+    // HTML: the markup comes back byte for byte (tags, attributes, comments, entities).
+    const html = '<div class="a" data-x=\'1 "2"\'><p>Hello <b>bold</b> and <a href="/a?b=1&amp;c=2">a link</a>.</p><!-- keep --><p>Line<br/>two &copy;</p></div>';
+    const h = await v1({ text: html, source_lang: 'en', target_lang: 'de', format: 'html' });
+    assert.equal(h.status, 200, h.text);
+    assert.deepEqual(tags(h.json.translation), tags(html), h.json.translation);
+    assert.equal(h.json.detected_source_lang, undefined, 'no detection when source_lang is given');
+    const xml = '<doc><title>A title here</title><body>Some <em>text</em> here.</body></doc>';
+    const x = await v1({ segments: [xml], source_lang: 'en', target_lang: 'fr', format: 'xml' });
+    assert.equal(x.status, 200, x.text);
+    assert.deepEqual(tags(x.json.translations[0]), tags(xml));
+
+    // Detection when source_lang is absent (or "auto").
+    const german = 'Das ist ein ganz normaler deutscher Satz über das Wetter in Berlin.';
+    const d = await v1({ text: german, target_lang: 'en' });
+    assert.equal(d.status, 200, d.text);
+    assert.equal(d.json.detected_source_lang, 'de');
+    assert.ok(d.json.detected_confidence > 0.5 && d.json.detected_confidence <= 1, d.text);
+    const batch = await v1({ segments: [german, 'Это обычное предложение на русском языке о погоде.'], source_lang: 'auto', target_lang: 'en' });
+    assert.equal(batch.status, 200, batch.text);
+    assert.deepEqual(batch.json.details.map((r) => r.detected_source_lang), ['de', 'ru']);
+
+    // Glossary by id (the --glossary-dir store) and inline; misses are exactly the terms whose
+    // target the output lacks.
+    const source = 'The widget from Acme is broken. Another widget works.';
+    const g = await v1({ text: source, source_lang: 'en', target_lang: 'de', glossary_id: 'acme.en-de', glossary: { broken: 'kaputt' }, context: 'A support ticket.', formality: 'more' });
+    assert.equal(g.status, 200, g.text);
+    assert.ok(Array.isArray(g.json.glossary_misses), g.text);
+    const terms = { widget: 'Bauteil', Acme: 'Acme', broken: 'kaputt' };
+    const missed = Object.entries(terms).filter(([, t]) => !g.json.translation.toLowerCase().includes(t.toLowerCase()));
+    assert.deepEqual(g.json.glossary_misses.map((m) => m.source).sort(), missed.map(([src]) => src).sort(), g.text);
+    for (const m of g.json.glossary_misses) assert.equal(m.target, terms[m.source]);
+
+    // Wrong input is a 400 naming the field.
+    for (const [body, param, re] of [
+      [{ text: 'x', source_lang: 'en', target_lang: 'fr', glossary_id: 'acme.en-de' }, 'glossary_id', /is for en -> de/],
+      [{ text: 'x', source_lang: 'en', target_lang: 'de', glossary_id: 'nope' }, 'glossary_id', /no glossary 'nope'/],
+      [{ text: 'x', target_lang: 'xx' }, 'target_lang', /xx/],
+      [{ text: 'x', target_lang: 'de', source_lang: 'qq' }, 'source_lang', /qq/],
+      [{ text: 'x', target_lang: 'de', format: 'pdf' }, 'format', /text, html or xml/],
+      [{ text: 'x', target_lang: 'de', formality: 'very' }, 'formality', /formality/],
+    ]) {
+      const r = await v1(body);
+      assert.equal(r.status, 400, r.text);
+      assert.equal(r.json.error.param, param, r.text);
+      assert.match(r.json.error.message, re);
+    }
+
+    // Streaming: plain text pieces in order (their concatenation is the translation, lines
+    // kept), then usage with the details, then [DONE]; HTML as one event.
+    const doc = 'First line of the text.\nSecond line, a bit longer than the first.\n\nFourth.';
+    const full = await v1({ text: doc, target_lang: 'fr', temperature: 0 });
+    const st = await fetch(s.url + '/v1/translate', { method: 'POST', headers: { 'Content-Type': 'application/json', ...auth }, body: JSON.stringify({ text: doc, target_lang: 'fr', stream: true }) });
+    assert.equal(st.status, 200);
+    const events = sseData(await st.text());
+    assert.equal(events.at(-1), '[DONE]');
+    const last = JSON.parse(events.at(-2));
+    assert.ok(last.usage, events.join('|'));
+    assert.equal(last.detected_source_lang, 'en');
+    const pieces = events.slice(0, -2).map((e) => JSON.parse(e));
+    assert.deepEqual(pieces.map((p) => p.index), pieces.map((_, i) => i));
+    assert.equal(pieces.map((p) => p.translation).join(''), full.json.translation);
+    assert.equal(full.json.translation.split('\n').length, 4);
+    const hs = await fetch(s.url + '/v1/translate', { method: 'POST', headers: { 'Content-Type': 'application/json', ...auth }, body: JSON.stringify({ text: html, source_lang: 'en', target_lang: 'de', format: 'html', stream: true }) });
+    const hev = sseData(await hs.text());
+    assert.equal(hev.length, 3, hev.join('|'));
+    assert.equal(JSON.parse(hev[0]).translation, h.json.translation, 'cached: the same document');
+  } finally {
+    await stop(s);
+  }
+});
+
 // DSINFER_TEST_FILTER=regex runs only the tests whose name matches (local runs).
 const filter = process.env.DSINFER_TEST_FILTER ? new RegExp(process.env.DSINFER_TEST_FILTER) : null;
 let failed = 0;
