@@ -1,0 +1,229 @@
+// The Translator against a real Engine on a toy model (tests/unit/engine/fake_model.h) with a
+// small byte-level tokenizer and a real chat template: whole-job admission under a tiny queue,
+// the job's cap on running requests, cancellation, the cache, the segment limit, engine failure.
+#include "translate/translator.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "../engine/fake_model.h"
+#include "base/limit_error.h"
+#include "engine/engine.h"
+#include "engine/tokenizer_codec.h"
+#include "tokenizer/byte_level.h"
+
+namespace dsinfer::translate {
+namespace {
+
+using namespace std::chrono_literals;
+
+tokenizer::VocabSpec byte_vocab() {
+  const tokenizer::ByteLevelCodec codec;
+  tokenizer::VocabSpec spec;
+  spec.pre = "deepseek-llm";
+  for (int b = 0; b < 256; ++b)
+    spec.tokens.emplace_back(codec.encode_byte(static_cast<uint8_t>(b)));
+  spec.types.assign(spec.tokens.size(), tokenizer::TokenType::kNormal);
+  for (const char* special : {"<s>", "</s>"}) {
+    spec.tokens.emplace_back(special);
+    spec.types.push_back(tokenizer::TokenType::kControl);
+  }
+  spec.bos_id = 256;
+  spec.eos_id = 257;
+  return spec;
+}
+
+// Engine + translator on the toy model. The engine admits at most `max_waiting` queued requests.
+struct Rig {
+  std::shared_ptr<const tokenizer::Tokenizer> tok =
+      std::make_shared<const tokenizer::Tokenizer>(byte_vocab(), "deepseek-llm");
+  engine::test::FakeModel model{258, 16, 512, 1024};
+  std::unique_ptr<engine::Engine> engine;
+  std::shared_ptr<const tokenizer::ChatTemplate> chat =
+      std::make_shared<tokenizer::ChatTemplate>(tokenizer::ChatTemplate::from_string(
+          "{{ bos_token }}{% for m in messages %}<{{ m['role'] }}>{{ m['content'] }}{% endfor %}"
+          "{% if add_generation_prompt %}<assistant>{% endif %}",
+          "<s>", "</s>"));
+  TranslationCache cache{1 << 20};
+  std::unique_ptr<Translator> translator;
+
+  Rig(int64_t max_waiting, int64_t running_slots, int64_t max_segments = 64) {
+    engine::EngineConfig ec;
+    ec.max_waiting = max_waiting;
+    ec.max_running = 16;
+    engine = std::make_unique<engine::Engine>(model, engine::make_tokenizer_codec(tok), ec, 1024);
+    translator = std::make_unique<Translator>(
+        *engine, tok, chat, cache, "toy", TranslatorConfig{64, true, max_segments, running_slots});
+  }
+  ~Rig() { engine->stop(); }
+};
+
+// What a job reported, and a way to wait for its end.
+struct Outcome {
+  std::mutex mu;
+  std::vector<size_t> texts;  // on_text indices, in call order
+  int done = 0;
+  int errors = 0;
+  ErrorKind error_kind = ErrorKind::kInternal;
+  TranslationUsage usage;
+  std::atomic<int> calls{0};
+
+  TranslationCallbacks callbacks() {
+    TranslationCallbacks cb;
+    cb.on_text = [this](size_t i, std::string) {
+      ++calls;
+      std::lock_guard lock(mu);
+      texts.push_back(i);
+    };
+    cb.on_done = [this](const TranslationUsage& u) {
+      ++calls;
+      std::lock_guard lock(mu);
+      ++done;
+      usage = u;
+    };
+    cb.on_error = [this](ErrorKind kind, const std::string&) {
+      ++calls;
+      std::lock_guard lock(mu);
+      ++errors;
+      error_kind = kind;
+    };
+    return cb;
+  }
+  bool finished() {
+    std::lock_guard lock(mu);
+    return done + errors > 0;
+  }
+};
+
+bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds limit = 20s) {
+  const auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(2ms);
+  }
+  return pred();
+}
+
+std::vector<std::string> sentences(int n, const std::string& stem = "Sentence") {
+  std::vector<std::string> out;
+  for (int i = 0; i < n; ++i) out.push_back(stem + " number " + std::to_string(i) + ".");
+  return out;
+}
+
+TranslateOptions short_answers(int64_t tokens = 3) {
+  TranslateOptions o;
+  o.max_tokens = tokens;
+  return o;
+}
+
+TEST(Translator, AJobIsAdmittedWholeUnderATinyQueueAndCappedInTheEngine) {
+  // --max-waiting 1, yet a 24-text job is not refused halfway: only its first request faces the
+  // queue limit, the rest join that admission. The job never holds more than its share (3).
+  Rig rig(/*max_waiting=*/1, /*running_slots=*/3);
+  std::atomic<size_t> widest{0};
+  rig.model.on_forward = [&](const model::Batch& b) {
+    size_t w = widest.load();
+    while (b.sequences.size() > w && !widest.compare_exchange_weak(w, b.sequences.size())) {
+    }
+  };
+  Outcome out;
+  rig.translator->start({"en", "de"}, sentences(24), short_answers(), out.callbacks());
+  ASSERT_TRUE(wait_until([&] { return out.finished(); }));
+  std::lock_guard lock(out.mu);
+  EXPECT_EQ(out.errors, 0);
+  EXPECT_EQ(out.done, 1);
+  ASSERT_EQ(out.texts.size(), 24u);
+  for (size_t i = 0; i < 24; ++i) EXPECT_EQ(out.texts[i], i) << "texts complete in input order";
+  EXPECT_EQ(out.usage.segments, 24);
+  EXPECT_EQ(out.usage.completion_tokens, 24 * 3);
+  EXPECT_GE(widest.load(), 2u) << "segments run in parallel";
+  EXPECT_LE(widest.load(), 3u) << "the job exceeded its share of running slots";
+  EXPECT_EQ(rig.translator->active_jobs(), 0);
+}
+
+TEST(Translator, RepeatedSegmentsComeFromTheCacheWithoutTheEngine) {
+  // Only complete, deterministic answers are cached: the default (text-derived) length limit
+  // counts as complete, an explicit max_tokens that cut the answer does not.
+  Rig rig(8, 4);
+  Outcome cut;
+  rig.translator->start({"en", "fr"}, sentences(3), short_answers(2), cut.callbacks());
+  ASSERT_TRUE(wait_until([&] { return cut.finished(); }));
+  Outcome first;
+  rig.translator->start({"en", "fr"}, sentences(3), TranslateOptions{}, first.callbacks());
+  ASSERT_TRUE(wait_until([&] { return first.finished(); }));
+  {
+    std::lock_guard lock(first.mu);
+    EXPECT_EQ(first.usage.cached_segments, 0) << "an answer cut by max_tokens was cached";
+  }
+  const int64_t forwards = rig.model.forward_calls.load();
+  Outcome again;
+  rig.translator->start({"en", "fr"}, sentences(3), TranslateOptions{}, again.callbacks());
+  ASSERT_TRUE(wait_until([&] { return again.finished(); }));
+  std::lock_guard lock(again.mu);
+  EXPECT_EQ(again.done, 1);
+  EXPECT_EQ(again.usage.cached_segments, 3);
+  EXPECT_EQ(rig.model.forward_calls.load(), forwards) << "a cached job reached the engine";
+}
+
+TEST(Translator, CancelStopsTheCallbacksAndFreesTheEngine) {
+  Rig rig(8, 4);
+  Outcome out;
+  auto job =
+      rig.translator->start({"en", "de"}, sentences(16), short_answers(200), out.callbacks());
+  ASSERT_TRUE(wait_until([&] { return rig.model.forward_calls.load() >= 3; }));
+  rig.translator->cancel(job);
+  const int calls_at_cancel = out.calls.load();
+  ASSERT_TRUE(wait_until([&] {
+    const auto s = rig.engine->stats();
+    return s.running == 0 && s.waiting == 0;
+  })) << "cancelled requests still hold the engine";
+  std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(out.calls.load(), calls_at_cancel) << "callbacks after cancel";
+  std::lock_guard lock(out.mu);
+  EXPECT_EQ(out.done, 0);
+  EXPECT_EQ(rig.translator->active_jobs(), 0);
+}
+
+TEST(Translator, OverTheSegmentLimitIsRefusedBeforeAnyCallback) {
+  Rig rig(8, 4, /*max_segments=*/4);
+  Outcome out;
+  EXPECT_THROW(rig.translator->start({"en", "de"}, sentences(5), short_answers(), out.callbacks()),
+               LimitError);
+  EXPECT_EQ(out.calls.load(), 0);
+  EXPECT_EQ(rig.model.forward_calls.load(), 0);
+  EXPECT_EQ(rig.translator->active_jobs(), 0);
+}
+
+TEST(Translator, AnEngineFailureFailsTheJobOnceAndTheEngineGoesOn) {
+  Rig rig(8, 4);
+  std::atomic<bool> broken{true};
+  rig.model.on_forward = [&](const model::Batch&) {
+    if (broken.load()) throw std::runtime_error("injected device failure");
+  };
+  Outcome out;
+  rig.translator->start({"en", "de"}, sentences(6), short_answers(), out.callbacks());
+  ASSERT_TRUE(wait_until([&] { return out.finished(); }));
+  std::this_thread::sleep_for(50ms);
+  {
+    std::lock_guard lock(out.mu);
+    EXPECT_EQ(out.errors, 1) << "the job's error is reported once";
+    EXPECT_EQ(out.done, 0);
+    EXPECT_EQ(out.error_kind, ErrorKind::kInternal);
+  }
+  broken = false;
+  Outcome after;
+  rig.translator->start({"en", "de"}, sentences(2, "Later"), short_answers(), after.callbacks());
+  ASSERT_TRUE(wait_until([&] { return after.finished(); }));
+  std::lock_guard lock(after.mu);
+  EXPECT_EQ(after.done, 1) << "the next job is served";
+}
+
+}  // namespace
+}  // namespace dsinfer::translate
