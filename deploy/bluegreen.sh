@@ -15,6 +15,8 @@ commands:
       --model FILE       GGUF path in the model repository
       --sha256 HEX       the model's sha256 (required with --model)
       --size SIZE        the model's size (e.g. 8.4Gi; sizes the KV cache)
+      --glossaries NAME  a ConfigMap of glossary files made beforehand (kubectl create
+                         configmap NAME --from-file=DIR), for the idle colour only
   switch                 point the Service at the idle colour (must be Ready), then verify;
                          switches back by itself if verification fails
   verify                 check that the Service's endpoints are exactly the active colour's Ready pods
@@ -119,7 +121,7 @@ verify() {
 # deploy_filter OPTIONS...: jq filter that copies the active colour's settings to the idle one,
 # applies OPTIONS and enables it.
 deploy_filter() {
-  local active=$1 idle=$2 tag="" digest="" model="" sha="" size=""
+  local active=$1 idle=$2 tag="" digest="" model="" sha="" size="" glossaries=""
   shift 2
   while [ $# -gt 0 ]; do
     [ $# -ge 2 ] || die "$1 needs a value"
@@ -129,17 +131,20 @@ deploy_filter() {
       --model) [[ $2 =~ ^[A-Za-z0-9_][A-Za-z0-9_./-]*$ && $2 != *..* ]] || die "--model: not a relative path in the model repository: $2"
         model=$2 ;;
       --sha256) [[ $2 =~ ^[a-f0-9]{64}$ ]] || die "--sha256 must be 64 hex digits"; sha=$2 ;;
+      --glossaries) [[ $2 =~ ^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$ ]] || die "--glossaries: not a ConfigMap name: $2"; glossaries=$2 ;;
       --size) [[ $2 =~ ^[0-9]+(\.[0-9]+)?(k|K|M|G|T|Ki|Mi|Gi|Ti)?$ ]] || die "--size: not a size (8.4Gi, 9019431321): $2"; size=$2 ;;
       *) die "unknown deploy option $1" ;;
     esac
     shift 2
   done
-  [ -n "$tag$digest$model" ] || die "deploy needs --tag, --digest and/or --model"
+  [ -n "$tag$digest$model$glossaries" ] || die "deploy needs --tag, --digest, --model and/or --glossaries"
   if [ -n "$model" ] && [ -z "$sha" ]; then die "--model needs --sha256 (the init container verifies it)"; fi
   local f=".colors.$idle = (.colors.$active // {}) | .colors.$idle.enabled = true"
   [ -n "$tag" ] && f+=" | .colors.$idle.image = {tag: \"$tag\", digest: \"\"}"
   [ -n "$digest" ] && f+=" | .colors.$idle.image = {tag: \"\", digest: \"$digest\"}"
   [ -n "$model" ] && f+=" | .colors.$idle.model = {file: \"$model\", sha256: \"$sha\", sizeBytes: \"$size\"}"
+  # files: null replaces any files the colour had (a map would merge), so only the ConfigMap counts.
+  [ -n "$glossaries" ] && f+=" | .colors.$idle.glossaries = {files: null, existingConfigMap: \"$glossaries\"}"
   echo "$f"
 }
 

@@ -14,6 +14,7 @@ import { unknownFields } from "./known_fields.mjs";
 import { checkPriority } from "./check_priority.mjs";
 import { checkRollouts } from "./check_rollouts.mjs";
 import { checkGateway } from "./check_gateway.mjs";
+import { checkGlossaries } from "./check_glossaries.mjs";
 import { crdErrors } from "./crd_schema.mjs";
 
 const argv = process.argv.slice(2);
@@ -128,7 +129,8 @@ async function check(file) {
     // Flags of `dsinfer serve` the chart may set (issue 7's contract), as DSINFER_* env names.
     const serverEnv = new Set(["DSINFER_MODEL", "DSINFER_HOST", "DSINFER_PORT", "DSINFER_MODEL_NAME",
       "DSINFER_DRAIN_DELAY", "DSINFER_GRACE_PERIOD", "DSINFER_STALL_TIMEOUT", "DSINFER_API_KEY",
-      "DSINFER_MAX_BODY_BYTES", "DSINFER_WARMUP_REQUESTS", "DSINFER_THREADS", "DSINFER_KV_CACHE_MEM"]);
+      "DSINFER_MAX_BODY_BYTES", "DSINFER_WARMUP_REQUESTS", "DSINFER_THREADS", "DSINFER_KV_CACHE_MEM",
+      "DSINFER_GLOSSARY_DIR"]);
     const extraEnv = new Set((values.server.extraEnv ?? []).map((e) => e.name));
 
     function checkRestricted(d, spec) {
@@ -236,6 +238,7 @@ async function check(file) {
     checkPriority(objects, values, deployments, problem);
     checkRollouts(objects, values, deployments, problem);
     checkGateway(objects, values, deployments, chartDir, problem);
+    checkGlossaries(objects, values, deployments, problem);
 
     // Names: unique per kind, DNS labels (<= 63), and every per-pool object ends in -<pool>-<colour>
     // whatever the release name (truncation cuts the prefix, never the suffix).

@@ -100,8 +100,30 @@ if [ -x "$bin" ] && grep -q -- '--print-config' <<< "$serve_help"; then
       awk -v a="$want" -v b="$got" 'BEGIN { exit !(a + 0 == b + 0) }' \
         || { echo "FAIL: $name: server reads $key=$got, chart rendered $var=$want"; exit 1; }
     done
+    want=$(printf '%s\n' "${envs[@]}" | sed -n 's/^DSINFER_GLOSSARY_DIR=//p'); got=$(sed -n 's/^glossary-dir: //p' "$tmp/$name.config")
+    [ "$got" != "[]" ] || got=""
+    [ "$want" = "$got" ] || { echo "FAIL: $name: server reads glossary-dir '$got', chart rendered '$want'"; exit 1; }
   done
   echo "dsinfer serve --print-config accepts the env of all ${#cases[@]} values files"
+  # The glossary ConfigMaps as the kubelet mounts them (..data links) load in the real server:
+  # GET /v2/glossaries lists each colour's files (a TSV, and a CSV with a quoted comma).
+  "$bin" make-model --preset demo --type q8_0 --out "$tmp/demo.gguf" 2> /dev/null
+  for color in blue green; do
+    files=$(node "$src/deploy/tests/configmap_dir.mjs" "$tmp/green-active.yaml" "dsinfer-green-active-glossaries-$color" "$tmp/gl-$color")
+    "$bin" serve --model "$tmp/demo.gguf" --host 127.0.0.1 --port 0 --warmup-requests 0 \
+      --glossary-dir "$tmp/gl-$color" > "$tmp/gl-serve.log" 2>&1 &
+    pid=$!; port=""
+    for _ in $(seq 100); do
+      port=$(sed -n 's/.*"event":"listening","host":"[^"]*","port":\([0-9]*\).*/\1/p' "$tmp/gl-serve.log")
+      [ -n "$port" ] || ! kill -0 "$pid" 2> /dev/null && break; sleep 0.1
+    done
+    listed=$(curl -fsS "127.0.0.1:$port/v2/glossaries" | jq -r '[.glossaries[] | "\(.glossary_id).\(if .name == "acme" then "csv" else "tsv" end)|\(.entry_count)"] | join(" ")' || true)
+    kill "$pid" 2> /dev/null; wait "$pid" 2> /dev/null || true
+    want=$([ $color = blue ] && echo 'acme.en-fr.csv|2 legal.en-de.tsv|2' || echo 'legal.en-de.tsv|3')
+    [ "$listed" = "$want" ] && [ "$files" = "$(sed 's/|[0-9]*//g' <<< "$want")" ] \
+      || { cat "$tmp/gl-serve.log"; echo "FAIL: glossaries of $color: server lists '$listed', expected '$want'"; exit 1; }
+  done
+  echo "dsinfer serve --glossary-dir loads each colour's rendered glossary ConfigMap (kubelet layout)"
 else
   echo "================================================================"
   echo "SKIPPED (server part only): 'dsinfer serve --print-config' not in $bin"
@@ -320,6 +342,48 @@ grep -q 'image: ghcr.io/dsinfer/dsinfer@sha256:4f1d' "$tmp/bg-a.yaml" && grep -q
   || { echo "FAIL: green's digest and blue's tag are not each their own"; exit 1; }
 echo "blue-green: green's image, model, settings and resources change green only (blue byte-identical)"
 
+# Glossaries (ci/green-active-values.yaml: blue the shared files, green its own; validated above):
+# one ConfigMap per colour, mounted read-only where DSINFER_GLOSSARY_DIR points, the pods carry the
+# checksum of what they mount. A change of content rolls the pods of that colour only.
+cat > "$tmp/gl-changed.yaml" <<'VALUES'
+colors:
+  green:
+    glossaries: {files: {legal.en-de.tsv: "court\tGerichtshof\n"}}
+VALUES
+"$HELM" template dsinfer-green-active "$chart" -n ns-green-active -f "$ga" -f "$tmp/gl-changed.yaml" > "$tmp/gl-b.yaml" 2> >(quiet >&2)
+colored "$tmp/green-active.yaml" blue > "$tmp/gl-a.blue"; colored "$tmp/gl-b.yaml" blue > "$tmp/gl-b.blue"
+grep -q 'kind: ConfigMap' "$tmp/gl-a.blue" && cmp -s "$tmp/gl-a.blue" "$tmp/gl-b.blue" || { echo "FAIL: green's glossary change changed blue"; exit 1; }
+sums() { grep -o 'glossaries-sha256: "[0-9a-f]*"' "$1" | sort -u; }
+a=$(colored "$tmp/green-active.yaml" green | sums /dev/stdin); b=$(colored "$tmp/gl-b.yaml" green | sums /dev/stdin)
+[ -n "$a" ] && [ -n "$b" ] && [ "$a" != "$b" ] && grep -q 'Gerichtshof' "$tmp/gl-b.yaml" || { echo "FAIL: green's glossary change does not roll green's pods"; exit 1; }
+# An existing ConfigMap instead of files: mounted as named, nothing rendered for it.
+"$HELM" template ex "$chart" --set glossaries.existingConfigMap=team-glossaries-v3 > "$tmp/gl-ex.yaml" 2> >(quiet >&2)
+node "$src/deploy/tests/validate_rendered.mjs" "$tmp/gl-ex.yaml" "$chart" <(echo 'glossaries: {existingConfigMap: team-glossaries-v3}') > /dev/null
+[ "$(grep -c '^            name: team-glossaries-v3$' "$tmp/gl-ex.yaml")" = 2 ] && ! grep -q 'glossaries-blue$' "$tmp/gl-ex.yaml" \
+  || { echo "FAIL: existingConfigMap not mounted by both pools (or a ConfigMap rendered)"; exit 1; }
+refuse_with 'not both' --set glossaries.existingConfigMap=x --set-string 'glossaries.files.a\.en-de\.csv=a\,b'
+refuse --set-string 'glossaries.files.legal\.tsv=a'                    # no <source>-<target>
+refuse --set-string 'glossaries.files.legal\.en-de\.txt=a'             # not tsv|csv
+head -c 1100000 /dev/zero | tr '\0' 'a' > "$tmp/big.csv"
+refuse_with "over a ConfigMap's 1 MiB" --set-file 'glossaries.files.big\.en-de\.csv='"$tmp/big.csv"
+gl_mutations=(
+  '0,/glossaries-sha256: /s#glossaries-sha256: "[0-9a-f]*"#glossaries-sha256: "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"#'
+  's#{name: glossaries, mountPath: /etc/dsinfer/glossaries, readOnly: true}#{name: glossaries, mountPath: /etc/dsinfer/glossaries}#'
+  's#name: DSINFER_GLOSSARY_DIR, value: /etc/dsinfer/glossaries#name: DSINFER_GLOSSARY_DIR, value: /etc/dsinfer/glossary#'
+  '/name: DSINFER_GLOSSARY_DIR/d'
+  's#^            name: dsinfer-green-active-glossaries-blue$#            name: dsinfer-green-active-glossaries-green#'
+  's#^  acme.en-fr.csv: |#  acme.fr.csv: |#'
+  's#widget,machin#widget,bidule#'
+)
+mutants=()
+for i in "${!gl_mutations[@]}"; do
+  sed "${gl_mutations[$i]}" "$tmp/green-active.yaml" > "$tmp/gl-mutant-$i.yaml"
+  if cmp -s "$tmp/green-active.yaml" "$tmp/gl-mutant-$i.yaml"; then echo "FAIL: mutation ${gl_mutations[$i]} changed nothing"; exit 1; fi
+  mutants+=("$tmp/gl-mutant-$i.yaml")
+done
+node "$src/deploy/tests/validate_rendered.mjs" --mutants "$chart" --values "$ga" "${mutants[@]}"
+echo "glossaries: per-colour ConfigMaps (green's change leaves blue byte-identical, rolls green), existingConfigMap, 4 refusals, ${#gl_mutations[@]} mutations caught"
+
 # deploy/bluegreen.sh against stand-ins of helm and kubectl that record every call: a model
 # update end to end, a values file that must not undo a switch, a switch whose endpoints do not
 # follow (switches back by itself), a colour that never gets Ready (no switch), bad input.
@@ -359,8 +423,12 @@ expect_state '["green",true,"0.3.0","m14.gguf",true,"0.2.0","m14.gguf"]' "failed
 grep -q "switch to blue rolled back" "$tmp/bg.err" || { echo "FAIL: no automatic switch-back"; cat "$tmp/bg.err"; exit 1; }
 if STUB_NOT_READY=blue run_bg switch; then echo "FAIL: switched to a colour that is not Ready"; exit 1; fi
 expect_state '["green",true,"0.3.0","m14.gguf",true,"0.2.0","m14.gguf"]' "not-ready switch"
+# A glossary update on the idle colour (a versioned ConfigMap): blue mounts it, green keeps its own.
+run_bg deploy --glossaries team-glossaries-v2
+[ "$(jq -c '[.colors.blue.glossaries, .colors.green.glossaries // {}]' "$STUB_STATE.all")" = '[{"files":null,"existingConfigMap":"team-glossaries-v2"},{}]' ] \
+  || { echo "FAIL: deploy --glossaries: $(jq -c '[.colors.blue.glossaries, .colors.green.glossaries]' "$STUB_STATE.all")"; exit 1; }
 : > "$STUB_LOG"
-for bad in "--model x.gguf" "--tag a\"b" "--model ../etc/passwd --sha256 $sha_a" "--digest sha256:xyz" "--sha256 $sha_a" "--size lots --tag 1"; do
+for bad in "--model x.gguf" "--tag a\"b" "--model ../etc/passwd --sha256 $sha_a" "--digest sha256:xyz" "--sha256 $sha_a" "--size lots --tag 1" "--glossaries Bad_Name"; do
   # shellcheck disable=SC2086
   if run_bg deploy $bad; then echo "FAIL: deploy accepted $bad"; exit 1; fi
 done
@@ -368,4 +436,4 @@ if grep -q '^helm upgrade' "$STUB_LOG"; then echo "FAIL: a refused deploy still 
 echo "bluegreen.sh: model update deploy/switch/rollback/finish in order; a values file cannot undo a switch; switch-back on stale endpoints; not-ready and bad input refused"
 unset HELM KUBECTL REAL_HELM
 
-echo "PASS test_helm_chart (${#cases[@]} values files, $(( ${#mutations[@]} + ${#ro_mutations[@]} + ${#gw_mutations[@]} )) mutations) in $(( $(date +%s) - start ))s"
+echo "PASS test_helm_chart (${#cases[@]} values files, $(( ${#mutations[@]} + ${#ro_mutations[@]} + ${#gw_mutations[@]} + ${#gl_mutations[@]} )) mutations) in $(( $(date +%s) - start ))s"

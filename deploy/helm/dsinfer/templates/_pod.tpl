@@ -15,6 +15,7 @@
 {{- $res := mergeOverwrite (deepCopy $pool.resources) (deepCopy (index ($c.resources | default dict) $pool.name | default dict)) }}
 {{- $p := merge (dict "resources" $res) $pool }}
 {{- $ctx := dict "root" $root "pool" $p "color" $color "server" $s "model" $m }}
+{{- $gl := include "dsinfer.glossaries" (dict "root" $root "color" $color) | fromJson }}
 {{- include "dsinfer.checkGpu" $ctx }}
 {{- /* A spot pod must finish its whole drain inside the cloud's interruption notice: its
        grace period shrinks to notice - drain delay - margin (never grows). */ -}}
@@ -38,6 +39,9 @@ metadata:
     {{- end }}
     dsinfer.io/model-file: {{ $m.file | quote }}
     dsinfer.io/model-sha256: {{ $m.sha256 | quote }}
+    {{- if $gl.files }}
+    dsinfer.io/glossaries-sha256: {{ include "dsinfer.glossariesChecksum" $gl.files | quote }}
+    {{- end }}
 spec:
   serviceAccountName: {{ include "dsinfer.serviceAccountName" $root }}
   automountServiceAccountToken: {{ $root.Values.serviceAccount.automountToken }}
@@ -143,6 +147,9 @@ spec:
         {{- if not (kindIs "invalid" $s.warmupRequests) }}
         - {name: DSINFER_WARMUP_REQUESTS, value: {{ $s.warmupRequests | toString | quote }}}
         {{- end }}
+        {{- if or $gl.files $gl.existingConfigMap }}
+        - {name: DSINFER_GLOSSARY_DIR, value: {{ include "dsinfer.glossaryDir" $root }}}
+        {{- end }}
         {{- if $root.Values.apiKey.enabled }}
         - name: DSINFER_API_KEY
           valueFrom:
@@ -188,6 +195,9 @@ spec:
         {{- else }}
         - {name: models, mountPath: /models, readOnly: true}
         {{- end }}
+        {{- if or $gl.files $gl.existingConfigMap }}
+        - {name: glossaries, mountPath: {{ include "dsinfer.glossaryDir" $root }}, readOnly: true}
+        {{- end }}
   volumes:
     - name: tmp
       emptyDir: {sizeLimit: 1Gi}
@@ -202,5 +212,10 @@ spec:
         {{- with $root.Values.model.cache.medium }}
         medium: {{ . }}
         {{- end }}
+    {{- end }}
+    {{- if or $gl.files $gl.existingConfigMap }}
+    - name: glossaries
+      configMap:
+        name: {{ $gl.existingConfigMap | default (include "dsinfer.glossariesConfigMapName" (dict "root" $root "color" $color)) }}
     {{- end }}
 {{- end -}}
