@@ -284,6 +284,12 @@ std::string compare_table(const std::vector<SimulationResult>& results) {
 
 namespace {
 
+// The chart's PriorityClass values (deploy/helm/dsinfer/values.yaml, pools[].priority): an
+// on-demand pool outranks every spot pool and may preempt; spot capacity never preempts. The
+// chart refuses to render an on-demand pool that does not outrank a spot pool.
+constexpr int kOnDemandPriority = 100000;
+constexpr int kSpotPriority = 10000;
+
 YAML::Node rules_node(const ScalingRules& r) {
   YAML::Node n;
   n["stabilizationWindowSeconds"] = r.stabilization_window_s;
@@ -335,6 +341,9 @@ std::string helm_values_yaml(const PlanSpec& plan) {
     n["name"] = p.name;
     n["enabled"] = true;
     n["spot"] = p.kind == PoolKind::kSpot;
+    n["priority"]["value"] = p.kind == PoolKind::kSpot ? kSpotPriority : kOnDemandPriority;
+    n["priority"]["preemptionPolicy"] =
+        p.kind == PoolKind::kSpot ? "Never" : "PreemptLowerPriority";
     n["replicas"] = p.min_replicas;
     n["autoscaling"]["minReplicas"] = p.min_replicas;
     n["autoscaling"]["maxReplicas"] = p.max_replicas;

@@ -41,6 +41,14 @@ expect "$edge" 'type: Percent' edge
 # the spot pool tolerates the spot taint
 grep -q 'dsinfer.io/spot' "$tmp/rendered.yaml" || { echo "FAIL: no spot toleration"; exit 1; }
 
+# PriorityClasses: the on-demand core pool outranks the spot edge pool (the validator above
+# checks pods -> class -> value and the order); both classes are rendered and used.
+[ "$(grep -c '^kind: PriorityClass$' "$tmp/rendered.yaml")" = 2 ] || { echo "FAIL: expected 2 PriorityClasses"; exit 1; }
+pc() { awk -v pool="$1" 'BEGIN { RS = "\n---\n" } /kind: PriorityClass/ && index($0, "dsinfer.io/pool: " pool "\n") { print }' "$tmp/rendered.yaml"; }
+expect "$(pc core)" '^value: 100000$' core-priority; expect "$(pc core)" 'preemptionPolicy: PreemptLowerPriority' core-priority
+expect "$(pc edge)" '^value: 10000$' edge-priority; expect "$(pc edge)" 'preemptionPolicy: Never' edge-priority
+[ "$(grep -c '^      priorityClassName: plan-dsinfer-plan-' "$tmp/rendered.yaml")" = 2 ] || { echo "FAIL: pods without their PriorityClass"; exit 1; }
+
 # a plan the chart cannot express is refused with a message, not rendered
 if "$bin" plan --curve "$curve" --trace ramp:peak=1,base=0.1,hours=1 --plan "$plans/queue.yaml" \
   --emit-values "$tmp/q.yaml" > "$tmp/err.txt" 2>&1; then

@@ -95,6 +95,14 @@ TEST(HelmValues, UsesTheChartNames) {
   EXPECT_NE(v.find("stabilizationWindowSeconds: 120"), std::string::npos) << v;
   EXPECT_NE(v.find("minReplicas: 2"), std::string::npos) << v;
   EXPECT_NE(v.find("maxReplicas: 10"), std::string::npos) << v;
+  // PriorityClasses as the chart expects them: the on-demand core above the spot edge.
+  const auto core = v.find("value: 100000\n      preemptionPolicy: PreemptLowerPriority");
+  const auto edge = v.find("value: 10000\n      preemptionPolicy: Never");
+  ASSERT_NE(core, std::string::npos) << v;
+  ASSERT_NE(edge, std::string::npos) << v;
+  EXPECT_LT(v.find("name: core"), core) << v;
+  EXPECT_LT(core, v.find("name: edge")) << v;
+  EXPECT_LT(v.find("name: edge"), edge) << v;
   auto queue = p;
   queue.metrics = {{MetricType::kQueue, 4, 95}};
   EXPECT_THROW(helm_values_yaml(queue), Error);
