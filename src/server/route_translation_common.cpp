@@ -54,6 +54,14 @@ void record_translation_usage(Exchange& ex, const translate::TranslationUsage& u
   s.completion_tokens = u.completion_tokens;
   s.cached_tokens = u.cached_prompt_tokens;
   s.cached_segments = u.cached_segments;
+  // Measured as for the generation routes: the first engine request's queue time and first
+  // token (from the request's arrival), the time per output token over all its requests.
+  const auto& t = u.timing;
+  s.queue_s = t.queue_seconds();
+  s.ttft_s = t.first_token.time_since_epoch().count() != 0
+                 ? std::chrono::duration<double>(t.first_token - ex.arrived()).count()
+                 : -1;
+  s.tpot_s = t.seconds_per_output_token();
 }
 
 ErrorBody translation_error_shape(TranslationApi api) {

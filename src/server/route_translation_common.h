@@ -32,7 +32,8 @@ std::string dump_json(const Json& j);
 // Per-segment options every API shares (the engine deadline from --request-timeout).
 translate::TranslateOptions translation_options(const ServerContext& ctx);
 
-// Token counts and cache hits of a finished translation, for the request log and metrics.
+// Token counts, cache hits, queue time, time to first token (the first engine request's) and
+// time per output token of a finished translation, for the request log and metrics.
 void record_translation_usage(Exchange& ex, const translate::TranslationUsage& usage);
 
 // `api`'s error shape for submit_exchange (empty for kDsinfer: the OpenAI shape).

@@ -112,9 +112,9 @@ struct Server::Impl {
     if (s.cached_segments > 0) ctx.metrics->add_translation_cache_hits(s.cached_segments);
     if (ctx.config.log_requests && s.route.rfind("/health", 0) != 0 && s.route != "/metrics") {
       spdlog::info(
-          R"({{"event":"request","request_id":"{}","route":"{}","status":{},"prompt_tokens":{},"completion_tokens":{},"cached_tokens":{},"queue_s":{:.4f},"ttft_s":{:.4f},"latency_s":{:.4f}}})",
+          R"({{"event":"request","request_id":"{}","route":"{}","status":{},"prompt_tokens":{},"completion_tokens":{},"cached_tokens":{},"queue_s":{:.4f},"ttft_s":{:.4f},"tpot_s":{:.4f},"latency_s":{:.4f}}})",
           json_escape(ex.request_id()), json_escape(s.route), status, s.prompt_tokens,
-          s.completion_tokens, s.cached_tokens, s.queue_s, s.ttft_s, latency);
+          s.completion_tokens, s.cached_tokens, s.queue_s, s.ttft_s, s.tpot_s, latency);
     }
   }
 

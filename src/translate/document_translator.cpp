@@ -167,6 +167,7 @@ class DocumentJob {
     usage.cached_prompt_tokens += u.cached_prompt_tokens;
     usage.cached_segments += u.cached_segments;
     usage.segments += u.segments;
+    usage.timing.merge(u.timing);
   }
 
   void fail(ErrorKind kind, const std::string& message) {

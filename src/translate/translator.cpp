@@ -21,6 +21,29 @@ std::string trim(const std::string& s) {
 
 }  // namespace
 
+void TranslationTiming::merge(const TranslationTiming& later) {
+  const bool has_first = submitted.time_since_epoch().count() != 0;
+  if (!has_first) {
+    submitted = later.submitted;
+    first_scheduled = later.first_scheduled;
+  }
+  if (first_token.time_since_epoch().count() == 0) first_token = later.first_token;
+  decode_seconds += later.decode_seconds;
+  decode_tokens += later.decode_tokens;
+}
+
+double TranslationTiming::queue_seconds() const {
+  if (submitted.time_since_epoch().count() == 0 ||
+      first_scheduled.time_since_epoch().count() == 0) {
+    return -1;
+  }
+  return std::chrono::duration<double>(first_scheduled - submitted).count();
+}
+
+double TranslationTiming::seconds_per_output_token() const {
+  return decode_tokens > 0 ? decode_seconds / static_cast<double>(decode_tokens) : -1;
+}
+
 std::string strip_reasoning(const std::string& answer, bool prompt_opened_think) {
   const auto close = answer.find("</think>");
   if (close != std::string::npos) return trim(answer.substr(close + 8));
@@ -65,7 +88,8 @@ class TranslationJob {
   size_t next_pending = 0;
   int64_t in_engine = 0;
   bool admitted = false;  // the first request was admitted: the rest join that admission
-  bool counted = false;   // counted in Translator::active_jobs_
+  std::optional<size_t> first_request_slot;  // the slot of the job's first engine request
+  bool counted = false;                      // counted in Translator::active_jobs_
 
   // Releases finished segments in order (as pieces), and each text once all of its segments are
   // done; call with mu held.
@@ -200,6 +224,7 @@ void Translator::feed(const std::shared_ptr<TranslationJob>& job) {
   while (!job->closed && job->next_pending < job->pending.size() && job->in_engine < share) {
     auto& p = job->pending[job->next_pending];
     p.request.joins_admitted_work = job->admitted;
+    if (!job->first_request_slot) job->first_request_slot = p.slot;
     const engine::RequestId id = engine_.submit(std::move(p.request), make_sink(job, p.slot));
     job->admitted = true;
     job->slots[p.slot].request = id;
@@ -217,6 +242,20 @@ void Translator::close_job(TranslationJob& job, bool cancel_requests) {
   }
   if (cancel_requests) {
     for (auto id : job.requests) engine_.cancel(id);
+  }
+}
+
+void Translator::record_timing(TranslationJob& job, size_t slot, const engine::Event& ev) {
+  const engine::Timing& t = ev.timing;
+  auto& timing = job.usage.timing;
+  if (job.first_request_slot == slot) {
+    timing.submitted = t.submitted;
+    timing.first_scheduled = t.first_scheduled;
+    timing.first_token = t.first_token;
+  }
+  if (t.first_token.time_since_epoch().count() != 0 && ev.usage.completion_tokens > 1) {
+    timing.decode_seconds += std::chrono::duration<double>(t.finished - t.first_token).count();
+    timing.decode_tokens += ev.usage.completion_tokens - 1;
   }
 }
 
@@ -248,6 +287,7 @@ engine::EventSink Translator::make_sink(const std::shared_ptr<TranslationJob>& j
     j->usage.prompt_tokens += ev.usage.prompt_tokens;
     j->usage.completion_tokens += ev.usage.completion_tokens;
     j->usage.cached_prompt_tokens += ev.usage.cached_prompt_tokens;
+    record_timing(*j, i, ev);
     s.text = strip_reasoning(s.text, j->opened_think);
     s.done = true;
     --j->remaining;

@@ -37,12 +37,33 @@ struct TranslateOptions {
   std::optional<engine::Clock::time_point> deadline;
 };
 
+// When a job's engine work ran, for the request log and the latency histograms. Zero time
+// points: no engine request produced them (every segment came from the cache).
+struct TranslationTiming {
+  // The job's first engine request (its first segment not served from the cache): submitted,
+  // first computed, first token sampled.
+  engine::Clock::time_point submitted;
+  engine::Clock::time_point first_scheduled;
+  engine::Clock::time_point first_token;
+  // Over every engine request of the job: time from its first to its last token, and the tokens
+  // after its first (time per output token = decode_seconds / decode_tokens).
+  double decode_seconds = 0;
+  int64_t decode_tokens = 0;
+
+  // Adds a later round of the same job: its first request counts only where this had none.
+  void merge(const TranslationTiming& later);
+  // Seconds, or -1 when not measured.
+  double queue_seconds() const;
+  double seconds_per_output_token() const;
+};
+
 struct TranslationUsage {
   int64_t prompt_tokens = 0;
   int64_t completion_tokens = 0;
   int64_t cached_prompt_tokens = 0;
   int64_t cached_segments = 0;  // served from the translation cache
   int64_t segments = 0;
+  TranslationTiming timing;
 };
 
 // Callbacks of one job. They run on the engine thread (or the caller's thread for cached
@@ -95,6 +116,8 @@ class Translator {
   // Submits the job's next requests while it holds less than its share; call with job->mu held.
   void feed(const std::shared_ptr<TranslationJob>& job);
   engine::EventSink make_sink(const std::shared_ptr<TranslationJob>& job, size_t slot);
+  // Adds a finished engine request's timing to the job's usage; call with job.mu held.
+  static void record_timing(TranslationJob& job, size_t slot, const engine::Event& ev);
   // Marks the job closed (no further callbacks) and cancels what it has in the engine; call with
   // job->mu held.
   void close_job(TranslationJob& job, bool cancel_requests);

@@ -91,6 +91,15 @@ TEST_F(TranslatorTest, ReassemblesInOrderAndCaches) {
   EXPECT_GE(a.usage->segments, 4);  // budget 8 tokens: sentences become segments
   EXPECT_EQ(a.usage->cached_segments, 0);
   EXPECT_GT(a.usage->completion_tokens, 0);
+  // Timing of the first engine request, and time per output token over all of them.
+  const TranslationTiming& t = a.usage->timing;
+  ASSERT_NE(t.first_token.time_since_epoch().count(), 0);
+  EXPECT_LE(t.submitted, t.first_scheduled);
+  EXPECT_LE(t.first_scheduled, t.first_token);
+  EXPECT_GE(t.queue_seconds(), 0);
+  EXPECT_GT(t.decode_tokens, 0);
+  EXPECT_LE(t.decode_tokens, a.usage->completion_tokens - a.usage->segments);
+  EXPECT_GT(t.seconds_per_output_token(), 0);
 
   Collected b;  // same input again at temperature 0: every segment from the cache
   translator_->start({"en", "zh", {}}, docs, opts, b.callbacks());
@@ -98,6 +107,11 @@ TEST_F(TranslatorTest, ReassemblesInOrderAndCaches) {
   ASSERT_TRUE(b.usage.has_value());
   EXPECT_EQ(b.usage->cached_segments, b.usage->segments);
   EXPECT_EQ(b.texts, a.texts);
+  // Nothing ran in the engine: nothing measured.
+  EXPECT_EQ(b.usage->timing.submitted.time_since_epoch().count(), 0);
+  EXPECT_EQ(b.usage->timing.first_token.time_since_epoch().count(), 0);
+  EXPECT_EQ(b.usage->timing.queue_seconds(), -1);
+  EXPECT_EQ(b.usage->timing.seconds_per_output_token(), -1);
 }
 
 TEST_F(TranslatorTest, CancelFreesEveryBlock) {
@@ -115,6 +129,36 @@ TEST_F(TranslatorTest, CancelFreesEveryBlock) {
   }
   EXPECT_EQ(loaded_->engine->stats().kv_blocks_used, 0);
   EXPECT_FALSE(c.finished);  // a cancelled job reports nothing more
+}
+
+// A later round (markup repair) adds its decode time; the first request stays the first round's
+// unless that round had none.
+TEST(TranslationTiming, MergeKeepsTheFirstRequest) {
+  using engine::Clock;
+  const Clock::time_point t0 = Clock::now();
+  TranslationTiming first;
+  first.submitted = t0;
+  first.first_scheduled = t0 + std::chrono::milliseconds(20);
+  first.first_token = t0 + std::chrono::milliseconds(50);
+  first.decode_seconds = 1.0;
+  first.decode_tokens = 10;
+  TranslationTiming later;
+  later.submitted = t0 + std::chrono::seconds(2);
+  later.first_scheduled = t0 + std::chrono::seconds(3);
+  later.first_token = t0 + std::chrono::seconds(4);
+  later.decode_seconds = 2.0;
+  later.decode_tokens = 30;
+  TranslationTiming merged = first;
+  merged.merge(later);
+  EXPECT_EQ(merged.first_token, first.first_token);
+  EXPECT_NEAR(merged.queue_seconds(), 0.020, 1e-9);
+  EXPECT_NEAR(merged.seconds_per_output_token(), 3.0 / 40, 1e-12);
+  TranslationTiming cached;  // the first round came from the cache
+  cached.merge(later);
+  EXPECT_EQ(cached.first_token, later.first_token);
+  EXPECT_NEAR(cached.queue_seconds(), 1.0, 1e-9);
+  EXPECT_EQ(TranslationTiming{}.queue_seconds(), -1);
+  EXPECT_EQ(TranslationTiming{}.seconds_per_output_token(), -1);
 }
 
 TEST(StripReasoning, DropsThinkBlock) {

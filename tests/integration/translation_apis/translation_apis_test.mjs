@@ -417,6 +417,42 @@ test('/v1/translate on the shared core: markup, detection, glossary ids, misses,
   }
 });
 
+test('translate requests are measured like the others: queue, TTFT, TPOT in the log and the histograms', async () => {
+  const s = await startServer();
+  try {
+    const histogramCount = (m, name) => Number(m.match(new RegExp(`^${name}_count (\\d+)$`, 'm'))?.[1] ?? -1);
+    const counts = async () => {
+      const m = (await once(s, 'GET', '/metrics')).text;
+      return ['inference_queue_time_seconds', 'inference_time_to_first_token_seconds', 'inference_time_per_output_token_seconds']
+        .map((n) => histogramCount(m, n));
+    };
+    assert.deepEqual(await counts(), [0, 0, 0]);
+    const lines = (n) => Array.from({ length: 3 }, (_, i) => `Line ${i} of request ${n}, with a few words to translate.`).join('\n');
+    const v1 = { Authorization: 'Bearer key-one' };
+    const answers = [
+      await once(s, 'POST', '/v1/translate', { text: lines(1), source_lang: 'en', target_lang: 'de' }, v1),
+      await once(s, 'POST', '/v1/translate', { text: lines(2), source_lang: 'en', target_lang: 'de', stream: true }, v1),
+      await once(s, 'POST', '/v2/translate', { text: [lines(3)], source_lang: 'EN', target_lang: 'DE' }, deeplAuth),
+      await once(s, 'POST', '/translate', { q: lines(4), source: 'en', target: 'de', api_key: 'key-one' }),
+    ];
+    for (const a of answers) assert.equal(a.status, 200, a.text);
+    assert.deepEqual(await counts(), [4, 4, 4], 'one observation per translate request, streaming or not');
+    // Answered from the translation cache: nothing ran in the engine, nothing is observed.
+    assert.equal((await once(s, 'POST', '/v1/translate', { text: lines(1), source_lang: 'en', target_lang: 'de' }, v1)).json.cached_segments, 3);
+    assert.deepEqual(await counts(), [4, 4, 4]);
+    const logged = s.log().split('\n').filter((l) => l.includes('"event":"request"') && /"route":"\/(v1\/translate|v2\/translate|translate)"/.test(l))
+      .map((l) => JSON.parse(l.slice(l.indexOf('{'))));
+    assert.equal(logged.length, 5, logged.map((l) => JSON.stringify(l)).join('\n'));
+    for (const l of logged.slice(0, 4)) {
+      assert.ok(l.queue_s >= 0 && l.ttft_s > 0 && l.tpot_s > 0, JSON.stringify(l));
+      assert.ok(l.ttft_s <= l.latency_s, JSON.stringify(l));
+    }
+    assert.equal(logged[4].ttft_s, -1, 'a cached answer has no first token');
+  } finally {
+    await stop(s);
+  }
+});
+
 // DSINFER_TEST_FILTER=regex runs only the tests whose name matches (local runs).
 const filter = process.env.DSINFER_TEST_FILTER ? new RegExp(process.env.DSINFER_TEST_FILTER) : null;
 let failed = 0;
