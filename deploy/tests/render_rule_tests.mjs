@@ -2,7 +2,7 @@
 // rendered PrometheusRule's groups to OUT_DIR/rules.yaml, and TEST_TEMPLATE (a promtool test file
 // with placeholders) to OUT_DIR/<basename> with the placeholders replaced by the names of the
 // rendered objects themselves — the metrics Service (= `job`), its namespace, and the Deployment
-// of each pool and colour — so a rule that names this release differently than the chart names
+// (or Rollout) of each pool and colour — so a rule that names this release differently than the chart names
 // its objects fails the test.
 // usage: node render_rule_tests.mjs RENDERED.yaml OUT_DIR TEST_TEMPLATE...   (exit 1 on a problem)
 import fs from "node:fs";
@@ -24,7 +24,9 @@ const names = new Map([
   ["__DSINFER_NAMESPACE__", metrics.metadata.namespace],
   ["__DSINFER_JOB__", metrics.metadata.name],
 ]);
-for (const d of objects.filter((o) => o.kind === "Deployment")) {
+// the pool workloads: Deployments, or Argo Rollouts in their place (rollouts.enabled)
+const workloads = objects.filter((o) => (o.kind === "Deployment" || o.kind === "Rollout") && o.spec?.template?.metadata?.labels?.["dsinfer.io/pool"]);
+for (const d of workloads) {
   const l = d.spec.template.metadata.labels;
   names.set(`__DEPLOY_${l["dsinfer.io/pool"]}_${l["dsinfer.io/color"]}__`, d.metadata.name);
 }

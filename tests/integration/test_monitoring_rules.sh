@@ -40,6 +40,32 @@ for release in dsinfer prod "$long"; do
   echo "release $release: promtool tests pass"
 done
 
+# Argo Rollouts (rollouts.enabled): no Deployments, so the pool alerts read the ReplicaSets each
+# Rollout owns; rollouts_test.yaml runs with the Rollouts' own names, and each mutation that
+# breaks the Rollouts branch of an alert must fail it.
+"$HELM" template prod "$src/deploy/helm/dsinfer" -n ns-rollouts --set rollouts.enabled=true \
+  --api-versions monitoring.coreos.com/v1/PrometheusRule > "$tmp/rollouts.yaml" 2> >(grep -v 'symbolic link' >&2 || true)
+grep -q '^kind: Deployment$' "$tmp/rollouts.yaml" && { echo "FAIL: Deployments in the Rollouts rendering"; exit 1; }
+node "$src/deploy/tests/render_rule_tests.mjs" "$tmp/rollouts.yaml" "$tmp/rollouts" "$mon/tests/rollouts_test.yaml"
+(cd "$tmp/rollouts" && promtool test rules rollouts_test.yaml) > "$tmp/rollouts.out" 2>&1 \
+  || { cat "$tmp/rollouts.out"; echo "FAIL: promtool tests for the Rollouts rendering"; exit 1; }
+ro_mutate() {  # NAME SED-EXPRESSION
+  rm -rf "$tmp/ro-mutant" && mkdir -p "$tmp/ro-mutant"
+  sed "$2" "$tmp/rollouts/rules.yaml" > "$tmp/ro-mutant/rules.yaml"
+  cmp -s "$tmp/rollouts/rules.yaml" "$tmp/ro-mutant/rules.yaml" && { echo "FAIL: mutation $1 changed nothing"; exit 1; }
+  cp "$tmp/rollouts/rollouts_test.yaml" "$tmp/ro-mutant/"
+  if (cd "$tmp/ro-mutant" && promtool test rules rollouts_test.yaml) > "$tmp/out" 2>&1; then
+    echo "FAIL: promtool accepted mutation $1"; exit 1
+  fi
+  echo "mutation caught: $1"
+}
+ro_mutate "ReplicaSets of Deployments instead of Rollouts" 's/owner_kind="Rollout"/owner_kind="Deployment"/g'
+ro_mutate "pool lost: Rollouts branch reads desired for ready" 's/max_over_time(workload:kube_replicaset_status_ready_replicas:sum/max_over_time(workload:kube_replicaset_spec_replicas:sum/; s/^\( *\)workload:kube_replicaset_status_ready_replicas:sum\(.*\) == 0$/\1workload:kube_replicaset_spec_replicas:sum\2 == 0/'
+ro_mutate "spot interruptions: changes of desired, not of unavailable" 's/changes(workload:kube_replicaset_unavailable_replicas:sum/changes(workload:kube_replicaset_spec_replicas:sum/'
+ro_mutate "edge capacity at a fifth" 's/< 0.5 \* workload:/< 0.2 * workload:/'
+ro_mutate "Rollout name as the replicaset label" 's/"deployment", "$1", "owner_name", "(.+)"/"deployment", "$1", "replicaset", "(.+)"/g'
+echo "Rollouts rendering: pool lost, spot interruptions, edge capacity lost fire from the Rollouts' ReplicaSets"
+
 # The tests bite: each mutation of the rendered rules must make promtool fail. A page 30 s
 # earlier than the design (`for: 30s`) is caught by the crash case's "not before" assertion, a
 # fast burn at half the factor by the 30-second blip, a lost threshold by the firing cases.
