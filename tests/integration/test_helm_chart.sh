@@ -110,7 +110,7 @@ if [ -x "$bin" ] && grep -q -- '--print-config' <<< "$serve_help"; then
   "$bin" make-model --preset demo --type q8_0 --out "$tmp/demo.gguf" 2> /dev/null
   for color in blue green; do
     files=$(node "$src/deploy/tests/configmap_dir.mjs" "$tmp/green-active.yaml" "dsinfer-green-active-glossaries-$color" "$tmp/gl-$color")
-    "$bin" serve --model "$tmp/demo.gguf" --host 127.0.0.1 --port 0 --warmup-requests 0 \
+    "$bin" serve --model "$tmp/demo.gguf" --host 127.0.0.1 --port 0 --warmup-requests 0 --drain-delay 0 --grace-period 0 \
       --glossary-dir "$tmp/gl-$color" > "$tmp/gl-serve.log" 2>&1 &
     pid=$!; port=""
     for _ in $(seq 100); do
