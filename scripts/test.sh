@@ -33,9 +33,9 @@ done
 if [ "${DSINFER_SKIP_SANITIZERS:-0}" != 1 ]; then
   # ASan+UBSan: code that parses untrusted input (model files, text).
   bash scripts/build.sh asan unit_base unit_tensor unit_gguf corpus_gguf unit_tokenizer \
-    corpus_tokenizer corpus_chat_template
+    corpus_tokenizer corpus_chat_template corpus_markup
   ctest --test-dir build/asan --output-on-failure -j 2 \
-    -R '^(base|tensor|gguf|tokenizer)\.|^fuzz\.corpus_(gguf|tokenizer|chat_template)'
+    -R '^(base|tensor|gguf|tokenizer)\.|^fuzz\.corpus_(gguf|tokenizer|chat_template|markup)'
   # TSan: the engine thread, submitters and event sinks; the server's exchanges and sessions
   # (real sockets, engine threads, strands).
   bash scripts/build.sh tsan unit_engine unit_server
