@@ -87,6 +87,23 @@ void ExecContext::parallel_for(
   if (n > 0) fn(0, n, 0);
 }
 
+void Buffer::Free::operator()(uint8_t* p) const {
+  ::operator delete[](p, std::align_val_t{kAlign});
+}
+
+Buffer ExecContext::allocate(size_t bytes, const char* what) {
+  Buffer b;
+  b.device_ = device();
+  b.data_.reset(
+      static_cast<uint8_t*>(::operator new[](bytes, std::align_val_t{kAlign}, std::nothrow)));
+  if (b.data_ == nullptr && bytes > 0) {
+    fail(ErrorKind::kUnavailable, "{}: cannot allocate {} bytes on the {} device", what, bytes,
+         device_name(device()));
+  }
+  b.bytes_ = bytes;
+  return b;
+}
+
 ExecContext& ExecContext::single_thread(int thread) {
   if (pool_ == nullptr) return *this;  // a view of a view is itself
   if (thread < 0 || thread >= static_cast<int>(views_.size())) {

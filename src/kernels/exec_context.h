@@ -19,6 +19,33 @@ namespace dsinfer::kernels {
 enum class Device { kCpu };
 const char* device_name(Device device);
 
+// Memory that knows where it lives: one allocation of an execution context (ExecContext::
+// allocate) for kernels to read and write — a model's activations, its KV pages. Host memory
+// (64-byte aligned, contents undefined, pages touched only when written) on the CPU backend;
+// a device backend allocates on its device behind the same call. Move-only.
+class Buffer {
+ public:
+  Buffer() = default;
+
+  Device device() const { return device_; }
+  size_t bytes() const { return bytes_; }
+  // The memory as T*: host-addressable, as Device::kCpu (the only device today) is; code that
+  // touches it from the host is CPU-backend code.
+  template <class T>
+  T* as() const {
+    return reinterpret_cast<T*>(data_.get());
+  }
+
+ private:
+  friend class ExecContext;
+  struct Free {
+    void operator()(uint8_t* p) const;
+  };
+  Device device_ = Device::kCpu;
+  size_t bytes_ = 0;
+  std::unique_ptr<uint8_t[], Free> data_;
+};
+
 // Grow-only scratch memory for one kernel call at a time: take() hands out 64-byte aligned
 // stretches until reset(), which makes the whole arena free again (and, after a call that needed
 // more than one chunk, merges them into one, so steady state allocates nothing).
@@ -74,6 +101,10 @@ class ExecContext {
   // Scratch of the thread this context runs on (a kernel resets it when it starts).
   ScratchArena& scratch() { return *scratch_; }
 
+  // `bytes` of memory on this context's device. Throws Error(kUnavailable) naming `what` and
+  // the size when it cannot be had.
+  Buffer allocate(size_t bytes, const char* what);
+
  private:
   struct View {};
   explicit ExecContext(View);
@@ -81,6 +112,27 @@ class ExecContext {
   ThreadPool* pool_ = nullptr;  // nullptr: a one-thread view
   std::unique_ptr<ScratchArena> scratch_;
   std::vector<std::unique_ptr<ExecContext>> views_;  // one per pool thread (pool context only)
+};
+
+// A grow-only array of T in an execution context's memory: activations a model reuses across
+// steps (steady-state steps allocate nothing).
+template <class T>
+class DeviceArray {
+ public:
+  // Room for at least n elements on ctx's device. Growing reallocates and does not keep the
+  // contents (every step writes its activations before reading them).
+  void reserve(ExecContext& ctx, int64_t n, const char* what) {
+    if (n <= size_) return;
+    buffer_ = ctx.allocate(static_cast<size_t>(n) * sizeof(T), what);
+    size_ = n;
+  }
+  T* data() const { return buffer_.as<T>(); }
+  int64_t size() const { return size_; }
+  Device device() const { return buffer_.device(); }
+
+ private:
+  Buffer buffer_;
+  int64_t size_ = 0;
 };
 
 }  // namespace dsinfer::kernels

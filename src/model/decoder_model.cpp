@@ -13,10 +13,6 @@
 
 namespace dsinfer::model {
 
-void grow(std::vector<float>& v, int64_t size) {
-  if (v.size() < static_cast<size_t>(size)) v.resize(static_cast<size_t>(size));
-}
-
 int64_t weight_bytes(const kernels::WeightView& w) {
   return w.data == nullptr ? 0 : static_cast<int64_t>(w.row_stride) * w.n_out;
 }
@@ -70,7 +66,7 @@ void DecoderModel::load(KvRowElems kv_rows) {
   spdlog::debug("model: {} weights repacked into 8-row groups ({} bytes)", repacker_.packed_count(),
                 repacker_.packed_bytes());
 
-  kv_ = std::make_unique<KvBlockPool>(shape_.n_layer, kv_blocks_, kv_block_size_, kv_rows.k,
+  kv_ = std::make_unique<KvBlockPool>(ctx_, shape_.n_layer, kv_blocks_, kv_block_size_, kv_rows.k,
                                       kv_rows.v);
 
   info_ = describe_model(*file_, shape_.arch);
@@ -105,9 +101,9 @@ Logits DecoderModel::forward(const Batch& batch) {
   const int64_t n = plan.n_tokens;
   const int64_t n_embd = shape_.n_embd;
   const float eps = shape_.rms_eps;
-  grow(x_, n * n_embd);
-  grow(cur_, n * n_embd);
-  grow(proj_, n * n_embd);
+  x_.reserve(ctx_, n * n_embd, "residual stream");
+  cur_.reserve(ctx_, n * n_embd, "block input");
+  proj_.reserve(ctx_, n * n_embd, "block output");
 
   // x: [n, n_embd] (n = tokens of all sequences in the step)
   embed_tokens(token_embd_, plan.tokens.data(), n, x_.data(), n_embd, ctx_);

@@ -20,10 +20,6 @@
 
 namespace dsinfer::model {
 
-// Grows `v` to at least `size` elements; never shrinks (activation buffers keep their capacity
-// across steps, so steady-state steps allocate nothing).
-void grow(std::vector<float>& v, int64_t size);
-
 // Bytes of a bound 2-D weight as the kernels read it (0 when absent).
 int64_t weight_bytes(const kernels::WeightView& w);
 
@@ -117,8 +113,10 @@ class DecoderModel : public Model {
   std::vector<LayerNorms> norms_;
   std::unique_ptr<KvBlockPool> kv_;
 
-  // Activation buffers reused across forward() calls.
-  std::vector<float> x_, cur_, proj_, gathered_;
+  // Activations reused across forward() calls, in the context's memory: the residual stream
+  // and the blocks' input and output, each [n_tokens, n_embd].
+  kernels::DeviceArray<float> x_, cur_, proj_;
+  std::vector<float> gathered_;  // output_head's rows (host scratch, as the logits)
 };
 
 }  // namespace dsinfer::model

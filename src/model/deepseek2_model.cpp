@@ -185,7 +185,7 @@ void Deepseek2Model::attention(int64_t il, const BatchPlan& plan,
   // The projections of the layer input in one pass: the query (or its low-rank first half) and
   // the compressed KV [latent | rope key] per token.
   const bool low_rank_q = hp_.q_lora_rank > 0;
-  if (low_rank_q) grow(qa_, n * hp_.q_lora_rank);
+  if (low_rank_q) qa_.reserve(ctx(), n * hp_.q_lora_rank, "low-rank q");
   const kernels::MatmulTarget inputs[] = {
       low_rank_q ? kernels::MatmulTarget{l.wq_a, qa_.data(), hp_.q_lora_rank}
                  : kernels::MatmulTarget{l.wq, q_.data(), q_dim},
@@ -238,11 +238,11 @@ std::vector<kernels::AttentionTask> Deepseek2Model::begin_step(const Batch& batc
   const int64_t n = plan.n_tokens;
   const int64_t n_head = hp_.base.n_head;
   const int64_t kvw = hp_.kv_row_elems();
-  grow(q_, n * n_head * hp_.head_dim_qk());
-  grow(kv_lat_, n * kvw);
-  grow(q_abs_, n * n_head * kvw);
-  grow(attn_lat_, n * n_head * hp_.kv_lora_rank);
-  grow(attn_v_, n * n_head * hp_.head_dim_v);
+  q_.reserve(ctx(), n * n_head * hp_.head_dim_qk(), "attention q");
+  kv_lat_.reserve(ctx(), n * kvw, "KV latent");
+  q_abs_.reserve(ctx(), n * n_head * kvw, "absorbed q");
+  attn_lat_.reserve(ctx(), n * n_head * hp_.kv_lora_rank, "latent attention output");
+  attn_v_.reserve(ctx(), n * n_head * hp_.head_dim_v, "value heads");
   return attention_tasks(batch, plan, q_abs_.data(), n_head * kvw, attn_lat_.data(),
                          n_head * hp_.kv_lora_rank);
 }

@@ -64,8 +64,8 @@ class Deepseek2Model final : public DecoderModel {
   MoeRouting routing_;
   std::vector<Deepseek2LayerWeights> layers_;
 
-  // Activation buffers reused across forward() calls.
-  std::vector<float> qa_, q_, kv_lat_, q_abs_, attn_lat_, attn_v_;
+  // Activations reused across forward() calls, in the context's memory.
+  kernels::DeviceArray<float> qa_, q_, kv_lat_, q_abs_, attn_lat_, attn_v_;
   FfnScratch ffn_scratch_;
   MoeScratch moe_scratch_;
 };

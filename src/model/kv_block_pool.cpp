@@ -1,14 +1,16 @@
 // KV block pool storage.
 #include "model/kv_block_pool.h"
 
-#include <new>
+#include <string>
+
+#include <fmt/format.h>
 
 #include "base/error.h"
 
 namespace dsinfer::model {
 
-KvBlockPool::KvBlockPool(int64_t n_layers, int64_t n_blocks, int64_t block_size,
-                         int64_t k_row_elems, int64_t v_row_elems)
+KvBlockPool::KvBlockPool(kernels::ExecContext& ctx, int64_t n_layers, int64_t n_blocks,
+                         int64_t block_size, int64_t k_row_elems, int64_t v_row_elems)
     : n_layers_(n_layers),
       n_blocks_(n_blocks),
       block_size_(block_size),
@@ -21,13 +23,9 @@ KvBlockPool::KvBlockPool(int64_t n_layers, int64_t n_blocks, int64_t block_size,
   }
   const int64_t k_elems = n_layers * n_blocks * block_size * k_row_elems;
   const int64_t v_elems = n_layers * n_blocks * block_size * v_row_elems;
-  // Default-initialised (not zeroed): pages are only touched when tokens are stored.
-  storage_.reset(new (std::nothrow) uint16_t[static_cast<size_t>(k_elems + v_elems)]);
-  if (!storage_) {
-    fail(ErrorKind::kUnavailable, "KV pool: cannot allocate {} bytes ({} blocks of {} tokens)",
-         (k_elems + v_elems) * 2, n_blocks, block_size);
-  }
-  k_ = storage_.get();
+  const std::string what = fmt::format("KV pool ({} blocks of {} tokens)", n_blocks, block_size);
+  storage_ = ctx.allocate(static_cast<size_t>(k_elems + v_elems) * sizeof(uint16_t), what.c_str());
+  k_ = storage_.as<uint16_t>();
   v_ = k_ + k_elems;
 }
 

@@ -5,19 +5,20 @@
 #pragma once
 
 #include <cstdint>
-#include <memory>
 
 #include "kernels/attention.h"
+#include "kernels/exec_context.h"
 
 namespace dsinfer::model {
 
 class KvBlockPool {
  public:
   // Allocates n_blocks blocks of block_size tokens for n_layers layers, K rows of k_row_elems
-  // and V rows of v_row_elems halves. Memory is reserved, not touched (pages fault in on use).
-  // Throws Error(kInvalidInput) for non-positive sizes, Error(kUnavailable) if allocation fails.
-  KvBlockPool(int64_t n_layers, int64_t n_blocks, int64_t block_size, int64_t k_row_elems,
-              int64_t v_row_elems);
+  // and V rows of v_row_elems halves, in `ctx`'s memory (ExecContext::allocate). Memory is
+  // reserved, not touched (pages fault in on use). Throws Error(kInvalidInput) for non-positive
+  // sizes, Error(kUnavailable) if allocation fails.
+  KvBlockPool(kernels::ExecContext& ctx, int64_t n_layers, int64_t n_blocks, int64_t block_size,
+              int64_t k_row_elems, int64_t v_row_elems);
 
   int64_t n_layers() const { return n_layers_; }
   int64_t n_blocks() const { return n_blocks_; }
@@ -33,6 +34,7 @@ class KvBlockPool {
     return n_layers * (k_row_elems + v_row_elems) * 2;
   }
   int64_t total_bytes() const { return bytes_per_token() * n_blocks_ * block_size_; }
+  kernels::Device device() const { return storage_.device(); }
 
   // Row of slot `slot` (< block_size) of block `block` (< n_blocks) in layer `layer`. Unchecked.
   uint16_t* k_row(int64_t layer, int64_t block, int64_t slot) {
@@ -51,7 +53,7 @@ class KvBlockPool {
   int64_t block_size_;
   int64_t k_row_elems_;
   int64_t v_row_elems_;
-  std::unique_ptr<uint16_t[]> storage_;
+  kernels::Buffer storage_;
   uint16_t* k_ = nullptr;
   uint16_t* v_ = nullptr;
 };

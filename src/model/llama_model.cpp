@@ -85,10 +85,10 @@ std::vector<kernels::AttentionTask> LlamaModel::begin_step(const Batch& batch,
   const int64_t n = plan.n_tokens;
   const int64_t q_dim = hp_.n_head * hp_.head_dim_k;
   const int64_t o_dim = hp_.n_head * hp_.head_dim_v;
-  grow(q_, n * q_dim);
-  grow(k_, n * hp_.n_head_kv * hp_.head_dim_k);
-  grow(v_, n * hp_.n_head_kv * hp_.head_dim_v);
-  grow(attn_, n * o_dim);
+  q_.reserve(ctx(), n * q_dim, "attention q");
+  k_.reserve(ctx(), n * hp_.n_head_kv * hp_.head_dim_k, "attention k");
+  v_.reserve(ctx(), n * hp_.n_head_kv * hp_.head_dim_v, "attention v");
+  attn_.reserve(ctx(), n * o_dim, "attention output");
   return attention_tasks(batch, plan, q_.data(), q_dim, attn_.data(), o_dim);
 }
 

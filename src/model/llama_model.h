@@ -49,8 +49,8 @@ class LlamaModel final : public DecoderModel {
   kernels::RopeConfig rope_;
   std::vector<LlamaLayerWeights> layers_;
 
-  // Activation buffers reused across forward() calls.
-  std::vector<float> q_, k_, v_, attn_;
+  // Activations reused across forward() calls, in the context's memory.
+  kernels::DeviceArray<float> q_, k_, v_, attn_;
   FfnScratch ffn_scratch_;
 };
 

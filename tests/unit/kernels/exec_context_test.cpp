@@ -70,5 +70,36 @@ TEST(ScratchArena, AlignedStretchesAndOneChunkAfterReset) {
   EXPECT_EQ(a.take(10), r0);
 }
 
+TEST(ExecContext, AllocatesAlignedBuffersOnItsDevice) {
+  ThreadPool pool(1);
+  ExecContext ctx(pool);
+  const Buffer b = ctx.allocate(1000, "test buffer");
+  EXPECT_EQ(b.device(), ctx.device());
+  EXPECT_EQ(b.bytes(), 1000u);
+  ASSERT_NE(b.as<uint8_t>(), nullptr);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(b.as<uint8_t>()) % 64, 0u);
+  b.as<uint8_t>()[999] = 1;  // the whole size is usable
+  const Buffer none;
+  EXPECT_EQ(none.bytes(), 0u);
+  EXPECT_EQ(none.as<float>(), nullptr);
+}
+
+TEST(DeviceArray, GrowsOnlyWhenAskedForMore) {
+  ThreadPool pool(1);
+  ExecContext ctx(pool);
+  DeviceArray<float> a;
+  EXPECT_EQ(a.size(), 0);
+  a.reserve(ctx, 100, "a");
+  EXPECT_EQ(a.size(), 100);
+  EXPECT_EQ(a.device(), Device::kCpu);
+  float* first = a.data();
+  a.reserve(ctx, 50, "a");  // smaller: the same memory
+  EXPECT_EQ(a.data(), first);
+  EXPECT_EQ(a.size(), 100);
+  a.reserve(ctx, 1000, "a");
+  EXPECT_EQ(a.size(), 1000);
+  a.data()[999] = 1.0f;
+}
+
 }  // namespace
 }  // namespace dsinfer::kernels

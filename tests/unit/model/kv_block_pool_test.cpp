@@ -4,12 +4,21 @@
 #include <gtest/gtest.h>
 
 #include "base/error.h"
+#include "base/thread_pool.h"
 
 namespace dsinfer::model {
 namespace {
 
+// The pool's memory comes from an execution context (host memory on the CPU backend).
+struct Ctx {
+  ThreadPool pool{1};
+  kernels::ExecContext ctx{pool};
+};
+
 TEST(KvBlockPool, RowsAndLayerViewAgree) {
-  KvBlockPool pool(3, 5, 4, 6, 2);
+  Ctx c;
+  KvBlockPool pool(c.ctx, 3, 5, 4, 6, 2);
+  EXPECT_EQ(pool.device(), kernels::Device::kCpu);
   EXPECT_EQ(pool.bytes_per_token(), 3 * (6 + 2) * 2);
   EXPECT_EQ(pool.total_bytes(), pool.bytes_per_token() * 5 * 4);
   for (int64_t layer = 0; layer < 3; ++layer) {
@@ -28,15 +37,17 @@ TEST(KvBlockPool, RowsAndLayerViewAgree) {
 }
 
 TEST(KvBlockPool, LatentOnlyLayoutHasNoVRows) {
-  KvBlockPool pool(2, 3, 16, 576, 0);  // MLA: latent 512 + rope key 64
+  Ctx c;
+  KvBlockPool pool(c.ctx, 2, 3, 16, 576, 0);  // MLA: latent 512 + rope key 64
   EXPECT_EQ(pool.bytes_per_token(), 2 * 576 * 2);
 }
 
 TEST(KvBlockPool, RejectsBadSizes) {
-  EXPECT_THROW(KvBlockPool(0, 1, 1, 1, 1), Error);
-  EXPECT_THROW(KvBlockPool(1, 0, 1, 1, 1), Error);
-  EXPECT_THROW(KvBlockPool(1, 1, 0, 1, 1), Error);
-  EXPECT_THROW(KvBlockPool(1, 1, 1, 0, 1), Error);
+  Ctx c;
+  EXPECT_THROW(KvBlockPool(c.ctx, 0, 1, 1, 1, 1), Error);
+  EXPECT_THROW(KvBlockPool(c.ctx, 1, 0, 1, 1, 1), Error);
+  EXPECT_THROW(KvBlockPool(c.ctx, 1, 1, 0, 1, 1), Error);
+  EXPECT_THROW(KvBlockPool(c.ctx, 1, 1, 1, 0, 1), Error);
 }
 
 }  // namespace
