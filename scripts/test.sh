@@ -37,8 +37,8 @@ if [ "${DSINFER_SKIP_SANITIZERS:-0}" != 1 ]; then
   ctest --test-dir build/asan --output-on-failure -j 2 \
     -R '^(base|tensor|gguf|tokenizer)\.|^fuzz\.corpus_(gguf|tokenizer|chat_template|markup)'
   # TSan: the engine thread, submitters and event sinks; the server's exchanges and sessions
-  # (real sockets, engine threads, strands).
-  bash scripts/build.sh tsan unit_engine unit_server
-  ctest --test-dir build/tsan --output-on-failure -j 2 -R '^(engine|server)\.'
+  # (real sockets, engine threads, strands); the Translator's jobs over a real engine.
+  bash scripts/build.sh tsan unit_engine unit_server unit_translate
+  ctest --test-dir build/tsan --output-on-failure -j 2 -R '^(engine|server|translate\.Translator)\.'
 fi
 echo "all tests passed in $(( $(date +%s) - start )) s"
