@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Paired A/B of two dsinfer builds on `bench-model`: runs A B A B ... (N pairs, one process per
-# run), then prints each run's prefill/decode tok/s and tokens per CPU-second, the medians, and
+# Paired A/B of two dsinfer builds on `bench-model`: runs A B, B A, A B ... (N pairs, one process
+# per run), then prints each run's prefill/decode tok/s and tokens per CPU-second, the medians, and
 # the median of the per-pair ratios A/B. Pairing keeps the ratio meaningful on a machine whose
 # speed drifts between runs.
 #
@@ -32,11 +32,21 @@ run_once() {
   echo "${figures[*]}"
 }
 
+# NOTE: the order alternates (A B, B A, A B, ...): on the shared VM the first run of a pair was
+# measured ~7 % faster in prefill than the second whichever build it was (2026-12-06), so a
+# fixed A-then-B order biases the ratio by that much.
 rows=()
 for ((i = 1; i <= pairs; ++i)); do
-  a=$(run_once "$bin_a" "$@")
-  b=$(run_once "$bin_b" "$@")
-  echo "pair $i: A prefill/decode/per-cpu-s $a | B $b" >&2
+  if ((i % 2)); then
+    a=$(run_once "$bin_a" "$@")
+    b=$(run_once "$bin_b" "$@")
+    order="A first"
+  else
+    b=$(run_once "$bin_b" "$@")
+    a=$(run_once "$bin_a" "$@")
+    order="B first"
+  fi
+  echo "pair $i ($order): A prefill/decode/per-cpu-s $a | B $b" >&2
   rows+=("$a $b")
 done
 
