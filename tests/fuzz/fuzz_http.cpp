@@ -78,6 +78,9 @@ struct FakeServer {
     ctx.translator = std::make_unique<translate::Translator>(
         *ctx.loaded->engine, tok, ctx.chat_template, *ctx.translation_cache, "fake",
         translate::TranslatorConfig{32, true, 16, 4});
+    ctx.glossaries = std::make_shared<const translate::GlossaryStore>();
+    ctx.documents =
+        std::make_unique<translate::DocumentTranslator>(*ctx.translator, ctx.glossaries);
     ctx.metrics = std::make_unique<metrics::ServerMetrics>(metrics::BuildLabels{"0", "0", "x"});
     ctx.work_pool = std::make_unique<net::thread_pool>(1);
     ctx.loaded_ok = true;
