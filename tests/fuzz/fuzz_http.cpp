@@ -20,34 +20,17 @@
 #include <boost/asio/strand.hpp>
 
 #include "../unit/engine/fake_model.h"
+#include "../unit/tokenizer/test_vocab.h"
 #include "engine/engine.h"
 #include "engine/tokenizer_codec.h"
 #include "server/http_session.h"
 #include "server/router.h"
 #include "server/server_context.h"
-#include "tokenizer/byte_level.h"
 
 namespace {
 
 namespace net = boost::asio;
 using namespace dsinfer;
-
-tokenizer::VocabSpec vocab() {
-  const tokenizer::ByteLevelCodec codec;
-  tokenizer::VocabSpec spec;
-  spec.pre = "deepseek-llm";
-  for (int b = 0; b < 256; ++b) {
-    spec.tokens.emplace_back(codec.encode_byte(static_cast<uint8_t>(b)));
-  }
-  spec.types.assign(spec.tokens.size(), tokenizer::TokenType::kNormal);
-  for (const char* special : {"<s>", "</s>"}) {
-    spec.tokens.emplace_back(special);
-    spec.types.push_back(tokenizer::TokenType::kControl);
-  }
-  spec.bos_id = 256;
-  spec.eos_id = 257;
-  return spec;
-}
 
 // One in-process server: context, engine on a toy model, an I/O thread.
 struct FakeServer {
@@ -61,7 +44,8 @@ struct FakeServer {
     ctx.config.max_body_bytes = 8192;
     ctx.config.max_translation_segments = 16;
     ctx.model_name = "fake";
-    auto tok = std::make_shared<const tokenizer::Tokenizer>(vocab(), "deepseek-llm");
+    auto tok = std::make_shared<const tokenizer::Tokenizer>(tokenizer::test::make_chat_vocab(),
+                                                            "deepseek-llm");
     ctx.loaded = std::make_unique<engine::LoadedEngine>();
     ctx.loaded->tokenizer = tok;
     ctx.loaded->model = std::make_unique<engine::test::FakeModel>(258, 16, 256, 512);

@@ -37,4 +37,14 @@ inline VocabSpec make_vocab(const std::vector<std::pair<std::string, std::string
   return spec;
 }
 
+// The 256 byte tokens plus control tokens <s> (BOS, id 256) and </s> (EOS, id 257): enough for a
+// chat template and an engine in tests that need a real tokenizer but no merges.
+inline VocabSpec make_chat_vocab(const std::string& pre = "deepseek-llm") {
+  VocabSpec spec =
+      make_vocab({}, {{"<s>", TokenType::kControl}, {"</s>", TokenType::kControl}}, pre);
+  spec.bos_id = 256;
+  spec.eos_id = 257;
+  return spec;
+}
+
 }  // namespace dsinfer::tokenizer::test

@@ -14,36 +14,20 @@
 #include <vector>
 
 #include "../engine/fake_model.h"
+#include "../tokenizer/test_vocab.h"
 #include "base/limit_error.h"
 #include "engine/engine.h"
 #include "engine/tokenizer_codec.h"
-#include "tokenizer/byte_level.h"
 
 namespace dsinfer::translate {
 namespace {
 
 using namespace std::chrono_literals;
 
-tokenizer::VocabSpec byte_vocab() {
-  const tokenizer::ByteLevelCodec codec;
-  tokenizer::VocabSpec spec;
-  spec.pre = "deepseek-llm";
-  for (int b = 0; b < 256; ++b)
-    spec.tokens.emplace_back(codec.encode_byte(static_cast<uint8_t>(b)));
-  spec.types.assign(spec.tokens.size(), tokenizer::TokenType::kNormal);
-  for (const char* special : {"<s>", "</s>"}) {
-    spec.tokens.emplace_back(special);
-    spec.types.push_back(tokenizer::TokenType::kControl);
-  }
-  spec.bos_id = 256;
-  spec.eos_id = 257;
-  return spec;
-}
-
 // Engine + translator on the toy model. The engine admits at most `max_waiting` queued requests.
 struct Rig {
-  std::shared_ptr<const tokenizer::Tokenizer> tok =
-      std::make_shared<const tokenizer::Tokenizer>(byte_vocab(), "deepseek-llm");
+  std::shared_ptr<const tokenizer::Tokenizer> tok = std::make_shared<const tokenizer::Tokenizer>(
+      tokenizer::test::make_chat_vocab(), "deepseek-llm");
   engine::test::FakeModel model{258, 16, 512, 1024};
   std::unique_ptr<engine::Engine> engine;
   std::shared_ptr<const tokenizer::ChatTemplate> chat =
