@@ -1,8 +1,6 @@
 // DeepL API v2 routes: /v2/translate, /v2/languages, /v2/usage, /v2/glossaries,
 // /v2/glossary-language-pairs. DeepL's auth header, error shapes and status codes, so that the
 // official DeepL clients work when pointed at dsinfer (serverUrl / server_url).
-#include <mutex>
-
 #include "server/api_error.h"
 #include "server/api_keys.h"
 #include "server/deepl_protocol.h"
@@ -54,50 +52,26 @@ bool admit(ServerContext& ctx, Exchange& ex, FormFields& fields, std::string& ke
   return false;
 }
 
-struct DeeplState {
-  std::mutex mu;
-  std::shared_ptr<Exchange> ex;
-  DeeplTranslateRequest request;
-  std::vector<translate::DocumentResult> results;
-  std::string key;
-};
-
 }  // namespace
 
 void handle_deepl_translate(ServerContext& ctx, const std::shared_ptr<Exchange>& ex) {
   FormFields fields;
   std::string key;
   if (!admit(ctx, *ex, fields, key)) return;
-  auto st = std::make_shared<DeeplState>();
-  st->ex = ex;
-  st->key = key;
+  DeeplTranslateRequest request;
   try {
-    st->request = parse_deepl_translate(fields);
+    request = parse_deepl_translate(fields);
   } catch (const DeeplRequestError& e) {
     deepl_error(*ex, e.status(), e.what());
     return;
   }
-  st->results.resize(st->request.texts.size());
-  translate::DocumentCallbacks cb;
-  cb.on_text = [st](size_t i, const translate::DocumentResult& r) {
-    std::lock_guard lock(st->mu);
-    st->results[i] = r;
-  };
-  cb.on_done = [&ctx, st](const translate::TranslationUsage& u) {
-    record_translation_usage(*st->ex, u);
-    std::lock_guard lock(st->mu);
-    int64_t billed = 0;
-    for (const auto& r : st->results) billed += r.billed_characters;
-    ctx.usage.add(st->key, billed);
-    st->ex->respond(200, dump_json(deepl_translations(st->results, st->request)));
-  };
-  cb.on_error = [st](ErrorKind kind, const std::string& message) {
-    const int status = http_status_for(kind);
-    deepl_error(*st->ex, status, message,
-                status == 429 ? Headers{{"Retry-After", "1"}} : Headers{});
-  };
-  submit_document(ctx, ex, st->request.task, st->request.texts, translation_options(ctx),
-                  std::move(cb), TranslationApi::kDeepl);
+  std::vector<std::string> texts = std::move(request.texts);
+  translate::DocumentTask task = request.task;
+  translate_and_respond(ctx, ex, std::move(task), std::move(texts), std::move(key),
+                        TranslationApi::kDeepl,
+                        [request = std::move(request)](const auto& results) {
+                          return dump_json(deepl_translations(results, request));
+                        });
 }
 
 void handle_deepl_languages(ServerContext& ctx, const std::shared_ptr<Exchange>& ex) {

@@ -1,7 +1,5 @@
 // LibreTranslate API routes: POST /translate, GET /languages, POST /detect, with its
 // {"error": ...} bodies and the key in the body's `api_key`.
-#include <mutex>
-
 #include "server/api_error.h"
 #include "server/api_keys.h"
 #include "server/libretranslate_protocol.h"
@@ -35,49 +33,26 @@ bool admit(ServerContext& ctx, Exchange& ex, Json& body, std::string& key) {
   return false;
 }
 
-struct LibreState {
-  std::mutex mu;
-  std::shared_ptr<Exchange> ex;
-  LibreTranslateRequest request;
-  std::vector<translate::DocumentResult> results;
-  std::string key;
-};
-
 }  // namespace
 
 void handle_libretranslate_translate(ServerContext& ctx, const std::shared_ptr<Exchange>& ex) {
   Json body;
   std::string key;
   if (!admit(ctx, *ex, body, key)) return;
-  auto st = std::make_shared<LibreState>();
-  st->ex = ex;
-  st->key = key;
+  LibreTranslateRequest request;
   try {
-    st->request = parse_libretranslate_translate(body, kMaxTexts);
+    request = parse_libretranslate_translate(body, kMaxTexts);
   } catch (const Error& e) {
     answer_translation_error(*ex, TranslationApi::kLibreTranslate, 400, e.what());
     return;
   }
-  st->results.resize(st->request.texts.size());
-  translate::DocumentCallbacks cb;
-  cb.on_text = [st](size_t i, const translate::DocumentResult& r) {
-    std::lock_guard lock(st->mu);
-    st->results[i] = r;
-  };
-  cb.on_done = [&ctx, st](const translate::TranslationUsage& u) {
-    record_translation_usage(*st->ex, u);
-    std::lock_guard lock(st->mu);
-    int64_t billed = 0;
-    for (const auto& r : st->results) billed += r.billed_characters;
-    ctx.usage.add(st->key, billed);
-    st->ex->respond(200, dump_json(libretranslate_translation(st->results, st->request)));
-  };
-  cb.on_error = [st](ErrorKind kind, const std::string& message) {
-    answer_translation_error(*st->ex, TranslationApi::kLibreTranslate, http_status_for(kind),
-                             message);
-  };
-  submit_document(ctx, ex, st->request.task, st->request.texts, translation_options(ctx),
-                  std::move(cb), TranslationApi::kLibreTranslate);
+  std::vector<std::string> texts = std::move(request.texts);
+  translate::DocumentTask task = request.task;
+  translate_and_respond(ctx, ex, std::move(task), std::move(texts), std::move(key),
+                        TranslationApi::kLibreTranslate,
+                        [request = std::move(request)](const auto& results) {
+                          return dump_json(libretranslate_translation(results, request));
+                        });
 }
 
 void handle_libretranslate_languages(ServerContext&, const std::shared_ptr<Exchange>& ex) {

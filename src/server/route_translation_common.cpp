@@ -2,6 +2,7 @@
 #include "server/route_translation_common.h"
 
 #include <chrono>
+#include <mutex>
 
 #include <boost/asio/post.hpp>
 
@@ -98,6 +99,36 @@ void submit_document(ServerContext& ctx, const std::shared_ptr<Exchange>& ex,
         };
         submit_exchange(ctx, ex, stream, submit, translation_error_shape(api));
       });
+}
+
+void translate_and_respond(ServerContext& ctx, const std::shared_ptr<Exchange>& ex,
+                           translate::DocumentTask task, std::vector<std::string> texts,
+                           std::string key, TranslationApi api, RenderResults render) {
+  struct State {
+    std::mutex mu;
+    std::vector<translate::DocumentResult> results;
+  };
+  auto st = std::make_shared<State>();
+  st->results.resize(texts.size());
+  translate::DocumentCallbacks cb;
+  cb.on_text = [st](size_t i, const translate::DocumentResult& r) {
+    std::lock_guard lock(st->mu);
+    st->results[i] = r;
+  };
+  cb.on_done = [&ctx, st, ex, key = std::move(key),
+                render = std::move(render)](const translate::TranslationUsage& u) {
+    record_translation_usage(*ex, u);
+    std::lock_guard lock(st->mu);
+    int64_t billed = 0;
+    for (const auto& r : st->results) billed += r.billed_characters;
+    ctx.usage.add(key, billed);
+    ex->respond(200, render(st->results));
+  };
+  cb.on_error = [ex, api](ErrorKind kind, const std::string& message) {
+    answer_translation_error(*ex, api, http_status_for(kind), message);
+  };
+  submit_document(ctx, ex, std::move(task), std::move(texts), translation_options(ctx),
+                  std::move(cb), api);
 }
 
 }  // namespace dsinfer::server

@@ -3,6 +3,7 @@
 // each API's error shape, usage recorded for logs and metrics.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -47,5 +48,13 @@ void submit_document(ServerContext& ctx, const std::shared_ptr<Exchange>& ex,
                      const translate::TranslateOptions& options,
                      translate::DocumentCallbacks callbacks, TranslationApi api,
                      bool stream = false);
+
+// The whole path of a route that answers once with every text's result (DeepL, LibreTranslate):
+// submit_document, then a 200 whose body `render` builds from the results; the texts' billed
+// characters are added to `key`'s usage; failures after submission in `api`'s shape.
+using RenderResults = std::function<std::string(const std::vector<translate::DocumentResult>&)>;
+void translate_and_respond(ServerContext& ctx, const std::shared_ptr<Exchange>& ex,
+                           translate::DocumentTask task, std::vector<std::string> texts,
+                           std::string key, TranslationApi api, RenderResults render);
 
 }  // namespace dsinfer::server
