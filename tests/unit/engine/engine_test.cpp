@@ -260,6 +260,17 @@ TEST(Engine, AdmittedWorkJoinsAndStopEndsEverything) {
   EXPECT_NO_THROW(submit(true));
   EXPECT_NO_THROW(submit(true));
   std::thread stopper([&] { engine.stop(); });
+  // Let the model go on only once stop() has taken effect (submit refuses with kUnavailable):
+  // released earlier, the fake model would finish the admitted requests normally first.
+  for (;;) {
+    try {
+      submit(true);  // admitted before stop(): must end with kUnavailable like the others
+    } catch (const Error& e) {
+      ASSERT_EQ(e.kind(), ErrorKind::kUnavailable);
+      streams.pop_back();
+      break;
+    }
+  }
   {
     std::lock_guard lock(mu);
     release = true;
