@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <string>
 
+#include <unistd.h>
+
 namespace dsinfer::test {
 
 namespace {
@@ -29,10 +31,23 @@ bool in_ci() {
 std::string source_dir() { return env_or("DSINFER_SOURCE_DIR", DSINFER_SOURCE_DIR); }
 
 std::string temp_dir() {
-  std::string dir = env_or("DSINFER_TEST_TMP", "");
-  if (dir.empty()) dir = std::filesystem::temp_directory_path().string() + "/dsinfer-tests";
-  std::filesystem::create_directories(dir);
-  return dir;
+  // One directory per process, removed at exit: test binaries run side by side (ctest -j, the
+  // sanitizer builds, two checkouts on one host) and must not share or leave scratch files.
+  // Never destroyed, so the exit handler can still read it.
+  static const std::string* const dir = [] {
+    const std::string root = env_or("DSINFER_TEST_TMP", "");
+    const std::filesystem::path base =
+        root.empty() ? std::filesystem::temp_directory_path() : std::filesystem::path(root);
+    const auto path = base / ("dsinfer-tests." + std::to_string(::getpid()));
+    std::filesystem::create_directories(path);
+    auto* name = new std::string(path.string());
+    std::atexit([] {
+      std::error_code ec;
+      std::filesystem::remove_all(*dir, ec);
+    });
+    return name;
+  }();
+  return *dir;
 }
 
 }  // namespace dsinfer::test

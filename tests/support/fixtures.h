@@ -12,7 +12,7 @@ namespace dsinfer::test {
 std::string fixtures_dir();
 // True when the environment variable CI is "true" (or "1").
 bool in_ci();
-// Root of the source tree; a per-run scratch directory.
+// Root of the source tree; a scratch directory of this process (removed when it exits).
 std::string source_dir();
 std::string temp_dir();
 

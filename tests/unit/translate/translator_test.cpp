@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -157,13 +158,29 @@ TEST(Translator, RepeatedSegmentsComeFromTheCacheWithoutTheEngine) {
 }
 
 TEST(Translator, CancelStopsTheCallbacksAndFreesTheEngine) {
+  // The model holds its fourth forward until the job is cancelled: however the threads are
+  // scheduled, the job is still running when cancel() comes. Declared before the rig, so it
+  // outlives the engine thread.
+  std::mutex gate_mu;
+  std::condition_variable gate_cv;
+  bool cancelled = false;
   Rig rig(8, 4);
+  rig.model.on_forward = [&](const model::Batch&) {
+    if (rig.model.forward_calls.load() < 3) return;
+    std::unique_lock lock(gate_mu);
+    gate_cv.wait_for(lock, 20s, [&] { return cancelled; });  // bounded: a failed ASSERT cannot hang
+  };
   Outcome out;
   auto job =
       rig.translator->start({"en", "de"}, sentences(16), short_answers(200), out.callbacks());
   ASSERT_TRUE(wait_until([&] { return rig.model.forward_calls.load() >= 3; }));
   rig.translator->cancel(job);
   const int calls_at_cancel = out.calls.load();
+  {
+    std::lock_guard lock(gate_mu);
+    cancelled = true;
+  }
+  gate_cv.notify_all();
   ASSERT_TRUE(wait_until([&] {
     const auto s = rig.engine->stats();
     return s.running == 0 && s.waiting == 0;
