@@ -365,6 +365,8 @@ void DocumentTranslator::on_markup_done(const std::shared_ptr<DocumentJob>& job,
   // the skeleton is the input's by construction.
   TranslationTask task = job->resolved.task;
   task.placeholders = false;
+  TranslateOptions options = job->options;
+  options.continues_admitted_work = true;  // the document was admitted whole
   TranslationCallbacks cb;
   cb.on_text = [job](size_t run, std::string translation) {
     std::lock_guard lock(job->mu);
@@ -387,7 +389,7 @@ void DocumentTranslator::on_markup_done(const std::shared_ptr<DocumentJob>& job,
     job->fail(kind, message);
   };
   try {
-    auto second = translator_.start(task, runs, job->options, std::move(cb));
+    auto second = translator_.start(task, runs, options, std::move(cb));
     std::lock_guard lock(job->mu);
     if (job->closed && second) translator_.cancel(second);
     job->current = second;

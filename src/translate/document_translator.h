@@ -100,8 +100,8 @@ class DocumentTranslator {
                                        DocumentCallbacks callbacks);
   // Submits a prepared job; throws engine::OverloadedError or Error (the engine refused) before
   // any callback; with every segment cached, the callbacks run before it returns. A markup unit
-  // whose translation lost its placeholders is translated again run by run (a second round of
-  // engine requests, which can still fail with kOverloaded through on_error).
+  // whose translation lost its placeholders is translated again run by run: a second round of
+  // engine requests that joins the first round's admission (never refused for a full queue).
   void start(const std::shared_ptr<DocumentJob>& job);
   // prepare() then start().
   std::shared_ptr<DocumentJob> start(const DocumentTask& task, std::vector<std::string> texts,

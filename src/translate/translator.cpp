@@ -201,6 +201,7 @@ std::shared_ptr<TranslationJob> Translator::start(const TranslationTask& task,
   }
   job->remaining = job->pending.size();
   job->default_max_tokens = !options.max_tokens.has_value();
+  job->admitted = options.continues_admitted_work;
 
   std::unique_lock lock(job->mu);
   if (!job->pending.empty()) {

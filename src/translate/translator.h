@@ -35,6 +35,9 @@ struct TranslateOptions {
   float temperature = 0.0f;
   std::optional<uint64_t> seed;
   std::optional<engine::Clock::time_point> deadline;
+  // A later round of work already admitted (a document's markup repair or line-wise fallback):
+  // its first request joins that admission too, so the work is never refused halfway with 429.
+  bool continues_admitted_work = false;
 };
 
 // When a job's engine work ran, for the request log and the latency histograms. Zero time
@@ -91,7 +94,8 @@ class Translator {
 
   // Validates the task (languages), texts (UTF-8), segment count and every segment's engine
   // request, then starts the job; throws Error before any callback is called (LimitError over
-  // max_segments), or engine::OverloadedError when the engine refuses the job's admission.
+  // max_segments), or engine::OverloadedError when the engine refuses the job's admission (never
+  // with options.continues_admitted_work).
   // NOTE: a job is admitted whole or refused whole: only its first request faces the engine's
   // waiting-queue limit; the others join that admission and are fed to the engine as earlier
   // ones finish, at most the job's fair share of running slots at a time — so a job neither
