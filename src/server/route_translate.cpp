@@ -10,6 +10,7 @@
 #include "base/limit_error.h"
 #include "server/answer_error.h"
 #include "server/api_error.h"
+#include "server/api_keys.h"
 #include "server/json_fields.h"
 #include "server/route_translation_common.h"
 #include "server/server_context.h"
@@ -27,6 +28,7 @@ struct TranslateState {
   bool markup = false;    // HTML/XML: a text is complete or not at all (no pieces)
   std::vector<translate::DocumentResult> results;
   std::string model;
+  std::string key;  // the account billed in the /v2/usage ledger ("" when keys are off)
   size_t piece_index = 0;
 };
 
@@ -90,6 +92,11 @@ void handle_translate(ServerContext& ctx, const std::shared_ptr<Exchange>& ex) {
   auto st = std::make_shared<TranslateState>();
   st->ex = ex;
   st->model = ctx.model_name;
+  // The router has checked the key (Authorization: Bearer KEY) when keys are on.
+  if (!ctx.api_keys.empty()) {
+    const std::string auth(ex->request()[boost::beast::http::field::authorization]);
+    st->key = presented_key(auth, "Bearer");
+  }
   std::vector<std::string> texts;
   const auto text = opt_string(body, "text");
   if (const auto it = body.find("segments"); it != body.end() && !it->is_null()) {
@@ -157,11 +164,12 @@ void handle_translate(ServerContext& ctx, const std::shared_ptr<Exchange>& ex) {
     std::lock_guard lock(st->mu);
     st->results[i] = r;
   };
-  cb.on_done = [st](const translate::TranslationUsage& u) {
+  cb.on_done = [&ctx, st](const translate::TranslationUsage& u) {
     record_translation_usage(*st->ex, u);
     const Json usage = {{"prompt_tokens", u.prompt_tokens},
                         {"completion_tokens", u.completion_tokens}};
     std::lock_guard lock(st->mu);
+    bill_characters(ctx, st->key, st->results);
     Json out = {{"usage", usage}, {"cached_segments", u.cached_segments}};
     if (st->stream) {
       if (!st->batch) add_details(out, *st, st->results[0]);

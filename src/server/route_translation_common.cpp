@@ -65,6 +65,13 @@ void record_translation_usage(Exchange& ex, const translate::TranslationUsage& u
   s.tpot_s = t.seconds_per_output_token();
 }
 
+void bill_characters(ServerContext& ctx, const std::string& key,
+                     const std::vector<translate::DocumentResult>& results) {
+  int64_t billed = 0;
+  for (const auto& r : results) billed += r.billed_characters;
+  ctx.usage.add(key, billed);
+}
+
 ErrorBody translation_error_shape(TranslationApi api) {
   if (api == TranslationApi::kDsinfer) return {};  // submit_exchange's OpenAI shape
   return [api](int status, ErrorKind, const std::string& message, const std::string& field) {
@@ -119,9 +126,7 @@ void translate_and_respond(ServerContext& ctx, const std::shared_ptr<Exchange>& 
                 render = std::move(render)](const translate::TranslationUsage& u) {
     record_translation_usage(*ex, u);
     std::lock_guard lock(st->mu);
-    int64_t billed = 0;
-    for (const auto& r : st->results) billed += r.billed_characters;
-    ctx.usage.add(key, billed);
+    bill_characters(ctx, key, st->results);
     ex->respond(200, render(st->results));
   };
   cb.on_error = [ex, api](ErrorKind kind, const std::string& message) {

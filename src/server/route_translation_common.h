@@ -37,6 +37,11 @@ translate::TranslateOptions translation_options(const ServerContext& ctx);
 // time per output token of a finished translation, for the request log and metrics.
 void record_translation_usage(Exchange& ex, const translate::TranslationUsage& usage);
 
+// Adds the texts' billed characters to `key`'s account in the ledger behind DeepL's /v2/usage;
+// every translation API bills it ("" = keys off: one shared account).
+void bill_characters(ServerContext& ctx, const std::string& key,
+                     const std::vector<translate::DocumentResult>& results);
+
 // `api`'s error shape for submit_exchange (empty for kDsinfer: the OpenAI shape).
 ErrorBody translation_error_shape(TranslationApi api);
 

@@ -453,6 +453,32 @@ test('translate requests are measured like the others: queue, TTFT, TPOT in the 
   }
 });
 
+test('every translation API bills the per-key character ledger behind /v2/usage', async () => {
+  const s = await startServer();
+  try {
+    const usage = async (key) => (await new deepl.Translator(key, { serverUrl: s.url, maxRetries: 0 }).getUsage()).character.count;
+    const codePoints = (t) => [...t].length;
+    const texts = ['Zwölf Boxkämpfer jagen Viktor quer über den großen Sylter Deich.', 'Line one.\nLine two, 二行目.', 'A batch text.', 'Streamed text, two sentences. Here.', 'LibreTranslate text.', 'Другой текст.'];
+    const bearer = { Authorization: 'Bearer key-two' };
+    const answers = [
+      await json(s, 'POST', '/v1/translate', { text: texts[0], source_lang: 'de', target_lang: 'en' }, bearer),
+      await json(s, 'POST', '/v1/translate', { segments: [texts[1], texts[2]], target_lang: 'fr' }, bearer),
+      await json(s, 'POST', '/v1/translate', { text: texts[3], target_lang: 'de', stream: true }, bearer),
+      await json(s, 'POST', '/translate', { q: [texts[4], texts[5]], source: 'auto', target: 'de', api_key: 'key-two' }),
+    ];
+    for (const a of answers) assert.equal(a.status, 200, a.text);
+    const viaDeepl = await new deepl.Translator('key-two', { serverUrl: s.url, maxRetries: 0 }).translateText('And DeepL.', 'en', 'de');
+    const expected = texts.reduce((n, t) => n + codePoints(t), 0) + viaDeepl.billedCharacters;
+    assert.equal(await usage('key-two'), expected, 'v1 (json, batch, stream), LibreTranslate and DeepL on one account');
+    assert.equal(await usage('key-one'), 0, 'another key is another account');
+    const refused = await json(s, 'POST', '/v1/translate', { text: 'x', target_lang: 'qq' }, bearer);
+    assert.equal(refused.status, 400);
+    assert.equal(await usage('key-two'), expected, 'a refused request bills nothing');
+  } finally {
+    await stop(s);
+  }
+});
+
 // DSINFER_TEST_FILTER=regex runs only the tests whose name matches (local runs).
 const filter = process.env.DSINFER_TEST_FILTER ? new RegExp(process.env.DSINFER_TEST_FILTER) : null;
 let failed = 0;
