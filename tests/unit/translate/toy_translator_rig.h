@@ -86,8 +86,7 @@ struct Outcome {
   }
 };
 
-inline bool wait_until(const std::function<bool()>& pred,
-                       std::chrono::milliseconds limit = 20s) {
+inline bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds limit = 20s) {
   const auto end = std::chrono::steady_clock::now() + limit;
   while (std::chrono::steady_clock::now() < end) {
     if (pred()) return true;
