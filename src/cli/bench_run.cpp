@@ -23,6 +23,7 @@
 #include "client/http_url.h"
 #include "client/load_runner.h"
 #include "client/prometheus_text.h"
+#include "metrics/metric_names.h"
 
 namespace dsinfer::cli {
 
@@ -167,13 +168,35 @@ BenchContext make_context(const BenchSettings& s, std::size_t prompt_count) {
   return ctx;
 }
 
-// Server CPU seconds so far, or nullopt when /metrics has none.
-std::optional<double> scrape_cpu_seconds(const BenchContext& ctx, const std::string& api_key) {
-  if (!ctx.metrics_url) return std::nullopt;
+// What a level reads from the server's /metrics before and after it (each part absent when
+// /metrics has no such family).
+struct ServerSnapshot {
+  std::optional<double> cpu_seconds;
+  std::optional<HistogramSnapshot> ttft, queue;
+};
+
+ServerSnapshot scrape_server(const BenchContext& ctx, const std::string& api_key) {
+  if (!ctx.metrics_url) return {};
   const auto [status, body] =
       http_get_text(*ctx.metrics_url, ctx.metrics_route, api_key, kProbeTimeout);
-  if (status != 200) return std::nullopt;
-  return prometheus_sample_sum(body, "process_cpu_seconds_total");
+  if (status != 200) return {};
+  return {prometheus_sample_sum(body, "process_cpu_seconds_total"),
+          prometheus_histogram(body, metrics::names::kTimeToFirstToken),
+          prometheus_histogram(body, metrics::names::kQueueTime)};
+}
+
+// The server-side latency of the requests between two scrapes, when both have the histograms.
+std::optional<ServerLatency> server_latency(const ServerSnapshot& before,
+                                            const ServerSnapshot& after) {
+  if (!before.ttft || !after.ttft) return std::nullopt;
+  ServerLatency l;
+  l.requests = histogram_count_between(*before.ttft, *after.ttft);
+  l.ttft_p50 = histogram_quantile_between(0.5, *before.ttft, *after.ttft);
+  l.ttft_p95 = histogram_quantile_between(0.95, *before.ttft, *after.ttft);
+  if (before.queue && after.queue) {
+    l.queue_p95 = histogram_quantile_between(0.95, *before.queue, *after.queue);
+  }
+  return l;
 }
 
 std::function<void(const ProgressSnapshot&)> progress_printer(const BenchContext& ctx,
@@ -216,24 +239,26 @@ void run_warmup(const BenchContext& ctx, const BenchSettings& s, int concurrency
   }
 }
 
-// One measured level, with the server's CPU use over it when /metrics has it.
+// One measured level, with the server's CPU use and latency histograms over it when /metrics
+// has them.
 // Its requests take the prompts from `prompt_offset` on (each level of a sweep its own slice,
 // so a distinct workload stays distinct over the whole sweep).
 std::pair<LevelSummary, PhaseResult> run_level(const BenchContext& ctx, const BenchSettings& s,
                                                const LoadPhase& phase, const std::string& mode,
                                                double offered, std::size_t prompt_offset) {
-  const auto cpu_before = scrape_cpu_seconds(ctx, s.api_key);
+  const ServerSnapshot before = scrape_server(ctx, s.api_key);
   const auto wall_before = BenchClock::now();
   PhaseResult r = run_phase(ctx.runner, phase, ctx.prompts, prompt_offset,
                             progress_printer(ctx, fmt::format("{} {:g}", mode, offered)));
   end_progress(ctx);
   check_interrupted(r);
   LevelSummary summary = summarize_phase(r, mode, offered);
-  if (cpu_before) {
-    const auto cpu_after = scrape_cpu_seconds(ctx, s.api_key);
-    const double wall = std::chrono::duration<double>(BenchClock::now() - wall_before).count();
-    if (cpu_after && wall > 0) summary.cpu_cores = (*cpu_after - *cpu_before) / wall;
+  const ServerSnapshot after = scrape_server(ctx, s.api_key);
+  const double wall = std::chrono::duration<double>(BenchClock::now() - wall_before).count();
+  if (before.cpu_seconds && after.cpu_seconds && wall > 0) {
+    summary.cpu_cores = (*after.cpu_seconds - *before.cpu_seconds) / wall;
   }
+  summary.server = server_latency(before, after);
   return {std::move(summary), std::move(r)};
 }
 

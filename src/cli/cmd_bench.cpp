@@ -86,8 +86,9 @@ void add_bench(CLI::App& app) {
   sweep->add_option("--slo-p95", sweep_settings->slo_p95_s,
                     "p95 latency target in seconds; reports the highest level meeting it");
   sweep
-      ->add_option("--slo-metric", sweep_settings->slo_metric,
-                   "Latency the SLO applies to: e2e | ttft")
+      ->add_option(
+          "--slo-metric", sweep_settings->slo_metric,
+          "Latency the SLO applies to: e2e | ttft | server_ttft (the server's TTFT histogram)")
       ->capture_default_str();
   sweep
       ->add_option("--slo-max-error-rate", sweep_settings->slo_max_error_rate,

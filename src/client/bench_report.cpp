@@ -138,6 +138,15 @@ json level_to_json(const LevelSummary& s) {
                     {"tpot", distribution_to_json(s.tpot)},
                     {"itl", distribution_to_json(s.itl)}};
   j["replica"] = {{"cpu_cores", s.cpu_cores ? json(*s.cpu_cores) : json(nullptr)}};
+  if (s.server) {
+    const auto opt = [](const std::optional<double>& v) { return v ? json(*v) : json(nullptr); };
+    j["server_latency_s"] = {{"requests", s.server->requests},
+                             {"ttft_p50", opt(s.server->ttft_p50)},
+                             {"ttft_p95", opt(s.server->ttft_p95)},
+                             {"queue_p95", opt(s.server->queue_p95)}};
+  } else {
+    j["server_latency_s"] = nullptr;
+  }
   j["cache"] = cache_to_json(s.cache);
   return j;
 }
@@ -194,6 +203,15 @@ std::string format_level_table(const LevelSummary& s) {
                     s.dropped, s.timeouts, s.stream_errors, s.cancelled, s.not_sent));
   }
   if (s.cpu_cores) line(fmt::format("server CPU: {:.2f} cores", *s.cpu_cores));
+  if (s.server && s.server->ttft_p95) {
+    const auto sec_ms = [](const std::optional<double>& v) {
+      return v ? fmt::format("{:.1f}", *v * 1000.0) : std::string("-");
+    };
+    line(fmt::format(
+        "server histograms ({:.0f} requests): TTFT p50 {} ms, p95 {} ms; queue p95 {} ms",
+        s.server->requests, sec_ms(s.server->ttft_p50), sec_ms(s.server->ttft_p95),
+        sec_ms(s.server->queue_p95)));
+  }
   const CacheShare& c = s.cache;
   if (const auto share = c.answer_share()) {
     line(fmt::format("translation cache: {} of {}{} segments ({:.1f} %), {} requests wholly",

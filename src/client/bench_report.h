@@ -15,6 +15,15 @@
 
 namespace dsinfer::client {
 
+// What the server measured for a level's requests, from its histograms (the difference of two
+// /metrics scrapes, quantiles as histogram_quantile() computes them): the time from arrival to
+// the first generated token, and the time in its queue. For a translation, the first token is
+// the first segment's — what a streaming client of one event per segment cannot see.
+struct ServerLatency {
+  double requests = 0;  // observations of the TTFT histogram during the level
+  std::optional<double> ttft_p50, ttft_p95, queue_p95;  // seconds
+};
+
 struct LevelSummary {
   std::string mode;         // "concurrency" | "rate"
   double offered_load = 0;  // the concurrency or the rate (requests/s)
@@ -34,13 +43,14 @@ struct LevelSummary {
   double rate_429 = 0;        // status_429 / total
   double requests_per_s = 0;  // ok / duration
   double output_tokens_per_s = 0;
-  double input_tokens_per_s = 0;      // 0 when the server reports no usage
-  std::int64_t output_tokens = 0;     // over ok requests
-  std::int64_t input_tokens = 0;      // over ok requests that reported usage
-  std::string output_token_source;    // "usage", "chunks" or "mixed"
-  Distribution e2e, ttft, tpot, itl;  // seconds, over ok requests (ITL: all gaps pooled)
-  std::optional<double> cpu_cores;    // server process CPU seconds per second, if scraped
-  CacheShare cache;                   // what the server's caches answered, over ok requests
+  double input_tokens_per_s = 0;        // 0 when the server reports no usage
+  std::int64_t output_tokens = 0;       // over ok requests
+  std::int64_t input_tokens = 0;        // over ok requests that reported usage
+  std::string output_token_source;      // "usage", "chunks" or "mixed"
+  Distribution e2e, ttft, tpot, itl;    // seconds, over ok requests (ITL: all gaps pooled)
+  std::optional<double> cpu_cores;      // server process CPU seconds per second, if scraped
+  std::optional<ServerLatency> server;  // when the server exposes the histograms
+  CacheShare cache;                     // what the server's caches answered, over ok requests
 };
 
 // Aggregates a phase. `mode`/`offered_load` describe the level for the report.

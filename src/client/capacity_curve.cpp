@@ -13,15 +13,31 @@ using nlohmann::json;
 SloMetric parse_slo_metric(std::string_view name) {
   if (name == "e2e") return SloMetric::kE2e;
   if (name == "ttft") return SloMetric::kTtft;
-  fail(ErrorKind::kInvalidInput, "--slo-metric '{}' is not one of e2e, ttft", name);
+  if (name == "server_ttft") return SloMetric::kServerTtft;
+  fail(ErrorKind::kInvalidInput, "--slo-metric '{}' is not one of e2e, ttft, server_ttft", name);
 }
 
-const char* slo_metric_name(SloMetric metric) { return metric == SloMetric::kE2e ? "e2e" : "ttft"; }
+const char* slo_metric_name(SloMetric metric) {
+  switch (metric) {
+    case SloMetric::kE2e:
+      return "e2e";
+    case SloMetric::kTtft:
+      return "ttft";
+    case SloMetric::kServerTtft:
+      return "server_ttft";
+  }
+  return "?";
+}
 
 namespace {
 
-const Distribution& slo_distribution(const LevelSummary& level, SloMetric metric) {
-  return metric == SloMetric::kE2e ? level.e2e : level.ttft;
+// The level's p95 of the SLO's metric, or nullopt when it has none.
+std::optional<double> slo_p95(const LevelSummary& level, SloMetric metric) {
+  if (metric == SloMetric::kServerTtft) {
+    return level.server ? level.server->ttft_p95 : std::nullopt;
+  }
+  const Distribution& d = metric == SloMetric::kE2e ? level.e2e : level.ttft;
+  return d.count == 0 ? std::nullopt : std::optional<double>(d.p95);
 }
 
 std::string csv_number(std::size_t count, double v) {
@@ -31,9 +47,8 @@ std::string csv_number(std::size_t count, double v) {
 }  // namespace
 
 bool meets_slo(const LevelSummary& level, const SloSpec& slo) {
-  const Distribution& d = slo_distribution(level, slo.metric);
-  return level.ok > 0 && d.count > 0 && d.p95 <= slo.p95_s &&
-         level.error_rate <= slo.max_error_rate;
+  const auto p95 = slo_p95(level, slo.metric);
+  return level.ok > 0 && p95 && *p95 <= slo.p95_s && level.error_rate <= slo.max_error_rate;
 }
 
 std::optional<std::size_t> slo_capacity_index(const std::vector<LevelSummary>& levels,
@@ -75,7 +90,7 @@ json capacity_curve_json(const json& run, const std::vector<LevelSummary>& level
                   {"offered_load", l.offered_load},
                   {"requests_per_s", l.requests_per_s},
                   {"output_tokens_per_s", l.output_tokens_per_s},
-                  {"p95_s", slo_distribution(l, slo->metric).p95},
+                  {"p95_s", *slo_p95(l, slo->metric)},
                   {"cpu_cores", l.cpu_cores ? json(*l.cpu_cores) : json(nullptr)},
                   {"basis", capacity_basis(levels, *cap)}};
     }
@@ -98,6 +113,7 @@ std::string capacity_curve_csv(const std::vector<LevelSummary>& levels,
   for (const char* metric : {"e2e", "ttft", "tpot", "itl"}) {
     for (const char* p : {"p50", "p90", "p95", "p99"}) out += fmt::format(",{}_{}_s", metric, p);
   }
+  out += ",server_ttft_p50_s,server_ttft_p95_s,server_queue_p95_s";
   out += ",cpu_cores,meets_slo,cached_answer_share,cached_prompt_share,cache_dominated\n";
   for (const auto& l : levels) {
     out += fmt::format("{},{:g},{:.3f},{},{},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g}", l.mode,
@@ -110,6 +126,12 @@ std::string capacity_curve_csv(const std::vector<LevelSummary>& levels,
     const auto share = [](const std::optional<double>& v) {
       return v ? fmt::format("{:.4g}", *v) : std::string();
     };
+    const auto seconds = [&l](std::optional<double> ServerLatency::*member) {
+      const auto v = l.server ? (*l.server).*member : std::nullopt;
+      return v ? fmt::format("{:.6g}", *v) : std::string();
+    };
+    out += fmt::format(",{},{},{}", seconds(&ServerLatency::ttft_p50),
+                       seconds(&ServerLatency::ttft_p95), seconds(&ServerLatency::queue_p95));
     out += fmt::format(
         ",{},{},{},{},{}\n", l.cpu_cores ? fmt::format("{:.4g}", *l.cpu_cores) : std::string(),
         slo ? (meets_slo(l, *slo) ? "true" : "false") : "", share(l.cache.answer_share()),
@@ -135,7 +157,8 @@ std::string capacity_curve_svg(const std::vector<LevelSummary>& levels,
     for (const auto& l : levels) {
       if (const auto v = value(l)) s.points.emplace_back(l.offered_load, *v);
     }
-    panel.series.push_back(std::move(s));
+    if (!s.points.empty())
+      panel.series.push_back(std::move(s));  // no legend for what was not measured
   };
   const auto pct = [](const Distribution LevelSummary::*member, double Distribution::*p) {
     return [member, p](const LevelSummary& l) -> std::optional<double> {
@@ -147,6 +170,8 @@ std::string capacity_curve_svg(const std::vector<LevelSummary>& levels,
   add(latency, "e2e p95", "#ff7f0e", false, pct(&LevelSummary::e2e, &Distribution::p95));
   add(latency, "e2e p99", "#9467bd", false, pct(&LevelSummary::e2e, &Distribution::p99));
   add(latency, "TTFT p95", "#2ca02c", true, pct(&LevelSummary::ttft, &Distribution::p95));
+  add(latency, "server TTFT p95", "#d62728", true,
+      [](const LevelSummary& l) { return l.server ? l.server->ttft_p95 : std::nullopt; });
   if (slo) {
     latency.target_y = slo->p95_s;
     latency.target_label =

@@ -12,9 +12,11 @@
 
 namespace dsinfer::client {
 
-enum class SloMetric { kE2e, kTtft };
+// e2e and ttft as the client saw them; server_ttft from the server's TTFT histogram (for the
+// translation APIs, whose stream carries whole segments, the only real time to first token).
+enum class SloMetric { kE2e, kTtft, kServerTtft };
 
-// "e2e" | "ttft"; throws Error(kInvalidInput) otherwise.
+// "e2e" | "ttft" | "server_ttft"; throws Error(kInvalidInput) otherwise.
 SloMetric parse_slo_metric(std::string_view name);
 const char* slo_metric_name(SloMetric metric);
 
@@ -49,8 +51,8 @@ nlohmann::json capacity_curve_json(const nlohmann::json& run,
 std::string capacity_curve_csv(const std::vector<LevelSummary>& levels,
                                const std::optional<SloSpec>& slo);
 
-// The chart: latency percentiles (e2e p50/p95/p99, TTFT p95) vs offered load with the SLO
-// line and the SLO capacity marked, above throughput (output tok/s) vs offered load.
+// The chart: latency percentiles (e2e p50/p95/p99, TTFT p95, server TTFT p95) vs offered load with
+// the SLO line and the SLO capacity marked, above throughput (output tok/s) vs offered load.
 std::string capacity_curve_svg(const std::vector<LevelSummary>& levels,
                                const std::optional<SloSpec>& slo, const std::string& title,
                                const std::string& subtitle = {});

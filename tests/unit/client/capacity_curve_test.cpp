@@ -40,6 +40,27 @@ TEST(SloCapacity, HighestLevelWithAllLowerOnesMeeting) {
   EXPECT_THROW(parse_slo_metric("p99"), Error);
 }
 
+TEST(SloCapacity, ServerTtftComesFromTheHistogramsAndIsMissedWithoutThem) {
+  const SloSpec slo{parse_slo_metric("server_ttft"), 1.0, 0.01};
+  EXPECT_STREQ(slo_metric_name(slo.metric), "server_ttft");
+  std::vector<LevelSummary> levels = {level(1, 5, 0), level(2, 5, 0), level(4, 5, 0)};
+  levels[0].server = ServerLatency{10, 0.2, 0.4, 0.01};
+  levels[1].server = ServerLatency{10, 0.5, 0.9, 0.3};
+  levels[2].server = ServerLatency{10, 0.9, 2.5, 1.8};
+  EXPECT_EQ(slo_capacity_index(levels, slo), 1u);  // e2e p95 5 s plays no part
+  levels[1].server.reset();                        // a server without the histograms
+  EXPECT_EQ(slo_capacity_index(levels, slo), 0u);
+  const auto j = capacity_curve_json({}, levels, slo);
+  EXPECT_DOUBLE_EQ(j["levels"][0]["server_latency_s"]["ttft_p95"].get<double>(), 0.4);
+  EXPECT_TRUE(j["levels"][1]["server_latency_s"].is_null());
+  EXPECT_DOUBLE_EQ(j["slo"]["capacity"]["p95_s"].get<double>(), 0.4);
+  const std::string csv = capacity_curve_csv(levels, slo);
+  EXPECT_NE(csv.find(",server_ttft_p50_s,server_ttft_p95_s,server_queue_p95_s,"),
+            std::string::npos);
+  EXPECT_NE(csv.find(",0.2,0.4,0.01,"), std::string::npos);
+  EXPECT_NE(csv.find(",,,,"), std::string::npos) << "level 2 has empty server cells";
+}
+
 TEST(CapacityCurve, JsonCsvCarryEveryLevel) {
   std::vector<LevelSummary> levels = {level(1, 0.1, 0), level(2, 0.6, 0)};
   levels[0].cpu_cores = 0.75;

@@ -2,7 +2,6 @@
 #include <gtest/gtest.h>
 
 #include "client/bench_report.h"
-#include "client/prometheus_text.h"
 #include "client/request_record.h"
 
 namespace dsinfer::client {
@@ -100,17 +99,6 @@ TEST(LevelSummary, CountsErrorsByKindAndComputesThroughput) {
   EXPECT_EQ(j["requests"]["http_errors_by_status"]["500"], 1);
   EXPECT_TRUE(j["replica"]["cpu_cores"].is_null());
   EXPECT_NE(format_level_table(s).find("429: 2"), std::string::npos);
-}
-
-TEST(PrometheusText, SumsOneFamily) {
-  const std::string text =
-      "# HELP process_cpu_seconds_total CPU\n# TYPE process_cpu_seconds_total counter\n"
-      "process_cpu_seconds_total 12.5\nprocess_cpu_seconds_total_extra 99\n"
-      "process_cpu_seconds_total{pod=\"a}b\"} 0.5 1700000000\nother 1\n";
-  EXPECT_DOUBLE_EQ(*prometheus_sample_sum(text, "process_cpu_seconds_total"), 13.0);
-  EXPECT_FALSE(prometheus_sample_sum(text, "missing").has_value());
-  EXPECT_FALSE(
-      prometheus_sample_sum("process_cpu_seconds_total abc\n", "process_cpu_seconds_total"));
 }
 
 }  // namespace
