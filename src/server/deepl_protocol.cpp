@@ -20,7 +20,8 @@ std::string upper(std::string s) {
 bool truthy(const std::string& field, const std::string& v) {
   if (v == "1" || v == "true") return true;
   if (v == "0" || v == "false" || v.empty()) return false;
-  throw DeeplRequestError(400, fmt::format("Value for '{}' not supported.", field));
+  throw DeeplRequestError(
+      400, fmt::format("Value for '{}' not supported (expected 0 or 1, got '{}').", field, v));
 }
 
 // DeepL's tag lists: comma-separated in a form, one field per item from a JSON array.
@@ -120,9 +121,7 @@ DeeplTranslateRequest parse_deepl_translate(const FormFields& fields) {
   if (!split.empty() && split != "0" && split != "1" && split != "nonewlines") {
     throw DeeplRequestError(400, "Value for 'split_sentences' not supported.");
   }
-  // Lines are always kept (N lines in, N out) and sentences split within the token budget, so
-  // split_sentences and preserve_formatting are validated but change nothing.
-  truthy("preserve_formatting", form_value(fields, "preserve_formatting"));
+  t.preserve_formatting = truthy("preserve_formatting", form_value(fields, "preserve_formatting"));
   truthy("outline_detection",
          form_has(fields, "outline_detection") ? form_value(fields, "outline_detection") : "1");
   r.show_billed_characters =

@@ -249,6 +249,7 @@ std::shared_ptr<DocumentJob> DocumentTranslator::prepare(const DocumentTask& tas
   job->cb = std::move(callbacks);
   job->format = task.format;
   job->options = options;
+  job->options.preserve_formatting = task.preserve_formatting;
   job->results.resize(texts.size());
   std::vector<std::string>& units = job->units;
   if (task.format == TextFormat::kPlain) {

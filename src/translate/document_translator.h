@@ -29,6 +29,9 @@ struct DocumentTask {
   std::map<std::string, std::string> glossary;  // inline terms, added to the glossary's
   std::string context;
   Formality formality = Formality::kDefault;
+  // DeepL's preserve_formatting: each segment keeps the source's edge punctuation and the case of
+  // its first letter (translate/preserve_formatting.h).
+  bool preserve_formatting = false;
 };
 
 struct DocumentResult {

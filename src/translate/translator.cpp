@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "base/limit_error.h"
+#include "translate/preserve_formatting.h"
 #include "translate/repetition_guard.h"
 
 namespace dsinfer::translate {
@@ -75,6 +76,7 @@ class TranslationJob {
   bool closed = false;  // finished, failed or cancelled: no further callbacks
   bool opened_think = false;
   bool default_max_tokens = true;
+  bool preserve = false;  // TranslateOptions::preserve_formatting
   TranslationUsage usage;
   TranslationCallbacks callbacks;
   std::atomic<int64_t>* active_jobs = nullptr;
@@ -99,7 +101,8 @@ class TranslationJob {
       const size_t n = doc.segments.size();
       while (next_seg < n && slots[first_slot[next_doc] + next_seg].done) {
         std::string piece = next_seg == 0 ? doc.leading : "";
-        piece += slots[first_slot[next_doc] + next_seg].text;
+        const std::string& text = slots[first_slot[next_doc] + next_seg].text;
+        piece += preserve ? preserve_formatting(doc.segments[next_seg].text, text) : text;
         piece += doc.segments[next_seg].separator;
         doc_text += piece;
         if (callbacks.on_piece) callbacks.on_piece(next_doc, piece);
@@ -201,6 +204,7 @@ std::shared_ptr<TranslationJob> Translator::start(const TranslationTask& task,
   }
   job->remaining = job->pending.size();
   job->default_max_tokens = !options.max_tokens.has_value();
+  job->preserve = options.preserve_formatting;
   job->admitted = options.continues_admitted_work;
 
   std::unique_lock lock(job->mu);

@@ -38,6 +38,9 @@ struct TranslateOptions {
   // A later round of work already admitted (a document's markup repair or line-wise fallback):
   // its first request joins that admission too, so the work is never refused halfway with 429.
   bool continues_admitted_work = false;
+  // DeepL's preserve_formatting: every segment's translation keeps the source's punctuation at
+  // its start and end and the case of its first letter (translate/preserve_formatting.h).
+  bool preserve_formatting = false;
 };
 
 // When a job's engine work ran, for the request log and the latency histograms. Zero time

@@ -453,6 +453,32 @@ test('translate requests are measured like the others: queue, TTFT, TPOT in the 
   }
 });
 
+test('deepl-node: preserveFormatting keeps the edges of each sentence', async () => {
+  const s = await startServer();
+  try {
+    const client = new deepl.Translator('key-one', { serverUrl: s.url, maxRetries: 0 });
+    const finalMark = /[.!?…。！？]$/u;
+    // Random weights: whatever the model writes, the source's edges come back.
+    const bare = ['lowercase start and no final stop', 'another one without a stop', 'a third, in lower case'];
+    for (const r of await client.translateText(bare, 'en', 'de', { preserveFormatting: true })) {
+      const t = r.text.trim();
+      assert.ok(!finalMark.test(t), `final mark kept: ${JSON.stringify(r.text)}`);
+      assert.ok(!/^\p{Lu}/u.test(t), `capital start kept: ${JSON.stringify(r.text)}`);
+    }
+    const stops = ['A sentence with a stop.', 'Is this a question?', 'Ein deutscher Satz.'];
+    for (const r of await client.translateText(stops, null, 'fr', { preserveFormatting: true })) {
+      const t = r.text.trim();
+      if (/\p{L}/u.test(t)) assert.ok(finalMark.test(t.replace(/[\p{Pe}\p{Pf}"']+$/u, '')), `no final mark: ${JSON.stringify(r.text)}`);
+    }
+    await assert.rejects(
+      fetch(s.url + '/v2/translate', { method: 'POST', headers: { Authorization: 'DeepL-Auth-Key key-one', 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'text=x&target_lang=DE&preserve_formatting=yes' })
+        .then(async (r) => { throw new Error(`${r.status} ${await r.text()}`); }),
+      /400 \{"message":"Value for 'preserve_formatting' not supported \(expected 0 or 1, got 'yes'\)\."\}/);
+  } finally {
+    await stop(s);
+  }
+});
+
 test('every translation API bills the per-key character ledger behind /v2/usage', async () => {
   const s = await startServer();
   try {

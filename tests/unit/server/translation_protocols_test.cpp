@@ -51,6 +51,7 @@ TEST(Deepl, ParsesWhatTheNodeClientSends) {
   EXPECT_EQ(r.task.glossary_id, "acme.en-de");
   EXPECT_EQ(r.task.context, "ctx");
   EXPECT_TRUE(r.show_billed_characters);
+  EXPECT_TRUE(r.task.preserve_formatting);
 
   const auto j = parse_deepl_translate(deepl_fields_from_json(Json::parse(
       R"({"text": ["x", "y", "z"], "target_lang": "zh-hans", "non_splitting_tags": ["b", "i"],
@@ -59,6 +60,7 @@ TEST(Deepl, ParsesWhatTheNodeClientSends) {
   EXPECT_EQ(j.task.target_lang, "zh-Hans");
   EXPECT_EQ(j.task.markup.non_splitting_tags, (std::vector<std::string>{"b", "i"}));
   EXPECT_FALSE(j.show_billed_characters);
+  EXPECT_FALSE(j.task.preserve_formatting) << "DeepL's default: 0";
 }
 
 TEST(Deepl, RefusesWithDeeplMessages) {
@@ -82,6 +84,8 @@ TEST(Deepl, RefusesWithDeeplMessages) {
   EXPECT_EQ(refuse("text=a&target_lang=EN-US&formality=more"),
             "400 'formality' is not supported for the given 'target_lang'.");
   EXPECT_EQ(refuse("text=a&target_lang=EN-US&formality=prefer_more"), "accepted");
+  EXPECT_EQ(refuse("text=a&target_lang=DE&preserve_formatting=yes"),
+            "400 Value for 'preserve_formatting' not supported (expected 0 or 1, got 'yes').");
   std::string many = "target_lang=DE";
   for (int i = 0; i < 51; ++i) many += "&text=t";
   EXPECT_EQ(refuse(many).substr(0, 4), "413 ");

@@ -52,7 +52,8 @@ struct Rig {
 // What a job reported, and a way to wait for its end.
 struct Outcome {
   std::mutex mu;
-  std::vector<size_t> texts;  // on_text indices, in call order
+  std::vector<size_t> texts;              // on_text indices, in call order
+  std::vector<std::string> translations;  // on_text translations, in call order
   int done = 0;
   int errors = 0;
   ErrorKind error_kind = ErrorKind::kInternal;
@@ -61,10 +62,11 @@ struct Outcome {
 
   TranslationCallbacks callbacks() {
     TranslationCallbacks cb;
-    cb.on_text = [this](size_t i, std::string) {
+    cb.on_text = [this](size_t i, std::string translation) {
       ++calls;
       std::lock_guard lock(mu);
       texts.push_back(i);
+      translations.push_back(std::move(translation));
     };
     cb.on_done = [this](const TranslationUsage& u) {
       ++calls;

@@ -13,6 +13,7 @@
 
 #include "base/limit_error.h"
 #include "toy_translator_rig.h"
+#include "translate/preserve_formatting.h"
 
 namespace dsinfer::translate {
 namespace {
@@ -66,6 +67,30 @@ TEST(Translator, RepeatedSegmentsComeFromTheCacheWithoutTheEngine) {
   EXPECT_EQ(again.done, 1);
   EXPECT_EQ(again.usage.cached_segments, 3);
   EXPECT_EQ(rig.model.forward_calls.load(), forwards) << "a cached job reached the engine";
+}
+
+TEST(Translator, PreserveFormattingAppliesToEverySegmentCachedOrNot) {
+  // The cache keeps the model's answer; the formatting is applied when a segment is released.
+  Rig rig(8, 4);
+  const auto sources = sentences(4, "lowercase start");
+  Outcome raw;
+  rig.translator->start({"en", "de"}, sources, TranslateOptions{}, raw.callbacks());
+  ASSERT_TRUE(wait_until([&] { return raw.finished(); }));
+  TranslateOptions preserve;
+  preserve.preserve_formatting = true;
+  Outcome formatted;
+  rig.translator->start({"en", "de"}, sources, preserve, formatted.callbacks());
+  ASSERT_TRUE(wait_until([&] { return formatted.finished(); }));
+  std::lock_guard l1(raw.mu);
+  std::lock_guard l2(formatted.mu);
+  EXPECT_EQ(formatted.usage.cached_segments, 4);
+  ASSERT_EQ(formatted.translations.size(), 4u);
+  int changed = 0;
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(formatted.translations[i], preserve_formatting(sources[i], raw.translations[i]));
+    changed += formatted.translations[i] != raw.translations[i];
+  }
+  EXPECT_GT(changed, 0) << "the toy model's answers needed no formatting: the test proves nothing";
 }
 
 TEST(Translator, CancelStopsTheCallbacksAndFreesTheEngine) {
