@@ -117,9 +117,22 @@ DeeplTranslateRequest parse_deepl_translate(const FormFields& fields) {
       !supports_formality(translate::base_language(t.target_lang))) {
     throw DeeplRequestError(400, "'formality' is not supported for the given 'target_lang'.");
   }
-  const std::string split = form_value(fields, "split_sentences");
-  if (!split.empty() && split != "0" && split != "1" && split != "nonewlines") {
-    throw DeeplRequestError(400, "Value for 'split_sentences' not supported.");
+  // DeepL's defaults: "1" for text, "nonewlines" with tag_handling (markup units are translated
+  // whole in every mode: their inline tags may span sentences).
+  const std::string split = form_has(fields, "split_sentences")
+                                ? form_value(fields, "split_sentences")
+                                : (tags.empty() ? "1" : "nonewlines");
+  if (split == "1") {
+    t.split = translate::SentenceSplit::kSentences;
+  } else if (split == "0") {
+    t.split = translate::SentenceSplit::kNone;
+  } else if (split == "nonewlines") {
+    t.split = translate::SentenceSplit::kNoNewlines;
+  } else {
+    throw DeeplRequestError(
+        400, fmt::format("Value for 'split_sentences' not supported (expected 0, 1 or "
+                         "nonewlines, got '{}').",
+                         split));
   }
   t.preserve_formatting = truthy("preserve_formatting", form_value(fields, "preserve_formatting"));
   truthy("outline_detection",

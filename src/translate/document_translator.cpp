@@ -17,12 +17,17 @@ int64_t code_points(std::string_view s) {
   return n;
 }
 
-// A line's translation must stay one line.
-std::string one_line(std::string s) {
-  for (char& c : s) {
-    if (c == '\n' || c == '\r') c = ' ';
-  }
-  return s;
+// What plain text is cut into before the Translator: lines, or (kNone / kNoNewlines) segments
+// that may span lines, with the whitespace around them as verbatim pieces.
+std::vector<TextLine> plain_pieces(const std::string& text, SentenceSplit split) {
+  if (split != SentenceSplit::kNone && split != SentenceSplit::kNoNewlines)
+    return split_lines(text);
+  const SegmentedText st =
+      split == SentenceSplit::kNone ? segment_whole(text) : segment_sentences(text, true);
+  std::vector<TextLine> out;
+  if (!st.leading.empty()) out.push_back({"", st.leading});
+  for (const auto& seg : st.segments) out.push_back({seg.text, seg.separator});
+  return out;
 }
 
 std::string canonical_or_throw(const std::string& field, const std::string& code) {
@@ -34,24 +39,6 @@ std::string canonical_or_throw(const std::string& field, const std::string& code
 }
 
 }  // namespace
-
-std::vector<TextLine> split_lines(std::string_view text) {
-  std::vector<TextLine> out;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t nl = text.find('\n', start);
-    if (nl == std::string_view::npos) {
-      out.push_back({std::string(text.substr(start)), ""});
-      break;
-    }
-    size_t end = nl;
-    if (end > start && text[end - 1] == '\r') --end;
-    out.push_back({std::string(text.substr(start, end - start)),
-                   std::string(text.substr(end, nl + 1 - end))});
-    start = nl + 1;
-  }
-  return out;
-}
 
 ResolvedTask resolve_task(const DocumentTask& task, const std::vector<std::string>& plain_texts,
                           const GlossaryStore& glossaries) {
@@ -127,6 +114,7 @@ class DocumentJob {
     std::string translation;
     bool done = false;
     bool streamed = false;  // pieces already released
+    bool block = false;     // a segment that may span lines (kNone / kNoNewlines)
   };
 
   std::mutex mu;
@@ -150,6 +138,14 @@ class DocumentJob {
   std::vector<size_t> doc_end;  // per doc: one past its last line
   size_t cursor = 0;            // next line to release
   size_t next_doc = 0;          // next doc to complete
+  bool blocks = false;          // kNone / kNoNewlines: segments that span lines
+  // Blocks whose translation had another number of lines: translated again line by line.
+  struct Reline {
+    size_t line;                             // the block
+    std::vector<TextLine> parts;             // its lines
+    std::vector<std::optional<size_t>> run;  // per part: second-round text; none = verbatim
+  };
+  std::vector<Reline> relines;
 
   // Markup.
   std::vector<MarkupDocument> docs;
@@ -214,9 +210,44 @@ class DocumentJob {
   void on_line_text(size_t text, std::string translation) {
     if (closed) return;
     Line& l = lines[line_of[text]];
-    l.translation = one_line(std::move(translation));
+    if (l.block) {
+      auto mapped = reline(l.line.text, translation);
+      if (!mapped) {
+        relines.push_back({line_of[text], split_lines(l.line.text), {}});
+        ++results[l.doc].relined_segments;
+        return;  // done in the second round
+      }
+      l.translation = std::move(*mapped);
+    } else {
+      l.translation = one_line(std::move(translation));
+    }
     l.done = true;
     advance();
+  }
+
+  // The second round's texts for the blocks to translate line by line.
+  std::vector<std::string> reline_runs() {
+    std::vector<std::string> runs;
+    for (auto& r : relines) {
+      for (const auto& part : r.parts) {
+        r.run.push_back(has_words(part.text) ? std::optional(runs.size()) : std::nullopt);
+        if (r.run.back()) runs.push_back(part.text);
+      }
+    }
+    return runs;
+  }
+
+  // Second round done: each block from its lines' translations, the source's terminators.
+  void fill_relines() {
+    for (const auto& r : relines) {
+      std::string out;
+      for (size_t i = 0; i < r.parts.size(); ++i) {
+        out += r.run[i] ? one_line(run_text[*r.run[i]]) : r.parts[i].text;
+        out += r.parts[i].terminator;
+      }
+      lines[r.line].translation = std::move(out);
+      lines[r.line].done = true;
+    }
   }
 
   void finish() {
@@ -254,10 +285,15 @@ std::shared_ptr<DocumentJob> DocumentTranslator::prepare(const DocumentTask& tas
   std::vector<std::string>& units = job->units;
   if (task.format == TextFormat::kPlain) {
     job->plain = texts;
+    job->blocks = task.split == SentenceSplit::kNone || task.split == SentenceSplit::kNoNewlines;
+    job->options.segmentation = job->blocks                               ? Segmentation::kWhole
+                                : task.split == SentenceSplit::kSentences ? Segmentation::kSentences
+                                                                          : Segmentation::kBudget;
     for (size_t d = 0; d < texts.size(); ++d) {
-      for (auto& line : split_lines(texts[d])) {
+      for (auto& line : plain_pieces(texts[d], task.split)) {
         DocumentJob::Line l;
         l.doc = d;
+        l.block = job->blocks;
         if (has_words(line.text)) {
           l.text = units.size();
           job->line_of.push_back(job->lines.size());
@@ -297,19 +333,17 @@ std::shared_ptr<DocumentJob> DocumentTranslator::prepare(const DocumentTask& tas
 void DocumentTranslator::start(const std::shared_ptr<DocumentJob>& job) {
   TranslationCallbacks cb;
   if (job->format == TextFormat::kPlain) {
-    cb.on_piece = [job](size_t text, const std::string& piece) {
-      std::lock_guard lock(job->mu);
-      job->on_line_piece(text, piece);
-    };
+    if (!job->blocks) {  // a block is released once its lines are checked
+      cb.on_piece = [job](size_t text, const std::string& piece) {
+        std::lock_guard lock(job->mu);
+        job->on_line_piece(text, piece);
+      };
+    }
     cb.on_text = [job](size_t text, std::string translation) {
       std::lock_guard lock(job->mu);
       job->on_line_text(text, std::move(translation));
     };
-    cb.on_done = [job](const TranslationUsage& u) {
-      std::lock_guard lock(job->mu);
-      job->add_usage(u);
-      job->finish();
-    };
+    cb.on_done = [this, job](const TranslationUsage& u) { on_plain_done(job, u); };
   } else {
     cb.on_text = [job](size_t text, std::string translation) {
       std::lock_guard lock(job->mu);
@@ -366,23 +400,50 @@ void DocumentTranslator::on_markup_done(const std::shared_ptr<DocumentJob>& job,
   // the skeleton is the input's by construction.
   TranslationTask task = job->resolved.task;
   task.placeholders = false;
-  TranslateOptions options = job->options;
-  options.continues_admitted_work = true;  // the document was admitted whole
-  TranslationCallbacks cb;
-  cb.on_text = [job](size_t run, std::string translation) {
-    std::lock_guard lock(job->mu);
-    job->run_text[run] = std::move(translation);
-  };
-  cb.on_done = [job](const TranslationUsage& u2) {
-    std::lock_guard lock(job->mu);
-    if (job->closed) return;
-    job->add_usage(u2);
+  start_second_round(job, task, std::move(runs), [job] {
     for (const auto& r : job->repairs) {
       std::vector<std::string> tr(
           job->run_text.begin() + static_cast<std::ptrdiff_t>(r.first),
           job->run_text.begin() + static_cast<std::ptrdiff_t>(r.first + r.count));
       job->docs[r.doc].fill_runs(r.unit, tr);
     }
+  });
+}
+
+void DocumentTranslator::on_plain_done(const std::shared_ptr<DocumentJob>& job,
+                                       const TranslationUsage& u) {
+  std::vector<std::string> runs;
+  {
+    std::lock_guard lock(job->mu);
+    if (job->closed) return;
+    job->add_usage(u);
+    if (job->relines.empty()) {
+      job->finish();
+      return;
+    }
+    runs = job->reline_runs();
+    job->run_text.resize(runs.size());
+  }
+  start_second_round(job, job->resolved.task, std::move(runs), [job] { job->fill_relines(); });
+}
+
+void DocumentTranslator::start_second_round(const std::shared_ptr<DocumentJob>& job,
+                                            const TranslationTask& task,
+                                            std::vector<std::string> runs,
+                                            std::function<void()> fill) {
+  TranslateOptions options = job->options;
+  options.continues_admitted_work = true;  // the document was admitted whole
+  options.segmentation = Segmentation::kBudget;
+  TranslationCallbacks cb;
+  cb.on_text = [job](size_t run, std::string translation) {
+    std::lock_guard lock(job->mu);
+    job->run_text[run] = std::move(translation);
+  };
+  cb.on_done = [job, fill = std::move(fill)](const TranslationUsage& u) {
+    std::lock_guard lock(job->mu);
+    if (job->closed) return;
+    job->add_usage(u);
+    fill();
     job->finish();
   };
   cb.on_error = [job](ErrorKind kind, const std::string& message) {

@@ -14,11 +14,22 @@
 #include "base/error.h"
 #include "translate/glossary.h"
 #include "translate/markup.h"
+#include "translate/text_lines.h"
 #include "translate/translator.h"
 
 namespace dsinfer::translate {
 
 enum class TextFormat { kPlain, kHtml, kXml };
+
+// How plain text is cut for the model (DeepL's split_sentences). Every mode keeps the lines: N
+// lines in, N lines out. Markup units are translated whole (within the segment budget) in every
+// mode: their inline tags may span sentences.
+enum class SentenceSplit {
+  kLines,       // each line on its own, cut at sentences past the budget (dsinfer, LibreTranslate)
+  kSentences,   // DeepL "1": each line on its own, every sentence a segment
+  kNone,        // DeepL "0": each text one segment, line breaks included
+  kNoNewlines,  // DeepL "nonewlines": every sentence a segment; a line break does not end one
+};
 
 struct DocumentTask {
   std::string source_lang;  // any case; "" = detect
@@ -32,6 +43,7 @@ struct DocumentTask {
   // DeepL's preserve_formatting: each segment keeps the source's edge punctuation and the case of
   // its first letter (translate/preserve_formatting.h).
   bool preserve_formatting = false;
+  SentenceSplit split = SentenceSplit::kLines;
 };
 
 struct DocumentResult {
@@ -41,6 +53,9 @@ struct DocumentResult {
   std::vector<GlossaryMiss> glossary_misses;
   int64_t billed_characters = 0;  // code points of the source text
   int64_t repaired_units = 0;     // markup units rebuilt from separately translated runs
+  // kNone / kNoNewlines: segments spanning lines whose translation had another number of lines,
+  // translated again line by line.
+  int64_t relined_segments = 0;
 };
 
 // Called one at a time per job, on the engine thread or the caller's; they must only hand data
@@ -81,13 +96,6 @@ struct ResolvedTask {
 ResolvedTask resolve_task(const DocumentTask& task, const std::vector<std::string>& plain_texts,
                           const GlossaryStore& glossaries);
 
-// Plain text split into lines, each with its terminator ("\n", "\r\n" or "" at the end).
-struct TextLine {
-  std::string text;
-  std::string terminator;
-};
-std::vector<TextLine> split_lines(std::string_view text);
-
 class DocumentJob;
 
 // Thread-safe; one per server.
@@ -119,6 +127,13 @@ class DocumentTranslator {
   // First round done: fills the units whose placeholders survived, starts the second round
   // for the others.
   void on_markup_done(const std::shared_ptr<DocumentJob>& job, const TranslationUsage& usage);
+  // First round of plain text done: finishes, or translates the blocks whose line count changed
+  // again line by line.
+  void on_plain_done(const std::shared_ptr<DocumentJob>& job, const TranslationUsage& usage);
+  // A later round of the job's texts `runs` (it joins the job's admission); `fill` (called with
+  // the job's lock held) puts the job->run_text results in place before the job finishes.
+  void start_second_round(const std::shared_ptr<DocumentJob>& job, const TranslationTask& task,
+                          std::vector<std::string> runs, std::function<void()> fill);
 
   Translator& translator_;
   std::shared_ptr<const GlossaryStore> glossaries_;

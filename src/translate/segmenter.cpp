@@ -104,32 +104,72 @@ std::string SegmentedText::reassemble(const std::vector<std::string>& translated
   return out;
 }
 
+namespace {
+
+// The text's leading whitespace set aside; returns the rest.
+std::string_view take_leading(std::string_view text, SegmentedText& result) {
+  size_t lead = 0;
+  while (lead < text.size() && is_space(text[lead])) ++lead;
+  result.leading = std::string(text.substr(0, lead));
+  return text.substr(lead);
+}
+
+// Appends a piece as a segment and its trailing whitespace as the separator (whitespace only:
+// added to the previous separator).
+void emit(SegmentedText& result, std::string_view piece) {
+  const Span span = split_trailing_space(piece);
+  if (span.core.empty()) {
+    if (!result.segments.empty()) {
+      result.segments.back().separator += std::string(span.trailing);
+    } else {
+      result.leading += std::string(span.trailing);
+    }
+    return;
+  }
+  result.segments.push_back({std::string(span.core), std::string(span.trailing)});
+}
+
+}  // namespace
+
+SegmentedText segment_sentences(std::string_view text, bool across_lines) {
+  check_utf8(text);
+  SegmentedText result;
+  const std::string_view body = take_leading(text, result);
+  // NOTE: ICU ends a sentence at every line break (UAX #29 Sep). Across lines, ICU reads a copy
+  // whose CR and LF are spaces: same length, so its boundaries are the original's byte offsets.
+  std::string flat;
+  std::string_view scan = body;
+  if (across_lines) {
+    flat = std::string(body);
+    for (char& c : flat) {
+      if (c == '\n' || c == '\r') c = ' ';
+    }
+    scan = flat;
+  }
+  size_t at = 0;
+  for (std::string_view sentence : sentences(scan)) {
+    emit(result, body.substr(at, sentence.size()));
+    at += sentence.size();
+  }
+  return result;
+}
+
+SegmentedText segment_whole(std::string_view text) {
+  check_utf8(text);
+  SegmentedText result;
+  emit(result, take_leading(text, result));
+  return result;
+}
+
 SegmentedText segment_text(std::string_view text, int64_t max_tokens,
                            const TokenCounter& count_tokens) {
   check_utf8(text);
   SegmentedText result;
-  size_t lead = 0;
-  while (lead < text.size() && is_space(text[lead])) ++lead;
-  result.leading = std::string(text.substr(0, lead));
-  const std::string_view body = text.substr(lead);
-
-  auto emit = [&](std::string_view piece) {
-    const Span span = split_trailing_space(piece);
-    if (span.core.empty()) {
-      // Whitespace only: belongs to the previous separator.
-      if (!result.segments.empty()) {
-        result.segments.back().separator += std::string(span.trailing);
-      } else {
-        result.leading += std::string(span.trailing);
-      }
-      return;
-    }
-    result.segments.push_back({std::string(span.core), std::string(span.trailing)});
-  };
+  const std::string_view body = take_leading(text, result);
 
   for (std::string_view para : paragraphs(body)) {
     if (count_tokens(para) <= max_tokens) {
-      emit(para);
+      emit(result, para);
       continue;
     }
     // Pack sentences greedily up to the budget; a chunk ends after a sentence's whitespace.
@@ -140,12 +180,12 @@ SegmentedText segment_text(std::string_view text, int64_t max_tokens,
       const size_t s_end = s_begin + sentence.size();
       if (chunk_end > chunk_start &&
           count_tokens(para.substr(chunk_start, s_end - chunk_start)) > max_tokens) {
-        emit(para.substr(chunk_start, chunk_end - chunk_start));
+        emit(result, para.substr(chunk_start, chunk_end - chunk_start));
         chunk_start = s_begin;
       }
       chunk_end = s_end;
     }
-    if (chunk_end > chunk_start) emit(para.substr(chunk_start, chunk_end - chunk_start));
+    if (chunk_end > chunk_start) emit(result, para.substr(chunk_start, chunk_end - chunk_start));
   }
   return result;
 }

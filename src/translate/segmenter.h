@@ -34,4 +34,12 @@ using TokenCounter = std::function<int64_t(std::string_view)>;
 SegmentedText segment_text(std::string_view text, int64_t max_tokens,
                            const TokenCounter& count_tokens);
 
+// Every sentence (ICU boundaries) its own segment, whatever its length. A line break ends a
+// sentence unless `across_lines`: then only punctuation does, and a sentence that spans a line
+// break is one segment with the break inside. Throws Error(kInvalidInput) for invalid UTF-8.
+SegmentedText segment_sentences(std::string_view text, bool across_lines);
+
+// The whole text as one segment (its surrounding whitespace kept aside); none when it is blank.
+SegmentedText segment_whole(std::string_view text);
+
 }  // namespace dsinfer::translate

@@ -153,7 +153,17 @@ std::shared_ptr<TranslationJob> Translator::start(const TranslationTask& task,
   const auto counter = [this](std::string_view t) { return count_tokens(t); };
   for (const auto& text : texts) {
     job->first_slot.push_back(job->slots.size());
-    job->docs.push_back(segment_text(text, config_.max_segment_tokens, counter));
+    switch (options.segmentation) {
+      case Segmentation::kBudget:
+        job->docs.push_back(segment_text(text, config_.max_segment_tokens, counter));
+        break;
+      case Segmentation::kSentences:
+        job->docs.push_back(segment_sentences(text, false));
+        break;
+      case Segmentation::kWhole:
+        job->docs.push_back(segment_whole(text));
+        break;
+    }
     job->slots.resize(job->slots.size() + job->docs.back().segments.size());
     if (config_.max_segments > 0 &&
         static_cast<int64_t>(job->slots.size()) > config_.max_segments) {

@@ -30,6 +30,13 @@ struct TranslatorConfig {
   int64_t running_slots = 16;
 };
 
+// How a text is cut into segments (engine requests).
+enum class Segmentation {
+  kBudget,     // paragraphs, cut at sentences only past max_segment_tokens (the default)
+  kSentences,  // every sentence its own segment
+  kWhole,      // the text is one segment
+};
+
 struct TranslateOptions {
   std::optional<int64_t> max_tokens;  // per segment; default 2 × source tokens + 32
   float temperature = 0.0f;
@@ -41,6 +48,7 @@ struct TranslateOptions {
   // DeepL's preserve_formatting: every segment's translation keeps the source's punctuation at
   // its start and end and the case of its first letter (translate/preserve_formatting.h).
   bool preserve_formatting = false;
+  Segmentation segmentation = Segmentation::kBudget;
 };
 
 // When a job's engine work ran, for the request log and the latency histograms. Zero time

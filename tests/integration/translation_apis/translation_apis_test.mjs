@@ -479,6 +479,30 @@ test('deepl-node: preserveFormatting keeps the edges of each sentence', async ()
   }
 });
 
+test('deepl-node: splitSentences on, off and nonewlines keep N lines in, N lines out', async () => {
+  const s = await startServer();
+  try {
+    const client = new deepl.Translator('key-one', { serverUrl: s.url, maxRetries: 0 });
+    const text = 'First line of the text. It has two sentences.\nA sentence that spans\na line break. Another one.\n\nLast line';
+    for (const splitSentences of ['on', 'off', 'nonewlines', undefined]) {
+      const r = await client.translateText(text, 'en', 'de', splitSentences ? { splitSentences } : {});
+      assert.equal(r.text.split('\n').length, 5, `${splitSentences}: ${JSON.stringify(r.text)}`);
+      assert.equal(r.text.split('\n')[3], '', `${splitSentences}: the blank line is kept`);
+    }
+    // 'on' (DeepL's default for text) made every sentence a segment: /v1/translate (same model,
+    // languages, cache) finds each of them in the translation cache.
+    const sentences = ['First line of the text.', 'It has two sentences.', 'Last line'];
+    const v1 = await json(s, 'POST', '/v1/translate', { segments: sentences, source_lang: 'en', target_lang: 'de' }, { Authorization: 'Bearer key-one' });
+    assert.equal(v1.status, 200, v1.text);
+    assert.equal(v1.json.cached_segments, 3, v1.text);
+    const bad = await json(s, 'POST', '/v2/translate', { text: ['x'], target_lang: 'DE', split_sentences: 'sometimes' }, { Authorization: 'DeepL-Auth-Key key-one' });
+    assert.equal(bad.status, 400);
+    assert.deepEqual(bad.json, { message: "Value for 'split_sentences' not supported (expected 0, 1 or nonewlines, got 'sometimes')." });
+  } finally {
+    await stop(s);
+  }
+});
+
 test('every translation API bills the per-key character ledger behind /v2/usage', async () => {
   const s = await startServer();
   try {

@@ -52,6 +52,7 @@ TEST(Deepl, ParsesWhatTheNodeClientSends) {
   EXPECT_EQ(r.task.context, "ctx");
   EXPECT_TRUE(r.show_billed_characters);
   EXPECT_TRUE(r.task.preserve_formatting);
+  EXPECT_EQ(r.task.split, translate::SentenceSplit::kNoNewlines);
 
   const auto j = parse_deepl_translate(deepl_fields_from_json(Json::parse(
       R"({"text": ["x", "y", "z"], "target_lang": "zh-hans", "non_splitting_tags": ["b", "i"],
@@ -61,6 +62,14 @@ TEST(Deepl, ParsesWhatTheNodeClientSends) {
   EXPECT_EQ(j.task.markup.non_splitting_tags, (std::vector<std::string>{"b", "i"}));
   EXPECT_FALSE(j.show_billed_characters);
   EXPECT_FALSE(j.task.preserve_formatting) << "DeepL's default: 0";
+  EXPECT_EQ(j.task.split, translate::SentenceSplit::kSentences) << "DeepL's default for text: 1";
+  const auto split = [](const std::string& extra) {
+    return parse_deepl_translate(parse_form_urlencoded("text=a&target_lang=DE" + extra)).task.split;
+  };
+  EXPECT_EQ(split("&split_sentences=0"), translate::SentenceSplit::kNone);
+  EXPECT_EQ(split("&split_sentences=1&tag_handling=html"), translate::SentenceSplit::kSentences);
+  EXPECT_EQ(split("&tag_handling=xml"), translate::SentenceSplit::kNoNewlines)
+      << "DeepL's default with tag_handling: nonewlines";
 }
 
 TEST(Deepl, RefusesWithDeeplMessages) {
@@ -86,6 +95,12 @@ TEST(Deepl, RefusesWithDeeplMessages) {
   EXPECT_EQ(refuse("text=a&target_lang=EN-US&formality=prefer_more"), "accepted");
   EXPECT_EQ(refuse("text=a&target_lang=DE&preserve_formatting=yes"),
             "400 Value for 'preserve_formatting' not supported (expected 0 or 1, got 'yes').");
+  EXPECT_EQ(refuse("text=a&target_lang=DE&split_sentences=2"),
+            "400 Value for 'split_sentences' not supported (expected 0, 1 or nonewlines, got "
+            "'2').");
+  EXPECT_EQ(refuse("text=a&target_lang=DE&split_sentences="),
+            "400 Value for 'split_sentences' not supported (expected 0, 1 or nonewlines, got "
+            "'').");
   std::string many = "target_lang=DE";
   for (int i = 0; i < 51; ++i) many += "&text=t";
   EXPECT_EQ(refuse(many).substr(0, 4), "413 ");

@@ -66,5 +66,23 @@ TEST(Segmenter, RejectsInvalidUtf8) {
   EXPECT_THROW(segment_text("ok \xff\xfe bad", 100, count_chars), Error);
 }
 
+TEST(Segmenter, EverySentenceWithOrWithoutLineBreaksAndTheWholeText) {
+  const std::string doc = "  It spans\na line. Second one!\r\nThird.\n";
+  const auto by_line = segment_sentences(doc, false);
+  EXPECT_EQ(texts(by_line),
+            (std::vector<std::string>{"It spans", "a line.", "Second one!", "Third."}));
+  const auto across = segment_sentences(doc, true);
+  EXPECT_EQ(texts(across),
+            (std::vector<std::string>{"It spans\na line.", "Second one!", "Third."}));
+  EXPECT_EQ(across.segments[1].separator, "\r\n");
+  const auto whole = segment_whole(doc);
+  EXPECT_EQ(texts(whole), (std::vector<std::string>{"It spans\na line. Second one!\r\nThird."}));
+  for (const auto* st : {&by_line, &across, &whole}) {
+    EXPECT_EQ(st->reassemble(texts(*st)), doc);
+  }
+  EXPECT_TRUE(segment_whole(" \n ").segments.empty());
+  EXPECT_THROW(segment_sentences("bad \xff", true), Error);
+}
+
 }  // namespace
 }  // namespace dsinfer::translate
