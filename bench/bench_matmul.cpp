@@ -1,6 +1,8 @@
 // Matmul kernel benchmarks on the weight shapes of a 1.5B qwen2 model (r1-distill-qwen-1.5b):
-// decode (1 activation row; weight GB/s) and prefill (512 rows; GFLOP/s), per weight type, per
-// ISA variant available here, 1 and 2 threads. See bench/README.md ("Kernels").
+// decode (1 activation row; weight GB/s), batched decode (2-32 rows, packed layouts; GFLOP/s per
+// row shows how close a step of that many sequences comes to prefill) and prefill (512 rows;
+// GFLOP/s), per weight type, per ISA variant available here, 1 and 2 threads. See
+// bench/README.md ("Kernels").
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -95,6 +97,9 @@ void bm_matmul(benchmark::State& state, DType type, Isa isa, Shape shape, int64_
       benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
 }
 
+// 1 (decode), 2-32 (batched decode: one step of that many sequences), 512 (prefill).
+constexpr int64_t kRowCounts[] = {1, 2, 4, 8, 16, 32, 512};
+
 void register_all() {
   const std::vector<DType> types = dsinfer::kernels::matmul_types();  // kernels/weight_types.h
   for (Isa isa : dsinfer::kernels::available_isas()) {
@@ -105,12 +110,15 @@ void register_all() {
         if (packed && !can_pack) continue;
         for (int threads : {1, 2}) {
           for (const Shape& shape : kShapes) {
-            for (int64_t rows : {int64_t{1}, int64_t{512}}) {
+            for (int64_t rows : kRowCounts) {
+              const bool small_m = rows > 1 && rows < 512;
               // The scalar reference is slow: prefill only on the smallest square shape.
               if (isa == Isa::kScalar && rows > 1 && std::strcmp(shape.name, "attn_q") != 0) {
                 continue;
               }
-              if (rows > 1 && std::strcmp(shape.name, "stream_x8") == 0) continue;
+              // Batched decode (2-32 rows): the packed layouts, which the model runs, only.
+              if (small_m && (isa == Isa::kScalar || !packed)) continue;
+              if (rows == 512 && std::strcmp(shape.name, "stream_x8") == 0) continue;
               const std::string name =
                   std::string("matmul/") + dsinfer::tensor::dtype_name(type) +
                   (packed ? ".x8" : "") + "/" + dsinfer::kernels::isa_name(isa) + "/" + shape.name +

@@ -1,4 +1,4 @@
-// AVX-512 VNNI matmul variant: the x86 kernels with the packed Q4_K and Q8_0 micro-kernels on
+// AVX-512 VNNI matmul variant: the x86 kernels with the packed Q4_K, Q6_K and Q8_0 kernels on
 // 512-bit vpdpbusd, two packed steps per vector (matmul_x86_vnni.inc); the other kernels are the
 // AVX2 ones with EVEX encodings. Compiled with AVX-512 F/BW/VL/DQ/VNNI flags; called only when
 // CPUID reports them (kernels/isa.h).

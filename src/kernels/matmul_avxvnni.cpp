@@ -1,4 +1,4 @@
-// AVX2 + AVX-VNNI matmul variant: the x86 kernels with the packed Q4_K and Q8_0 micro-kernels on
+// AVX2 + AVX-VNNI matmul variant: the x86 kernels with the packed Q4_K, Q6_K and Q8_0 kernels on
 // 256-bit vpdpbusd (VEX encoding, matmul_x86_vnni.inc). Compiled with -mavx2 -mfma -mf16c
 // -mavxvnni; called only when CPUID reports AVX-VNNI (kernels/isa.h).
 #include <immintrin.h>
