@@ -38,7 +38,12 @@ if [ "${DSINFER_SKIP_SANITIZERS:-0}" != 1 ]; then
     -R '^(base|tensor|gguf|tokenizer)\.|^fuzz\.corpus_(gguf|tokenizer|chat_template|markup)'
   # TSan: the engine thread, submitters and event sinks; the server's exchanges and sessions
   # (real sockets, engine threads, strands); the Translator's jobs over a real engine.
-  bash scripts/build.sh tsan unit_engine unit_server unit_translate
+  bash scripts/build.sh tsan unit_engine unit_server unit_translate dsinfer
   ctest --test-dir build/tsan --output-on-failure -j 2 -R '^(engine|server|translate\.Translator)\.'
+  # The server's shutdown paths end to end on that build: SIGTERM with streams in flight, and the
+  # grace period expiring on them (exchanges, sessions, engine sinks and the io_context ending in
+  # the right order). A report fails the server's exit status, which both tests check.
+  TSAN_OPTIONS="halt_on_error=1 exitcode=66 ${TSAN_OPTIONS:-}" DSINFER_BIN=build/tsan/src/cli/dsinfer \
+    DSINFER_TEST_FILTER='grace period expiry|SIGTERM with 32 streams' bash tests/integration/test_server.sh
 fi
 echo "all tests passed in $(( $(date +%s) - start )) s"

@@ -671,9 +671,11 @@ test('holds 1,000 concurrent connections (64 streaming)', async () => {
   } finally { await stop(s); }
 });
 
-// DSINFER_TEST_FILTER=regex runs only the tests whose name matches (local runs).
+// DSINFER_TEST_FILTER=regex runs only the tests whose name matches (local runs; the TSan step of
+// scripts/test.sh). A filter that selects nothing is an error, not a pass.
 const filter = process.env.DSINFER_TEST_FILTER ? new RegExp(process.env.DSINFER_TEST_FILTER) : null;
 const selected = filter ? tests.filter((t) => filter.test(t.name)) : tests;
+if (selected.length === 0) throw new Error(`DSINFER_TEST_FILTER=${process.env.DSINFER_TEST_FILTER} selects no test`);
 let failures = 0;
 for (const t of selected) {
   const start = Date.now();
