@@ -2,7 +2,6 @@
 #include "kernels/exec_context.h"
 
 #include <algorithm>
-#include <cstring>
 #include <new>
 
 #include "base/error.h"
@@ -103,17 +102,6 @@ Buffer ExecContext::allocate(size_t bytes, const char* what) {
   }
   b.bytes_ = bytes;
   return b;
-}
-
-void ExecContext::commit(Buffer& buffer) {
-  constexpr int64_t kChunk = int64_t{1} << 21;  // 2 MiB per task
-  const auto bytes = static_cast<int64_t>(buffer.bytes());
-  uint8_t* data = buffer.as<uint8_t>();
-  parallel_for((bytes + kChunk - 1) / kChunk, 1, [&](int64_t begin, int64_t end, int) {
-    for (int64_t i = begin; i < end; ++i) {
-      std::memset(data + i * kChunk, 0, static_cast<size_t>(std::min(kChunk, bytes - i * kChunk)));
-    }
-  });
 }
 
 ExecContext& ExecContext::single_thread(int thread) {

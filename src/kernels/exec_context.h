@@ -105,12 +105,6 @@ class ExecContext {
   // the size when it cannot be had.
   Buffer allocate(size_t bytes, const char* what);
 
-  // Makes all of `buffer` resident now, zero-filled (host: every page written, by the pool's
-  // threads). For memory that lives as long as the process and will all be used — the KV pool —
-  // so it is committed at start-up (a limit that cannot hold it fails there, not under load) and
-  // no step pays a first-touch page fault.
-  void commit(Buffer& buffer);
-
  private:
   struct View {};
   explicit ExecContext(View);

@@ -25,9 +25,9 @@ KvBlockPool::KvBlockPool(kernels::ExecContext& ctx, int64_t n_layers, int64_t n_
   const int64_t v_elems = n_layers * n_blocks * block_size * v_row_elems;
   const std::string what = fmt::format("KV pool ({} blocks of {} tokens)", n_blocks, block_size);
   storage_ = ctx.allocate(static_cast<size_t>(k_elems + v_elems) * sizeof(uint16_t), what.c_str());
-  // NOTE: committed now, not page by page as blocks are first used: resident memory is flat from
-  // start-up (what the pod's limit must hold is known at once), and no step takes the faults.
-  ctx.commit(storage_);
+  if (storage_.device() == kernels::Device::kCpu) {
+    commit_ = std::make_unique<BackgroundCommit>(storage_.as<uint8_t>(), storage_.bytes());
+  }
   k_ = storage_.as<uint16_t>();
   v_ = k_ + k_elems;
 }

@@ -5,6 +5,9 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+
+#include "base/background_commit.h"
 
 #include "kernels/attention.h"
 #include "kernels/exec_context.h"
@@ -14,9 +17,10 @@ namespace dsinfer::model {
 class KvBlockPool {
  public:
   // Allocates n_blocks blocks of block_size tokens for n_layers layers, K rows of k_row_elems
-  // and V rows of v_row_elems halves, in `ctx`'s memory (ExecContext::allocate). Memory is
-  // reserved, not touched (pages fault in on use). Throws Error(kInvalidInput) for non-positive
-  // sizes, Error(kUnavailable) if allocation fails.
+  // and V rows of v_row_elems halves, in `ctx`'s memory (ExecContext::allocate). Host memory is
+  // made resident in the background (BackgroundCommit): start-up is not delayed, and resident
+  // memory is flat once it is done rather than creeping up as blocks are first used. Throws
+  // Error(kInvalidInput) for non-positive sizes, Error(kUnavailable) if allocation fails.
   KvBlockPool(kernels::ExecContext& ctx, int64_t n_layers, int64_t n_blocks, int64_t block_size,
               int64_t k_row_elems, int64_t v_row_elems);
 
@@ -54,6 +58,7 @@ class KvBlockPool {
   int64_t k_row_elems_;
   int64_t v_row_elems_;
   kernels::Buffer storage_;
+  std::unique_ptr<BackgroundCommit> commit_;  // declared after storage_: stops before it is freed
   uint16_t* k_ = nullptr;
   uint16_t* v_ = nullptr;
 };
