@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <thread>
 
 namespace dsinfer {
 
@@ -15,27 +16,24 @@ BackgroundCommit::BackgroundCommit(void* data, size_t bytes) {
   const uintptr_t first = (begin + page - 1) & ~(page - 1);  // madvise wants whole pages
   const uintptr_t last = (begin + bytes) & ~(page - 1);
   if (last <= first) {
-    done_.store(true, std::memory_order_release);
+    state_->done.store(true, std::memory_order_release);
     return;
   }
   // Before any page is touched, so the faults that follow can map huge pages. Best effort.
   ::madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
-  thread_ = std::thread([this, first, last] {
+  std::thread([state = state_, first, last] {
     constexpr uintptr_t kChunk = uintptr_t{1} << 21;  // one transparent huge page
     for (uintptr_t p = first; p < last; p += kChunk) {
-      if (stop_.load(std::memory_order_relaxed)) return;
+      if (state->stop.load(std::memory_order_relaxed)) return;
       if (::madvise(reinterpret_cast<void*>(p), std::min(kChunk, last - p), MADV_POPULATE_WRITE) !=
           0) {
         return;  // an older kernel (EINVAL) or no memory left: pages fault in on use instead
       }
     }
-    done_.store(true, std::memory_order_release);
-  });
+    state->done.store(true, std::memory_order_release);
+  }).detach();
 }
 
-BackgroundCommit::~BackgroundCommit() {
-  stop_.store(true, std::memory_order_relaxed);
-  if (thread_.joinable()) thread_.join();
-}
+BackgroundCommit::~BackgroundCommit() { state_->stop.store(true, std::memory_order_relaxed); }
 
 }  // namespace dsinfer

@@ -58,7 +58,7 @@ class KvBlockPool {
   int64_t k_row_elems_;
   int64_t v_row_elems_;
   kernels::Buffer storage_;
-  std::unique_ptr<BackgroundCommit> commit_;  // declared after storage_: stops before it is freed
+  std::unique_ptr<BackgroundCommit> commit_;  // declared after storage_: asked to stop first
   uint16_t* k_ = nullptr;
   uint16_t* v_ = nullptr;
 };
