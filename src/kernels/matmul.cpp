@@ -114,12 +114,42 @@ void check_args(const WeightView& w, const float* x, int64_t ldx, int64_t n_rows
   }
 }
 
+// Rows [r0, r0 + n) of prepared activations, as a batch of their own (the arrays are per row).
+ActBatch act_rows(const ActBatch& a, int64_t r0, int64_t n) {
+  ActBatch v = a;
+  v.n_rows = n;
+  switch (a.format) {
+    case ActFormat::kF32:
+    case ActFormat::kF16:
+    case ActFormat::kBF16:
+      v.f = a.f + r0 * a.ldf;
+      break;
+    case ActFormat::kQ8_0:
+    case ActFormat::kQ8_1:
+      v.q = a.q + r0 * a.n_in;
+      v.d = a.d + r0 * a.n_blocks;
+      v.s = a.s + r0 * a.n_blocks;
+      v.isum = a.isum + r0 * a.n_blocks;
+      break;
+    case ActFormat::kQ8_K:
+      v.q = a.q + r0 * a.n_in;
+      v.d = a.d + r0 * a.n_blocks;
+      v.bsums = a.bsums + r0 * a.n_blocks * 16;
+      v.bsums32 = a.bsums32 + r0 * a.n_blocks * 8;
+      break;
+  }
+  return v;
+}
+
 }  // namespace
 
 namespace matmul_detail {
 
 const IsaOps& isa_ops(Isa isa) {
-  for (Isa a : available_isas()) {
+  // NOTE: read once: CPUID traps to the hypervisor on a VM, and this runs on every matmul call
+  // (a V2-Lite decode step makes ~2,000; re-reading cost 4 % of its time).
+  static const std::vector<Isa> available = available_isas();
+  for (Isa a : available) {
     if (a != isa) continue;
     switch (isa) {
       case Isa::kScalar:
@@ -193,7 +223,13 @@ const ActBatch& prepare_acts(const matmul_detail::IsaOps& ops, tensor::DType typ
 
 Isa matmul_multi_with_isa(Isa isa, std::span<const MatmulTarget> targets, const float* x,
                           int64_t ldx, int64_t n_rows, ExecContext& ctx) {
-  for (const MatmulTarget& t : targets) check_args(t.w, x, ldx, n_rows, t.y, t.ldy);
+  for (const MatmulTarget& t : targets) {
+    if (t.x_rows >= 0 && (t.x_row < 0 || t.x_row > n_rows - t.x_rows)) {
+      fail(ErrorKind::kInvalidInput, "matmul: target rows [{}, {}) outside the {} rows of x",
+           t.x_row, t.x_row + t.x_rows, n_rows);
+    }
+    check_args(t.w, x, ldx, t.x_rows >= 0 ? t.x_rows : n_rows, t.y, t.ldy);
+  }
   const auto& ops = matmul_detail::isa_ops(isa);
   CallCounter& counter = call_counter();
   if (counter.on.load(std::memory_order_relaxed)) {
@@ -202,24 +238,30 @@ Isa matmul_multi_with_isa(Isa isa, std::span<const MatmulTarget> targets, const 
   }
   if (n_rows == 0) return ops.isa;
 
-  // Per target: its prepared activations, its row size, and its share of the work measured in
-  // weight bytes (what a thread streams), so that threads finish together.
+  // Per target: its prepared activations (its rows of them), its row size, and its share of the
+  // work measured in weight bytes (what a thread streams), so that threads finish together.
   ctx.scratch().reset();  // this call's prepared activations live in it until the next call
   std::vector<ActBatch> prepared;
-  prepared.reserve(targets.size());  // no reallocation: parts[] points into it
+  prepared.reserve(targets.size());  // no reallocation: prepare_acts returns references
   struct Part {
-    const ActBatch* acts;
+    ActBatch acts;
     size_t row_bytes;
     size_t cost_begin;  // bytes of the targets before this one
   };
   std::vector<Part> parts(targets.size());
   size_t total_cost = 0;
+  size_t total_work = 0;  // weight bytes x activation rows
   for (size_t i = 0; i < targets.size(); ++i) {
-    const WeightView& w = targets[i].w;
+    const MatmulTarget& t = targets[i];
+    const WeightView& w = t.w;
     const size_t row_bytes = tensor::row_bytes(tensor::dtype_info(w.type), w.n_in);
-    parts[i] = {&prepare_acts(ops, w.type, x, ldx, n_rows, w.n_in, prepared, ctx), row_bytes,
-                total_cost};
-    total_cost += row_bytes * static_cast<size_t>(w.n_out);
+    const ActBatch& all = prepare_acts(ops, w.type, x, ldx, n_rows, w.n_in, prepared, ctx);
+    const int64_t rows = t.x_rows >= 0 ? t.x_rows : n_rows;
+    // A target without rows streams nothing: it costs nothing.
+    const size_t cost = rows > 0 ? row_bytes * static_cast<size_t>(w.n_out) : 0;
+    parts[i] = {t.x_rows >= 0 ? act_rows(all, t.x_row, t.x_rows) : all, row_bytes, total_cost};
+    total_cost += cost;
+    total_work += cost * static_cast<size_t>(rows);
   }
   if (total_cost == 0) return ops.isa;
 
@@ -235,12 +277,13 @@ Isa matmul_multi_with_isa(Isa isa, std::span<const MatmulTarget> targets, const 
   constexpr size_t kMinPieceBytes = size_t{64} << 10;
   const int n_threads = ctx.threads();
   // Small products stay on the calling thread (the hand-off would cost more than the work).
-  const bool parallel = n_threads > 1 && total_cost * static_cast<size_t>(n_rows) >= 32768;
+  const bool parallel = n_threads > 1 && total_work >= 32768;
   // Runs the output rows whose first weight byte lies in [lo, hi) of the combined range.
   const auto run_range = [&](size_t lo, size_t hi) {
     for (size_t i = 0; i < targets.size(); ++i) {
       const MatmulTarget& t = targets[i];
       const size_t begin = parts[i].cost_begin;
+      if (parts[i].acts.n_rows == 0) continue;
       const size_t end = begin + parts[i].row_bytes * static_cast<size_t>(t.w.n_out);
       if (end <= lo || begin >= hi) continue;
       const auto first_row = [&](size_t cost) {
@@ -252,7 +295,7 @@ Isa matmul_multi_with_isa(Isa isa, std::span<const MatmulTarget> targets, const 
       };
       const int64_t o0 = first_row(lo);
       const int64_t o1 = first_row(hi);
-      if (o0 < o1) ops.tile(t.w, parts[i].row_bytes, *parts[i].acts, o0, o1, t.y, t.ldy);
+      if (o0 < o1) ops.tile(t.w, parts[i].row_bytes, parts[i].acts, o0, o1, t.y, t.ldy);
     }
   };
   if (!parallel) {

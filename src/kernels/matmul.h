@@ -38,17 +38,22 @@ struct WeightView {
 void matmul(const WeightView& w, const float* x, int64_t ldx, int64_t n_rows, float* y, int64_t ldy,
             ExecContext& ctx);
 
-// One product of matmul_multi(): y = w x, y with row stride ldy.
+// One product of matmul_multi(): y = w x, y with row stride ldy. By default over every row of
+// the call's x; with x_rows >= 0 over rows [x_row, x_row + x_rows) of it only, y[0] being the
+// result of row x_row (the experts of a MoE layer each take their own rows of one gathered x).
 struct MatmulTarget {
   WeightView w;
   float* y = nullptr;
   int64_t ldy = 0;
+  int64_t x_row = 0;
+  int64_t x_rows = -1;
 };
 
-// Several weights applied to the same activations x (all with n_in = the row length of x): as
-// one matmul() per target, but with a single hand-off to the threads (they share out all
-// targets' output rows together, by weight bytes) and x prepared once per activation format. Used
-// for Q/K/V and for gate/up, where it saves the threads' wake-ups.
+// Several weights applied to the same activations x (each target's n_in is the row length it
+// reads of x): as one matmul() per target, but with a single hand-off to the threads (they share
+// out all targets' output rows together, by weight bytes) and x prepared once per activation
+// format and row length. Used for Q/K/V, for gate/up, and for all experts of a MoE layer at once,
+// where it saves the threads' wake-ups and lets them balance the whole layer's weights.
 void matmul_multi(std::span<const MatmulTarget> targets, const float* x, int64_t ldx,
                   int64_t n_rows, ExecContext& ctx);
 Isa matmul_multi_with_isa(Isa isa, std::span<const MatmulTarget> targets, const float* x,

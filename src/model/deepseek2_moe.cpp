@@ -153,14 +153,24 @@ void moe_select(const MoeRouting& r, const std::vector<float>& bias, const float
   }
 }
 
-// NOTE: rows are grouped by expert: each expert gathers the rows routed to it, runs its FFN once
-// over them (its weights read once per batch) and writes each result into the row's selection
-// slot; the slots are then summed per row in selection order (the reference's order), weighted.
+// NOTE: the routed slots (row, k) are sorted by expert (stably, so each expert sees its rows in
+// order) and their input rows gathered in that order, followed by the n_rows rows themselves for
+// the shared experts. Then one matmul_multi runs every chosen expert's gate and up (each over its
+// own stretch of rows: its weights read once per step, whatever the number of rows routed to it)
+// together with the shared experts' gate and up, one more every chosen expert's down: the
+// threads share out the whole layer's expert weights by bytes in two hand-offs, instead of
+// three per expert (small experts in decode left one thread waiting at each). Each result goes
+// to its slot; the slots are summed per row in selection order (the reference's order), weighted,
+// then the shared experts' output is added.
 void moe_ffn(const MoeWeights& w, const MoeRouting& r, const float* x, int64_t ldx, int64_t n_rows,
              float* out, int64_t ldo, MoeScratch& s, kernels::ExecContext& ctx) {
   const int64_t n_embd = w.router.n_in;
   const int64_t ne = r.n_expert;
   const int64_t k = r.n_used;
+  const int64_t n_slots = n_rows * k;
+  const int64_t n_ff = w.experts.empty() ? 0 : w.experts[0].gate.n_out;
+  const bool shared = w.shared.gate.data != nullptr;
+  const int64_t n_sh = shared ? w.shared.gate.n_out : 0;
   auto grow = [](std::vector<float>& v, int64_t size) {
     if (v.size() < static_cast<size_t>(size)) v.resize(static_cast<size_t>(size));
   };
@@ -168,41 +178,92 @@ void moe_ffn(const MoeWeights& w, const MoeRouting& r, const float* x, int64_t l
   kernels::matmul(w.router, x, ldx, n_rows, s.logits.data(), ne, ctx);
   moe_select(r, w.selection_bias, s.logits.data(), n_rows, s.sel);
 
-  grow(s.gathered, n_rows * n_embd);
-  grow(s.expert_out, n_rows * n_embd);
-  grow(s.slot_out, n_rows * k * n_embd);
-  for (int64_t e = 0; e < ne; ++e) {
-    s.rows.clear();  // entries row * k + slot
-    for (int64_t i = 0; i < n_rows * k; ++i) {
-      if (s.sel.expert[static_cast<size_t>(i)] == e) s.rows.push_back(i);
-    }
-    if (s.rows.empty()) continue;
-    const auto m = static_cast<int64_t>(s.rows.size());
-    for (int64_t j = 0; j < m; ++j) {
-      const float* src = x + (s.rows[static_cast<size_t>(j)] / k) * ldx;
-      std::copy(src, src + n_embd, s.gathered.data() + j * n_embd);
-    }
-    ffn_silu_gated(w.experts[static_cast<size_t>(e)], s.gathered.data(), n_embd, m,
-                   s.expert_out.data(), n_embd, s.ffn, ctx);
-    for (int64_t j = 0; j < m; ++j) {
-      const int64_t slot = s.rows[static_cast<size_t>(j)];
-      const float wt = s.sel.weight[static_cast<size_t>(slot)];
-      const float* src = s.expert_out.data() + j * n_embd;
-      float* dst = s.slot_out.data() + slot * n_embd;
-      for (int64_t i = 0; i < n_embd; ++i) dst[i] = src[i] * wt;
-    }
+  // Slots by expert: expert e's slots are order[first[e] .. first[e + 1]).
+  s.first.assign(static_cast<size_t>(ne + 1), 0);
+  s.order.resize(static_cast<size_t>(n_slots));
+  int64_t* first = s.first.data();
+  int64_t* order = s.order.data();
+  const int32_t* chosen = s.sel.expert.data();
+  for (int64_t i = 0; i < n_slots; ++i) ++first[chosen[i] + 1];
+  for (int64_t e = 0; e < ne; ++e) first[e + 1] += first[e];
+  s.cursor.assign(s.first.begin(), s.first.end() - 1);
+  for (int64_t i = 0; i < n_slots; ++i) order[s.cursor[static_cast<size_t>(chosen[i])]++] = i;
+
+  // gathered: [n_slots + n_rows, n_embd] -> gate, up: [n_slots, n_ff] and sh_gate, sh_up:
+  // [n_rows, n_sh]
+  const int64_t n_in_rows = n_slots + (shared ? n_rows : 0);
+  grow(s.gathered, n_in_rows * n_embd);
+  for (int64_t p = 0; p < n_slots; ++p) {
+    const float* src = x + (order[p] / k) * ldx;
+    std::copy(src, src + n_embd, s.gathered.data() + p * n_embd);
   }
-  if (w.shared.gate.data != nullptr) {
-    ffn_silu_gated(w.shared, x, ldx, n_rows, s.expert_out.data(), n_embd, s.ffn, ctx);
+  for (int64_t row = 0; shared && row < n_rows; ++row) {
+    std::copy(x + row * ldx, x + row * ldx + n_embd, s.gathered.data() + (n_slots + row) * n_embd);
+  }
+  grow(s.ffn.gate, n_slots * n_ff);
+  grow(s.ffn.up, n_slots * n_ff);
+  grow(s.sh_gate, n_rows * n_sh);
+  grow(s.sh_up, n_rows * n_sh);
+  s.targets.clear();
+  for (int64_t e = 0; e < ne; ++e) {
+    const int64_t p0 = first[e];
+    const int64_t m = first[e + 1] - p0;
+    if (m == 0) continue;
+    const FfnWeights& fw = w.experts[static_cast<size_t>(e)];
+    s.targets.push_back({fw.gate, s.ffn.gate.data() + p0 * n_ff, n_ff, p0, m});
+    s.targets.push_back({fw.up, s.ffn.up.data() + p0 * n_ff, n_ff, p0, m});
+  }
+  if (shared) {
+    s.targets.push_back({w.shared.gate, s.sh_gate.data(), n_sh, n_slots, n_rows});
+    s.targets.push_back({w.shared.up, s.sh_up.data(), n_sh, n_slots, n_rows});
+  }
+  kernels::matmul_multi(s.targets, s.gathered.data(), n_embd, n_in_rows, ctx);
+
+  // silu(gate) * up in place, expert rows then shared rows; small batches inline.
+  const int64_t grain = std::max<int64_t>(1, 16384 / std::max<int64_t>(1, n_ff));
+  ctx.parallel_for(n_in_rows, grain, [&](int64_t begin, int64_t end, int /*thread*/) {
+    for (int64_t p = begin; p < end; ++p) {
+      if (p < n_slots) {
+        float* g = s.ffn.gate.data() + p * n_ff;
+        kernels::silu_mul(g, s.ffn.up.data() + p * n_ff, g, n_ff);
+      } else {
+        float* g = s.sh_gate.data() + (p - n_slots) * n_sh;
+        kernels::silu_mul(g, s.sh_up.data() + (p - n_slots) * n_sh, g, n_sh);
+      }
+    }
+  });
+
+  // Down projections: expert_out: [n_slots, n_embd] in expert order, shared_out: [n_rows, n_embd]
+  grow(s.expert_out, n_slots * n_embd);
+  s.targets.clear();
+  for (int64_t e = 0; e < ne; ++e) {
+    const int64_t p0 = first[e];
+    const int64_t m = first[e + 1] - p0;
+    if (m == 0) continue;
+    s.targets.push_back(
+        {w.experts[static_cast<size_t>(e)].down, s.expert_out.data() + p0 * n_embd, n_embd, p0, m});
+  }
+  kernels::matmul_multi(s.targets, s.ffn.gate.data(), n_ff, n_slots, ctx);
+  if (shared) {
+    grow(s.shared_out, n_rows * n_embd);
+    kernels::matmul(w.shared.down, s.sh_gate.data(), n_sh, n_rows, s.shared_out.data(), n_embd,
+                    ctx);
+  }
+
+  grow(s.slot_out, n_slots * n_embd);
+  for (int64_t p = 0; p < n_slots; ++p) {
+    const int64_t slot = order[p];
+    const float wt = s.sel.weight[static_cast<size_t>(slot)];
+    const float* src = s.expert_out.data() + p * n_embd;
+    float* dst = s.slot_out.data() + slot * n_embd;
+    for (int64_t i = 0; i < n_embd; ++i) dst[i] = src[i] * wt;
   }
   for (int64_t row = 0; row < n_rows; ++row) {
     float* o = out + row * ldo;
-    const float* first = s.slot_out.data() + row * k * n_embd;
-    std::copy(first, first + n_embd, o);
-    for (int64_t j = 1; j < k; ++j) kernels::add_inplace(o, first + j * n_embd, n_embd);
-    if (w.shared.gate.data != nullptr) {
-      kernels::add_inplace(o, s.expert_out.data() + row * n_embd, n_embd);
-    }
+    const float* slots = s.slot_out.data() + row * k * n_embd;
+    std::copy(slots, slots + n_embd, o);
+    for (int64_t j = 1; j < k; ++j) kernels::add_inplace(o, slots + j * n_embd, n_embd);
+    if (shared) kernels::add_inplace(o, s.shared_out.data() + row * n_embd, n_embd);
   }
 }
 

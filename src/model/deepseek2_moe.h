@@ -60,15 +60,17 @@ void moe_select(const MoeRouting& r, const std::vector<float>& bias, const float
                 int64_t n_rows, MoeSelection& out);
 
 struct MoeScratch {
-  std::vector<float> logits, gathered, expert_out, slot_out;
-  std::vector<int64_t> rows;
+  std::vector<float> logits, gathered, expert_out, slot_out, sh_gate, sh_up, shared_out;
+  std::vector<int64_t> first, cursor, order;  // slots sorted by expert
+  std::vector<kernels::MatmulTarget> targets;
   MoeSelection sel;
   FfnScratch ffn;
 };
 
 // out[r] = sum_k w[r][k] * expert_{e[r][k]}(x[r]) + shared(x[r]) for r < n_rows.
 // x: [n_rows, n_embd] stride ldx; out: [n_rows, n_embd] stride ldo (may not alias x). Each
-// expert runs once over the rows routed to it.
+// chosen expert runs once over the rows routed to it; all experts' gate/up (with the shared
+// experts') share one matmul_multi, their down projections another.
 void moe_ffn(const MoeWeights& w, const MoeRouting& r, const float* x, int64_t ldx, int64_t n_rows,
              float* out, int64_t ldo, MoeScratch& scratch, kernels::ExecContext& ctx);
 

@@ -7,7 +7,9 @@
 #include <cstring>
 #include <limits>
 #include <random>
+#include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -255,6 +257,59 @@ TEST(Matmul, MultiEqualsOneCallPerTarget) {
         EXPECT_EQ(together[i], alone[i])
             << "target " << i << " threads " << threads << " rows " << n_rows;
       }
+    }
+  }
+}
+
+// Targets over their own stretches of x's rows (as a MoE layer's experts): each equals matmul()
+// on just those rows, bit for bit, for every activation format and thread count; an empty
+// stretch writes nothing; a stretch outside x is refused.
+TEST(Matmul, MultiTargetsOnTheirOwnRows) {
+  std::mt19937 rng(23);
+  const int64_t n_in = 512;
+  const int64_t n_rows = 9;
+  const auto q4 = make_weights(DType::kQ4_K, n_in, 64, false, rng);
+  const auto q8 = make_weights(DType::kQ8_0, n_in, 40, false, rng);
+  const auto q8_short = make_weights(DType::kQ8_0, 256, 24, false, rng);  // reads 256 of 512
+  const auto f32 = make_weights(DType::kF32, n_in, 5, false, rng);
+  const auto x = random_floats(static_cast<size_t>(n_rows * n_in), rng);
+  for (const int threads : {1, 2, 3}) {
+    ThreadPool pool(threads);
+    kernels::ExecContext ctx(pool);
+    const kernels::PackedWeight q4_packed =
+        pack_rows8(WeightView{DType::kQ4_K, q4.data(), n_in, 64, 0}, ctx);
+    struct Case {
+      WeightView w;
+      int64_t row, rows;
+    };
+    const Case cases[] = {{q4_packed.view(), 0, 3},
+                          {WeightView{DType::kQ4_K, q4.data(), n_in, 64, 0}, 3, 1},
+                          {WeightView{DType::kQ8_0, q8.data(), n_in, 40, 0}, 4, 5},
+                          {WeightView{DType::kQ8_0, q8_short.data(), 256, 24, 0}, 2, 6},
+                          {WeightView{DType::kF32, f32.data(), n_in, 5, 0}, 8, 1},
+                          {WeightView{DType::kQ8_0, q8.data(), n_in, 40, 0}, 5, 0}};
+    std::vector<std::vector<float>> alone, together;
+    std::vector<MatmulTarget> targets;
+    for (const Case& c : cases) {
+      alone.emplace_back(static_cast<size_t>(c.rows * c.w.n_out) + 1, -1.0f);
+      together.emplace_back(static_cast<size_t>(c.rows * c.w.n_out) + 1, -1.0f);
+      matmul(c.w, x.data() + c.row * n_in, n_in, c.rows, alone.back().data(), c.w.n_out, ctx);
+    }
+    for (size_t i = 0; i < std::size(cases); ++i) {
+      targets.push_back(
+          {cases[i].w, together[i].data(), cases[i].w.n_out, cases[i].row, cases[i].rows});
+    }
+    matmul_multi(targets, x.data(), n_in, n_rows, ctx);
+    for (size_t i = 0; i < std::size(cases); ++i) {
+      EXPECT_EQ(together[i], alone[i]) << "target " << i << " threads " << threads;
+      EXPECT_EQ(together[i].back(), -1.0f) << "target " << i << " wrote past its rows";
+    }
+    std::vector<float> y(64 * 4);
+    for (const auto& [row, rows] : {std::pair<int64_t, int64_t>{7, 3}, {-1, 2}, {10, 0}}) {
+      const MatmulTarget bad{q4_packed.view(), y.data(), 64, row, rows};
+      EXPECT_THROW(
+          matmul_multi(std::span<const MatmulTarget>(&bad, 1), x.data(), n_in, n_rows, ctx), Error)
+          << "rows [" << row << ", " << row + rows << ")";
     }
   }
 }
