@@ -1,8 +1,8 @@
 // `dsinfer bench-model --model F [--threads N] [--prompt-len 512] [--gen-len 128] [--batch 1]
-// [--reps 3] [--json] [--measure-bandwidth]`: whole-model throughput measured the way llama-bench
-// measures pp512 / tg128: prefill = a --prompt-len prompt per sequence from an empty cache;
-// decode = --gen-len steps of one token per sequence from an empty cache (EOS ignored), tokens/s
-// summed over the batch. Medians over --reps runs after one warm-up.
+// [--reps 3] [--json] [--measure-bandwidth] [--device cpu|vulkan[:N]]`: whole-model throughput
+// measured the way llama-bench measures pp512 / tg128: prefill = a --prompt-len prompt per sequence
+// from an empty cache; decode = --gen-len steps of one token per sequence from an empty cache (EOS
+// ignored), tokens/s summed over the batch. Medians over --reps runs after one warm-up.
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -22,6 +22,8 @@
 #include "base/thread_pool.h"
 #include "cli/commands.h"
 #include "cli/config_yaml.h"
+#include "cli/engine_flags.h"
+#include "engine/device_select.h"
 #include "gguf/gguf_file.h"
 #include "kernels/exec_context.h"
 #include "kernels/isa.h"
@@ -40,6 +42,7 @@ struct BenchModelArgs {
   bool json = false;
   bool measure_bandwidth = false;
   bool no_repack = false;
+  std::string device = "cpu";
 };
 
 constexpr int64_t kBlock = 16;
@@ -193,6 +196,7 @@ void run_bench_model(const BenchModelArgs& args) {
   if (args.prompt_len < 1 || args.gen_len < 1 || args.batch < 1 || args.reps < 1) {
     fail(ErrorKind::kInvalidInput, "--prompt-len, --gen-len, --batch and --reps must be >= 1");
   }
+  const engine::DeviceSpec device = engine::parse_device(args.device);
   const int threads = args.threads > 0 ? args.threads : usable_cpu_count();
   ThreadPool pool(threads);
   kernels::ExecContext exec(pool);
@@ -204,8 +208,9 @@ void run_bench_model(const BenchModelArgs& args) {
   options.ctx_size = ctx;
   options.kv_blocks = blocks_per_seq * args.batch;
   options.repack_weights = !args.no_repack;
+  options.max_step_tokens = std::max(kMaxTokensPerStep, args.batch);
   const auto load_start = Clock::now();
-  auto m = model::load_model(file, options, exec);
+  auto m = engine::load_model_on(device, file, options, exec);
   const double load_s = seconds_since(load_start);
 
   Bench bench(*m, args.batch, blocks_per_seq);
@@ -229,6 +234,12 @@ void run_bench_model(const BenchModelArgs& args) {
   j["model"] = info.name;
   j["file"] = args.model;
   j["weight_type"] = info.weight_type;
+  j["device"] = args.device;
+  if (const model::DeviceStatus d = m->device_status(); d.type != "cpu") {
+    j["device_name"] = d.name;
+    j["device_driver"] = d.driver;
+    j["device_memory_used_bytes"] = d.memory_used_bytes;
+  }
   j["isa"] = kernels::isa_name(kernels::selected_isa());
   j["threads"] = threads;
   j["batch"] = args.batch;
@@ -262,8 +273,8 @@ void run_bench_model(const BenchModelArgs& args) {
     std::printf("%s\n", j.dump().c_str());
     return;
   }
-  std::printf("model %s (%s, %s), %d threads, ISA %s, batch %lld\n", info.name.c_str(),
-              info.weight_type.c_str(), args.model.c_str(), threads,
+  std::printf("model %s (%s, %s) on %s, %d threads, ISA %s, batch %lld\n", info.name.c_str(),
+              info.weight_type.c_str(), args.model.c_str(), args.device.c_str(), threads,
               kernels::isa_name(kernels::selected_isa()), static_cast<long long>(args.batch));
   std::printf("prefill pp%lld: %.2f tok/s   decode tg%lld: %.2f tok/s (median of %d)\n",
               static_cast<long long>(args.prompt_len), median(prefill_runs),
@@ -297,6 +308,7 @@ void add_bench_model(CLI::App& app) {
   cmd->add_option("--reps", args->reps, "Repetitions (the median is reported)")
       ->capture_default_str();
   cmd->add_flag("--json", args->json, "Print one JSON object");
+  add_device_flag(cmd, args->device);
   cmd->add_flag(
       "--measure-bandwidth", args->measure_bandwidth,
       "Also measure memory bandwidth (triad and read-only) and the decode ceilings they imply");

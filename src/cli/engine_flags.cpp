@@ -20,6 +20,13 @@ void add_engine_flags(CLI::App* cmd, engine::EngineConfig& c) {
               "Queued requests beyond which submissions fail as overloaded");
   add_setting(cmd, "prefix-cache", c.prefix_cache,
               "Reuse cached prompt prefixes (--no-prefix-cache disables it)");
+  add_device_flag(cmd, c.device);
+}
+
+void add_device_flag(CLI::App* cmd, std::string& device) {
+  add_setting(cmd, "device", device,
+              "Where the model runs: cpu, vulkan or vulkan:N (a device `dsinfer --version` lists; "
+              "the Vulkan backend runs llama and qwen2 models)");
 }
 
 }  // namespace dsinfer::cli

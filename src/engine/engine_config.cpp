@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "base/error.h"
+#include "engine/device_select.h"
 
 namespace dsinfer::engine {
 
@@ -143,6 +144,7 @@ void validate_engine_config(const EngineConfig& c) {
   if (c.max_waiting < 0) {
     fail(ErrorKind::kInvalidInput, "--max-waiting must be >= 0, got {}", c.max_waiting);
   }
+  parse_device(c.device);
 }
 
 KvSizing size_kv_pool(const EngineConfig& config, int64_t kv_bytes, int64_t kv_bytes_per_token,

@@ -16,6 +16,7 @@ struct EngineConfig {
   int64_t max_running = 16;          // --max-running: sequences decoding at once
   int64_t max_waiting = 256;         // --max-waiting: queued requests before "overloaded"
   bool prefix_cache = true;          // --prefix-cache / --no-prefix-cache
+  std::string device = "cpu";        // --device: cpu, vulkan or vulkan:N (engine/device_select.h)
 };
 
 // Parses a memory size: plain bytes, or a number with K/M/G/T (powers of 1000) or KiB/MiB/GiB/TiB
@@ -42,7 +43,8 @@ struct KvSizing {
 KvSizing size_kv_pool(const EngineConfig& config, int64_t kv_bytes, int64_t kv_bytes_per_token,
                       int64_t n_ctx_train);
 
-// Checks the scheduler settings (positive budget, limits). Throws Error(kInvalidInput).
+// Checks the scheduler settings (positive budget, limits) and the --device text. Throws
+// Error(kInvalidInput).
 void validate_engine_config(const EngineConfig& config);
 
 }  // namespace dsinfer::engine

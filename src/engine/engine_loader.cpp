@@ -5,6 +5,7 @@
 
 #include "base/cpu_quota.h"
 #include "base/error.h"
+#include "engine/device_select.h"
 #include "engine/tokenizer_codec.h"
 #include "model/architecture.h"
 
@@ -13,6 +14,7 @@ namespace dsinfer::engine {
 std::unique_ptr<LoadedEngine> load_engine(const std::string& model_path, const EngineConfig& config,
                                           int threads) {
   validate_engine_config(config);
+  const DeviceSpec device = parse_device(config.device);
   auto out = std::make_unique<LoadedEngine>();
   out->file = gguf::GgufFile::open(model_path);
   // The model layer knows each architecture's KV row and context length (model/architecture.h).
@@ -27,7 +29,8 @@ std::unique_ptr<LoadedEngine> load_engine(const std::string& model_path, const E
   options.kv_block_size = out->sizing.block_size;
   options.kv_blocks = out->sizing.block_count;
   options.ctx_size = out->sizing.ctx_size;
-  out->model = model::load_model(out->file, options, *out->ctx);
+  options.max_step_tokens = config.max_batched_tokens;
+  out->model = load_model_on(device, out->file, options, *out->ctx);
   // Every sampled id must be a token the tokenizer can decode (and every token a row).
   if (out->model->info().n_vocab != out->tokenizer->n_vocab()) {
     fail(ErrorKind::kBadFile,
@@ -35,9 +38,9 @@ std::unique_ptr<LoadedEngine> load_engine(const std::string& model_path, const E
          model_path, out->model->info().n_vocab, out->tokenizer->n_vocab());
   }
   spdlog::info(
-      "engine: {} ({}), ctx-size {} tokens, KV pool {} blocks x {} tokens = {} MiB "
+      "engine: {} ({}) on {}, ctx-size {} tokens, KV pool {} blocks x {} tokens = {} MiB "
       "({} bytes/token), {} threads, max-batched-tokens {}, max-running {}, prefix cache {}",
-      out->model->info().name, out->model->info().architecture, out->sizing.ctx_size,
+      out->model->info().name, out->model->info().architecture, config.device, out->sizing.ctx_size,
       out->sizing.block_count, out->sizing.block_size, out->sizing.pool_bytes >> 20, kv_per_token,
       out->pool->size(), config.max_batched_tokens, config.max_running,
       config.prefix_cache ? "on" : "off");

@@ -16,6 +16,20 @@ struct ModelOptions {
   int64_t kv_blocks = 0;       // blocks in the pool (0 = enough for one ctx_size sequence)
   int64_t ctx_size = 0;        // max tokens per sequence (0 = the model's context length)
   bool repack_weights = true;  // weights of types with an 8-row layout into it (weight_pack.h)
+  // Most tokens one forward() computes (the engine's --max-batched-tokens). A device backend
+  // allocates its activations for that many at load, so a step never allocates; 0 = as needed.
+  int64_t max_step_tokens = 0;
+};
+
+// Where a model's forward pass runs, for /health and /metrics. The CPU backend leaves the
+// device fields empty (type "cpu"); a device backend fills them.
+struct DeviceStatus {
+  std::string type = "cpu";        // "cpu" or "vulkan"
+  int index = 0;                   // the N of --device vulkan:N
+  std::string name;                // "NVIDIA A100-SXM4-80GB", "llvmpipe (LLVM 15.0.6, 256 bits)"
+  std::string driver;              // driver name and version
+  int64_t memory_used_bytes = 0;   // device memory this process holds (weights, KV, scratch)
+  int64_t memory_total_bytes = 0;  // the device's memory
 };
 
 // Facts the engine and server need about a model.
@@ -47,6 +61,10 @@ class Model {
   // sequence's block_table, which must cover start_pos + tokens) and returns logits.
   // Throws Error(kInvalidInput) for a malformed batch (bad token id, missing blocks).
   virtual Logits forward(const Batch& batch) = 0;
+
+  // The device forward() runs on (thread-safe: read by /health and /metrics while the engine
+  // thread runs steps).
+  virtual DeviceStatus device_status() const { return {}; }
 };
 
 // Loads any supported architecture. Throws Error naming the file and what is wrong (unknown

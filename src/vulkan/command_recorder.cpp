@@ -161,6 +161,23 @@ BufferSlice CommandRecorder::stage(const void* data, size_t bytes) {
   return {&staging_.back(), offset, size};
 }
 
+void CommandRecorder::copy(const BufferSlice& src, const BufferSlice& dst) {
+  if (!recording_) fail(ErrorKind::kInternal, "Vulkan copy outside begin()");
+  if (src.buffer == nullptr || dst.buffer == nullptr || src.bytes > dst.bytes ||
+      src.offset % 4 != 0 || dst.offset % 4 != 0 || src.bytes % 4 != 0 ||
+      src.offset + src.bytes > src.buffer->size() || dst.offset + dst.bytes > dst.buffer->size()) {
+    fail(ErrorKind::kInternal, "Vulkan copy of {} bytes: not a valid pair of slices", src.bytes);
+  }
+  if (src.bytes == 0) return;
+  const VkBufferCopy region{src.offset, dst.offset, src.bytes};
+  vkCmdCopyBuffer(cmd_, src.buffer->handle(), dst.buffer->handle(), 1, &region);
+  VkMemoryBarrier barrier{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
+  barrier.srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
+  barrier.dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT;
+  vkCmdPipelineBarrier(cmd_, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+                       0, 1, &barrier, 0, nullptr, 0, nullptr);
+}
+
 void CommandRecorder::submit_and_wait() {
   if (!recording_) fail(ErrorKind::kInternal, "CommandRecorder::submit_and_wait without begin()");
   recording_ = false;

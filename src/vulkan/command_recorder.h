@@ -39,6 +39,9 @@ class CommandRecorder {
   // Copies `bytes` of host data (small per-step tables: positions' cos/sin, block tables) into
   // host-visible memory that stays valid until the next begin(); returns its slice.
   BufferSlice stage(const void* data, size_t bytes);
+  // Records a copy of src.bytes bytes from src to dst (dst.bytes >= src.bytes; offsets multiples
+  // of 4), followed by a barrier that makes it visible to the dispatches recorded after it.
+  void copy(const BufferSlice& src, const BufferSlice& dst);
   // Ends the recording, submits it and waits for the device to finish.
   void submit_and_wait();
   bool recording() const { return recording_; }

@@ -112,4 +112,20 @@ void add(CommandRecorder& rec, const FloatRows& y, const FloatRows& x, int64_t n
   rec.dispatch(pipe, {y.slice, x.slice}, &p, sizeof(p), groups(n, 256), u32(n_rows, "rows"));
 }
 
+void add_bias(CommandRecorder& rec, const FloatRows& y, const BufferSlice& bias, int64_t n_rows,
+              int64_t n) {
+  check_rows(y, n_rows, n, "add_bias y");
+  require_no_offset(y, "add_bias");
+  if (bias.buffer == nullptr || bias.bytes < static_cast<size_t>(n) * sizeof(float)) {
+    fail(ErrorKind::kInternal, "Vulkan add_bias: bias holds {} bytes for {} floats", bias.bytes, n);
+  }
+  if (n_rows == 0 || n == 0) return;
+  // The add shader with a row stride of 0 for x: every row adds the same n floats.
+  struct {
+    uint32_t n, n_rows, ldy, ldx;
+  } p{u32(n, "n"), u32(n_rows, "rows"), u32(n_rows > 1 ? y.ld : n, "ldy"), 0};
+  const auto& pipe = rec.pipelines().get("add", 2, sizeof(p));
+  rec.dispatch(pipe, {y.slice, bias}, &p, sizeof(p), groups(n, 256), u32(n_rows, "rows"));
+}
+
 }  // namespace dsinfer::vulkan

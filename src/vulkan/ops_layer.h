@@ -31,4 +31,8 @@ void silu_mul(CommandRecorder& rec, const FloatRows& gate, const FloatRows& up,
 // y += x over n_rows rows of n floats.
 void add(CommandRecorder& rec, const FloatRows& y, const FloatRows& x, int64_t n_rows, int64_t n);
 
+// y[r] += bias for each of n_rows rows of n floats (bias: n floats), as model::add_bias_rows.
+void add_bias(CommandRecorder& rec, const FloatRows& y, const BufferSlice& bias, int64_t n_rows,
+              int64_t n);
+
 }  // namespace dsinfer::vulkan
