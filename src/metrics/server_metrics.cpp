@@ -142,6 +142,15 @@ ServerMetrics::ServerMetrics(const BuildLabels& build)
                           .Name(names::kKvCacheConfig)
                           .Help("KV cache configuration (block_size in tokens); value is always 1")
                           .Register(r);
+  device_memory_used_ =
+      &BuildGauge()
+           .Name(names::kDeviceMemoryUsed)
+           .Help("Device memory this process holds on the device the model runs on, bytes")
+           .Register(r);
+  device_memory_total_ = &BuildGauge()
+                              .Name(names::kDeviceMemoryTotal)
+                              .Help("Memory of the device the model runs on, bytes")
+                              .Register(r);
   process_cpu_ = counter(names::kProcessCpu, "CPU time of this process (user + system), seconds");
   process_rss_ = gauge(names::kProcessRss, "Resident memory of this process, bytes");
   process_start_ = gauge(names::kProcessStart, "Start time of this process, seconds since epoch");
@@ -195,6 +204,12 @@ void ServerMetrics::set_ready(bool ready) { ready_->Set(ready ? 1.0 : 0.0); }
 
 void ServerMetrics::set_startup_phase(const std::string& phase, double seconds) {
   startup_phase_->Add({{"phase", phase}}).Set(seconds);
+}
+
+void ServerMetrics::set_device_memory(const std::string& device, int64_t used_bytes,
+                                      int64_t total_bytes) {
+  device_memory_used_->Add({{"device", device}}).Set(static_cast<double>(used_bytes));
+  device_memory_total_->Add({{"device", device}}).Set(static_cast<double>(total_bytes));
 }
 
 void ServerMetrics::set_kv_block_size(int64_t tokens) {

@@ -51,6 +51,9 @@ class ServerMetrics {
   // Info series inference_kv_cache_config_info{block_size="N"} 1, once the engine is built
   // (prefix-aware routers hash prompts in blocks of this many tokens).
   void set_kv_block_size(int64_t tokens);
+  // inference_device_memory_used_bytes / _total_bytes{device="vulkan:0"}: the memory of the
+  // device the model runs on (exported only by a device backend; a CPU model has none).
+  void set_device_memory(const std::string& device, int64_t used_bytes, int64_t total_bytes);
 
   // Text exposition format (refreshes the process CPU counter and RSS gauge first).
   std::string serialize();
@@ -76,6 +79,8 @@ class ServerMetrics {
   prometheus::Gauge* ready_;
   prometheus::Family<prometheus::Gauge>* startup_phase_;
   prometheus::Family<prometheus::Gauge>* kv_cache_config_;
+  prometheus::Family<prometheus::Gauge>* device_memory_used_;
+  prometheus::Family<prometheus::Gauge>* device_memory_total_;
   std::mutex cpu_mu_;
   double last_cpu_s_ = 0;
   prometheus::Counter* process_cpu_;

@@ -1,5 +1,6 @@
 // GET /health, /health/live, /health/ready, /metrics, /v1/models; the test-only engine block.
 #include <fstream>
+#include <optional>
 #include <thread>
 
 #include <fmt/format.h>
@@ -22,6 +23,12 @@ int64_t rss_bytes() {
 }
 
 std::string dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
+// The loaded model's device, or nullopt before a model is loaded (or after a failed load).
+std::optional<model::DeviceStatus> loaded_device(const ServerContext& ctx) {
+  if (ctx.phase.load() == Phase::kFailed || !ctx.loaded_ok) return std::nullopt;
+  return ctx.loaded->model->device_status();
+}
 
 }  // namespace
 
@@ -87,6 +94,21 @@ void handle_health(ServerContext& ctx, const std::shared_ptr<Exchange>& ex) {
               {"tokens_per_second", s.tokens_per_second},
               {"drain_rate", s.drain_rate}};
   }
+  // The host (threads, ISA, RSS) always; the device's name, driver and memory when the model
+  // runs on one (--device vulkan[:N]).
+  Json device = {{"type", "cpu"},
+                 {"selected", ctx.config.engine.device},
+                 {"threads", ctx.loaded_ok && ctx.loaded->pool ? ctx.loaded->pool->size() : 0},
+                 {"isa", kernels::isa_name(kernels::selected_isa())},
+                 {"rss_bytes", rss_bytes()}};
+  if (const auto d = loaded_device(ctx); d && d->type != "cpu") {
+    device["type"] = d->type;
+    device["index"] = d->index;
+    device["name"] = d->name;
+    device["driver"] = d->driver;
+    device["memory_used_bytes"] = d->memory_used_bytes;
+    device["memory_total_bytes"] = d->memory_total_bytes;
+  }
   const auto uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() - ctx.started);
   Json body = {
       {"status", p == Phase::kReady ? "ok" : phase_name(p)},
@@ -98,11 +120,7 @@ void handle_health(ServerContext& ctx, const std::shared_ptr<Exchange>& ex) {
       {"uptime_seconds", uptime.count()},
       {"model", model},
       {"engine", engine},
-      {"device",
-       {{"type", "cpu"},
-        {"threads", ctx.loaded_ok && ctx.loaded->pool ? ctx.loaded->pool->size() : 0},
-        {"isa", kernels::isa_name(kernels::selected_isa())},
-        {"rss_bytes", rss_bytes()}}},
+      {"device", device},
       {"version", build_info().version},
   };
   if (p == Phase::kFailed) body["error"] = ctx.failure;
@@ -118,6 +136,10 @@ void handle_metrics(ServerContext& ctx, const std::shared_ptr<Exchange>& ex) {
                                                              static_cast<double>(s.kv_blocks_total)
                                                        : 0.0);
     ctx.metrics->set_prefix_cache_totals(s.prefix_cache_hit_tokens, s.prefix_cache_query_tokens);
+  }
+  if (const auto d = loaded_device(ctx); d && d->type != "cpu") {
+    ctx.metrics->set_device_memory(fmt::format("{}:{}", d->type, d->index), d->memory_used_bytes,
+                                   d->memory_total_bytes);
   }
   ex->respond(200, ctx.metrics->serialize(), "text/plain; version=0.0.4; charset=utf-8");
 }

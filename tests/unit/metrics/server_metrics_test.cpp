@@ -51,6 +51,20 @@ TEST(ServerMetrics, ExposesEveryFamily) {
   EXPECT_TRUE(contains(text, R"(inference_latency_seconds_bucket{le="0.45"} 1)"));
 }
 
+// The device-memory gauges appear only once a device backend reports them (a CPU model has no
+// device memory), labelled by device, and follow the latest values.
+TEST(ServerMetrics, DeviceMemoryGaugesPerDevice) {
+  ServerMetrics m({"0.1.0", "abc", "avx2"});
+  EXPECT_FALSE(contains(m.serialize(), "inference_device_memory_used_bytes{"));
+  m.set_device_memory("vulkan:0", 1048576, 2147483648);
+  m.set_device_memory("vulkan:0", 2097152, 2147483648);
+  const std::string text = m.serialize();
+  EXPECT_TRUE(contains(text, "# TYPE inference_device_memory_used_bytes gauge"));
+  EXPECT_TRUE(contains(text, R"(inference_device_memory_used_bytes{device="vulkan:0"} 2097152)"));
+  EXPECT_TRUE(
+      contains(text, R"(inference_device_memory_total_bytes{device="vulkan:0"} 2147483648)"));
+}
+
 TEST(ServerMetrics, BucketsAreSortedAndDenseAroundTarget) {
   const auto b = latency_buckets();
   EXPECT_TRUE(std::is_sorted(b.begin(), b.end()));
