@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
 # Device check of the Vulkan backend on a lent GPU machine (no network there).
-#   scripts/gpu_check.sh pack DIR   here: DIR gets the Vulkan op tests, the matmul benchmark, the
-#                                   dsinfer binary, the shared libraries ldd lists (libc aside),
-#                                   the Vulkan loader and the Khronos validation layer
+#   scripts/gpu_check.sh pack DIR   here: DIR gets the Vulkan op tests, the golden tests, the
+#                                   matmul benchmark, the dsinfer binary, the shared libraries ldd
+#                                   lists (libc aside), the Vulkan loader, the Khronos validation
+#                                   layer and the llama/qwen2 golden fixtures (~25 MB)
 #   scripts/gpu_check.sh run DIR    there: lists the Vulkan devices, picks the first that is not a
 #                                   CPU (DSINFER_GPU_CHECK_DEVICE=N overrides), runs every op test
-#                                   on it with validation on, then the matmul benchmark; results in
-#                                   DIR/results (and $OUT when set). Well under 8 minutes.
+#                                   and the golden logits (golden.VulkanModelGolden) on it with
+#                                   validation on, the matmul benchmark, then makes models with
+#                                   `dsinfer make-model` and runs `bench-model --device vulkan:N`
+#                                   on them (batch 1 and 8); results in DIR/results (and $OUT when
+#                                   set). Sized for well under 8 minutes on a GPU.
+#   DSINFER_GPU_CHECK_BENCH="PRESET:TYPE[:ARCH] ..." replaces the bench-model list (default
+#   "r1-distill-qwen-1.5b:q4_k r1-distill-qwen-1.5b:q8_0"; for a lavapipe dry run
+#   DSINFER_GPU_CHECK_BENCH=tiny:q8_0:qwen2 DSINFER_GPU_CHECK_PROMPT=32 DSINFER_GPU_CHECK_GEN=8).
 # The GPU's own Vulkan driver (ICD) must be installed there: NVIDIA's driver ships it (in
-# containers only with NVIDIA_DRIVER_CAPABILITIES including "graphics").
-# What it cannot check yet: the golden suite and bench-model on the device need the engine
-# integration (docs/vulkan.md, "Next steps").
+# containers only with NVIDIA_DRIVER_CAPABILITIES including "graphics"). deepseek2 (V2-Lite)
+# does not run on the device yet (docs/vulkan.md), so it is not benchmarked.
 set -euo pipefail
 mode=${1:-}; dir=${2:-}
 [ -n "$mode" ] && [ -n "$dir" ] || { echo "usage: $0 pack|run DIR" >&2; exit 2; }
@@ -20,10 +26,24 @@ pack() {
   mkdir -p "$dir"; dir=$(cd "$dir" && pwd)
   cd "$(dirname "$0")/.."
   local b=build/release
-  local bins=("$b/tests/unit_vulkan" "$b/bench/bench_vulkan_matmul" "$b/src/cli/dsinfer")
+  local bins=("$b/tests/unit_vulkan" "$b/tests/golden_tests" "$b/bench/bench_vulkan_matmul"
+    "$b/src/cli/dsinfer")
   for f in "${bins[@]}"; do
-    [ -x "$f" ] || { echo "missing $f: bash scripts/build.sh release unit_vulkan bench_vulkan_matmul dsinfer" >&2; exit 1; }
+    [ -x "$f" ] || { echo "missing $f: bash scripts/build.sh release unit_vulkan golden_tests bench_vulkan_matmul dsinfer" >&2; exit 1; }
   done
+  # The llama/qwen2 golden cases: manifest, model files, logits (read-only copies), and one
+  # deepseek2 file (the test checks the device refuses it at load).
+  local fx=${DSINFER_FIXTURES:-../shared/fixtures}
+  [ -f "$fx/golden/manifest.json" ] || { echo "missing $fx/golden/manifest.json (../shared/fixtures)" >&2; exit 1; }
+  mkdir -p "$dir/fixtures/golden"
+  cp "$fx/golden/manifest.json" "$dir/fixtures/golden/"
+  jq -r '.cases[] | select(.arch == "llama" or .arch == "qwen2")
+         | .model_file, .logits_file, .gen_logits_file' "$fx/golden/manifest.json" | sort -u \
+    | while read -r f; do
+        mkdir -p "$dir/fixtures/golden/$(dirname "$f")"
+        cp "$fx/golden/$f" "$dir/fixtures/golden/$f"
+      done
+  cp "$fx/golden/models/tiny-dsv2lite-deepseek2-Q8_0.gguf" "$dir/fixtures/golden/models/"
   mkdir -p "$dir/bin" "$dir/lib" "$dir/layers"
   cp "${bins[@]}" "$dir/bin/"
   # Every library the binaries load, except the C runtime (it must match the machine's kernel).
@@ -62,9 +82,26 @@ run() {
   local rc=0
   DSINFER_VULKAN_TEST_DEVICE=$device CI=true timeout 300 "$dir/bin/unit_vulkan" \
     --gtest_output="json:$results/unit_vulkan.json" 2>&1 | tee "$results/unit_vulkan.txt" || rc=1
+  DSINFER_VULKAN_TEST_DEVICE=$device DSINFER_FIXTURES="$dir/fixtures" CI=true timeout 300 \
+    "$dir/bin/golden_tests" --gtest_filter='VulkanModelGolden.*' \
+    --gtest_output="json:$results/golden_vulkan.json" 2>&1 | tee "$results/golden_vulkan.txt" || rc=1
   DSINFER_VULKAN_BENCH_DEVICE=$device timeout 180 "$dir/bin/bench_vulkan_matmul" \
     --benchmark_min_time=0.5 --benchmark_out="$results/bench_vulkan_matmul.json" \
     --benchmark_out_format=json 2>&1 | tee "$results/bench_vulkan_matmul.txt" || rc=1
+  local spec preset type arch model
+  for spec in ${DSINFER_GPU_CHECK_BENCH:-r1-distill-qwen-1.5b:q4_k r1-distill-qwen-1.5b:q8_0}; do
+    IFS=: read -r preset type arch <<< "$spec"
+    model="$dir/models/$preset-$type${arch:+-$arch}.gguf"
+    mkdir -p "$dir/models"
+    [ -f "$model" ] || timeout 300 "$dir/bin/dsinfer" make-model --preset "$preset" --type "$type" \
+      ${arch:+--arch "$arch"} --out "$model" > /dev/null || { rc=1; continue; }
+    for batch in 1 8; do
+      timeout 240 "$dir/bin/dsinfer" bench-model --model "$model" --device "vulkan:$device" \
+        --prompt-len "${DSINFER_GPU_CHECK_PROMPT:-512}" --gen-len "${DSINFER_GPU_CHECK_GEN:-128}" \
+        --batch "$batch" --reps 1 --json 2>> "$results/bench_model.log" \
+        | tee -a "$results/bench_model.jsonl" || rc=1
+    done
+  done
   if [ -n "${OUT:-}" ]; then cp -r "$results" "$OUT/"; fi
   exit $rc
 }
