@@ -2,6 +2,7 @@
 #include "engine/sampler.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
 
@@ -18,8 +19,6 @@ uint64_t splitmix64(uint64_t& x) {
   return z ^ (z >> 31);
 }
 
-uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
 // Larger logit first; equal logits: lower id first (so greedy ties go to the lowest id).
 bool better(const std::pair<float, TokenId>& a, const std::pair<float, TokenId>& b) {
   if (a.first != b.first) return a.first > b.first;
@@ -33,14 +32,14 @@ SamplerRng::SamplerRng(uint64_t seed) {
 }
 
 uint64_t SamplerRng::next_u64() {
-  const uint64_t result = rotl(s_[1] * 5, 7) * 9;
+  const uint64_t result = std::rotl(s_[1] * 5, 7) * 9;
   const uint64_t t = s_[1] << 17;
   s_[2] ^= s_[0];
   s_[3] ^= s_[1];
   s_[1] ^= s_[2];
   s_[0] ^= s_[3];
   s_[2] ^= t;
-  s_[3] = rotl(s_[3], 45);
+  s_[3] = std::rotl(s_[3], 45);
   return result;
 }
 

@@ -69,6 +69,13 @@ std::vector<Isa> available_isas() {
   return out;
 }
 
+bool isa_available(Isa isa) {
+  for (Isa a : available_isas()) {
+    if (a == isa) return true;
+  }
+  return false;
+}
+
 std::string available_isas_text() {
   std::string s;
   for (Isa isa : available_isas()) {
@@ -84,9 +91,7 @@ Isa choose_isa() {
   const auto avail = available_isas();
   if (const char* forced = std::getenv("DSINFER_CPU_ISA"); forced != nullptr && *forced != 0) {
     const Isa want = parse_isa(forced);
-    for (Isa a : avail) {
-      if (a == want) return want;
-    }
+    if (isa_available(want)) return want;
     fail(ErrorKind::kUnsupported, "DSINFER_CPU_ISA={} but this CPU/build supports only {}", forced,
          available_isas_text());
   }

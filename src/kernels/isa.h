@@ -24,6 +24,7 @@ std::vector<Isa> all_isas();
 // Variants this binary was built with AND this CPU can run, lowest first.
 std::vector<Isa> available_isas();
 std::string available_isas_text();
+bool isa_available(Isa isa);
 
 // The variant in use: the best available one, or DSINFER_CPU_ISA when set (an unavailable forced
 // ISA is an error). Decided once on first call; thread-safe.

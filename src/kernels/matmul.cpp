@@ -32,7 +32,7 @@ CallCounter& call_counter() {
   return counter;
 }
 
-size_t round_up(size_t n) { return (n + 63) & ~size_t{63}; }
+size_t round_up_64(size_t n) { return (n + 63) & ~size_t{63}; }
 
 // Takes the arrays of `a` for its format from the context's scratch (one stretch).
 void allocate_acts(ActBatch& a, ScratchArena& scratch) {
@@ -43,14 +43,14 @@ void allocate_acts(ActBatch& a, ScratchArena& scratch) {
   size_t off_f = 0, off_q = 0, off_d = 0, off_s = 0, off_isum = 0, off_bsums = 0, off_bsums32 = 0;
   const auto take = [&](size_t& off, size_t n) {
     off = bytes;
-    bytes += round_up(n);
+    bytes += round_up_64(n);
   };
   switch (a.format) {
     case ActFormat::kF32:
       return;
     case ActFormat::kF16:
     case ActFormat::kBF16:
-      a.ldf = static_cast<int64_t>(round_up(n_in * sizeof(float)) / sizeof(float));
+      a.ldf = static_cast<int64_t>(round_up_64(n_in * sizeof(float)) / sizeof(float));
       take(off_f, rows * static_cast<size_t>(a.ldf) * sizeof(float));
       break;
     case ActFormat::kQ8_0:

@@ -12,12 +12,10 @@
 namespace dsinfer::tensor {
 namespace {
 
+using detail::clamp_int;
 using detail::fit_scale_min;
+using detail::kGroupMaxEps;
 using detail::nearest_int;
-
-constexpr float kGroupMaxEps = 1e-15f;  // a sub-block whose max |x| is below this is all zero
-
-int clamp_int(int v, int lo, int hi) { return v < lo ? lo : (v > hi ? hi : v); }
 
 // NOTE: the reference's make_q3_quants with do_rmse: symmetric grid at iscale = -nmax/max, then
 // up to 5 passes of coordinate descent moving single L to the value that most improves

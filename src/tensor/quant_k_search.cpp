@@ -15,10 +15,6 @@
 namespace dsinfer::tensor::detail {
 namespace {
 
-constexpr float kGroupMaxEps = 1e-15f;  // a sub-block whose max |x| is below this is all zero
-
-int clamp_int(int v, int lo, int hi) { return v < lo ? lo : (v > hi ? hi : v); }
-
 #if DSINFER_TENSOR_X86
 #define DSINFER_AVX2 __attribute__((target("avx2,fma,f16c")))
 

@@ -9,6 +9,11 @@
 
 namespace dsinfer::tensor::detail {
 
+// A sub-block whose max |x| is below this quantises to all zeros (scale 0).
+inline constexpr float kGroupMaxEps = 1e-15f;
+
+inline int clamp_int(int v, int lo, int hi) { return v < lo ? lo : (v > hi ? hi : v); }
+
 // Round half to even, as the reference's nearest_int: exact for |v| < 2^22; inputs beyond are
 // clamped to +-(2^22 - 1) first. NOTE: adding 1.5 * 2^23 leaves round(v) in the low 22 mantissa
 // bits of the sum (the FPU does the rounding, ties to even).

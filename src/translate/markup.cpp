@@ -34,8 +34,10 @@ Token make_token(Token::Kind kind, std::string_view bytes, std::string name = ""
 }
 
 bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
+bool is_ascii_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_markup_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -79,13 +81,13 @@ size_t reference_length(std::string_view s, size_t at) {
     if (hex) ++i;
     const size_t digits = i;
     while (i < s.size() && i - digits < 8 &&
-           (is_digit(s[i]) || (hex && std::isxdigit(static_cast<unsigned char>(s[i]))))) {
+           (is_ascii_digit(s[i]) || (hex && std::isxdigit(static_cast<unsigned char>(s[i]))))) {
       ++i;
     }
     if (i == digits) return 0;
   } else {
     const size_t name = i;
-    while (i < s.size() && i - name < 32 && (is_alpha(s[i]) || is_digit(s[i]))) ++i;
+    while (i < s.size() && i - name < 32 && (is_alpha(s[i]) || is_ascii_digit(s[i]))) ++i;
     if (i == name || !is_alpha(s[name])) return 0;
   }
   return i < s.size() && s[i] == ';' ? i + 1 - at : 0;
@@ -165,14 +167,14 @@ std::vector<Token> tokenize(std::string_view s, bool html) {
       i = e;
     } else if (d == '/' && i + 2 < s.size() && is_alpha(s[i + 2])) {
       size_t n = i + 2;
-      while (n < s.size() && !is_space(s[n]) && s[n] != '>' && s[n] != '/') ++n;
+      while (n < s.size() && !is_markup_space(s[n]) && s[n] != '>' && s[n] != '/') ++n;
       const std::string name(s.substr(i + 2, n - i - 2));
       const size_t e = until(n, ">");
       emit(i, e, Token::Kind::kEnd, html ? lower(name) : name);
       i = e;
     } else if (is_alpha(d) || (!html && (d == '_' || d == ':'))) {
       size_t n = i + 1;
-      while (n < s.size() && !is_space(s[n]) && s[n] != '>' && s[n] != '/') ++n;
+      while (n < s.size() && !is_markup_space(s[n]) && s[n] != '>' && s[n] != '/') ++n;
       std::string name(s.substr(i + 1, n - i - 1));
       if (html) name = lower(name);
       size_t e = tag_end(s, i);
@@ -226,20 +228,21 @@ bool html_inline(const std::string& name) {
 // The value of attribute `attr` in a start tag's bytes, lower-cased; "" when absent.
 std::string attribute(std::string_view tag, std::string_view attr) {
   size_t i = 1;
-  while (i < tag.size() && !is_space(tag[i]) && tag[i] != '>' && tag[i] != '/') ++i;
+  while (i < tag.size() && !is_markup_space(tag[i]) && tag[i] != '>' && tag[i] != '/') ++i;
   while (i < tag.size()) {
-    while (i < tag.size() && (is_space(tag[i]) || tag[i] == '/')) ++i;
+    while (i < tag.size() && (is_markup_space(tag[i]) || tag[i] == '/')) ++i;
     const size_t name = i;
-    while (i < tag.size() && !is_space(tag[i]) && tag[i] != '=' && tag[i] != '>' && tag[i] != '/') {
+    while (i < tag.size() && !is_markup_space(tag[i]) && tag[i] != '=' && tag[i] != '>' &&
+           tag[i] != '/') {
       ++i;
     }
     if (i == name) break;
     const std::string key = lower(tag.substr(name, i - name));
-    while (i < tag.size() && is_space(tag[i])) ++i;
+    while (i < tag.size() && is_markup_space(tag[i])) ++i;
     std::string value;
     if (i < tag.size() && tag[i] == '=') {
       ++i;
-      while (i < tag.size() && is_space(tag[i])) ++i;
+      while (i < tag.size() && is_markup_space(tag[i])) ++i;
       if (i < tag.size() && (tag[i] == '"' || tag[i] == '\'')) {
         const char q = tag[i++];
         const size_t v = i;
@@ -248,7 +251,7 @@ std::string attribute(std::string_view tag, std::string_view attr) {
         ++i;
       } else {
         const size_t v = i;
-        while (i < tag.size() && !is_space(tag[i]) && tag[i] != '>') ++i;
+        while (i < tag.size() && !is_markup_space(tag[i]) && tag[i] != '>') ++i;
         value = tag.substr(v, i - v);
       }
     }
@@ -283,7 +286,7 @@ void scan_placeholders(std::string_view s, std::vector<Placeholder>& marks,
     }
     const char kind = s[j++];
     const size_t digits = j;
-    while (j < s.size() && is_digit(s[j]) && j - digits < 6) ++j;
+    while (j < s.size() && is_ascii_digit(s[j]) && j - digits < 6) ++j;
     if (j == digits) {
       ++i;
       continue;

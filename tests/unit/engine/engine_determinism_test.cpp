@@ -13,7 +13,7 @@
 namespace dsinfer::engine::test {
 namespace {
 
-constexpr int64_t kVocab = 97;
+constexpr int64_t kDeterminismVocab = 97;
 constexpr int64_t kBlock = 16;
 
 struct MixSetup {
@@ -27,7 +27,7 @@ struct MixSetup {
 // and returns the target's tokens; also checks every request ran to its length and all blocks
 // came back.
 std::vector<TokenId> run_mix(const MixSetup& s, int n_others, int64_t* preemptions = nullptr) {
-  FakeModel model(kVocab, kBlock, s.n_blocks, 1024);
+  FakeModel model(kDeterminismVocab, kBlock, s.n_blocks, 1024);
   EngineConfig cfg;
   cfg.max_batched_tokens = s.budget;
   cfg.max_running = s.max_running;
@@ -38,10 +38,10 @@ std::vector<TokenId> run_mix(const MixSetup& s, int n_others, int64_t* preemptio
   std::vector<int64_t> lengths;
   for (int i = 0; i <= n_others; ++i) {
     // Others share a prefix with the target every third request (exercises the prefix cache).
-    auto prompt =
-        make_prompt(20 + (i * 37) % 150, static_cast<uint64_t>(i % 3 == 0 ? 0 : i), kVocab);
+    auto prompt = make_prompt(20 + (i * 37) % 150, static_cast<uint64_t>(i % 3 == 0 ? 0 : i),
+                              kDeterminismVocab);
     if (i % 3 == 0 && i > 0) {
-      auto tail = make_prompt(5 + i, 1000 + static_cast<uint64_t>(i), kVocab);
+      auto tail = make_prompt(5 + i, 1000 + static_cast<uint64_t>(i), kDeterminismVocab);
       prompt.insert(prompt.end(), tail.begin(), tail.end());
     }
     const int64_t max_tokens = i == 0 ? 40 : 5 + (i * 13) % 60;

@@ -16,19 +16,13 @@
 namespace dsinfer::engine::test {
 namespace {
 
-constexpr int64_t kVocab = 50;
+constexpr int64_t kRecoveryVocab = 50;
 
-EngineConfig config() {
+EngineConfig recovery_config() {
   EngineConfig c;
   c.max_batched_tokens = 256;
   c.max_waiting = 100;
   return c;
-}
-
-Outcome run_one(Engine& engine, Request r) {
-  RequestStream stream;
-  engine.submit(std::move(r), stream.sink());
-  return collect(stream);
 }
 
 void expect_internal_error(const Outcome& o, const std::string& what) {
@@ -38,7 +32,7 @@ void expect_internal_error(const Outcome& o, const std::string& what) {
 }
 
 void expect_healthy(Engine& engine) {
-  const auto ok = run_one(engine, greedy_request(make_prompt(20, 9, kVocab), 5));
+  const auto ok = run_one(engine, greedy_request(make_prompt(20, 9, kRecoveryVocab), 5));
   EXPECT_EQ(ok.last.type, EventType::kFinished);
   EXPECT_EQ(ok.tokens.size(), 5u);
   const auto st = engine.stats();
@@ -48,7 +42,7 @@ void expect_healthy(Engine& engine) {
 
 TEST(EngineRecovery, ForwardThrowingAnyExceptionFailsTheBatchOnly) {
   for (int kind = 0; kind < 3; ++kind) {
-    FakeModel model(kVocab, 8, 64, 512);
+    FakeModel model(kRecoveryVocab, 8, 64, 512);
     std::atomic<int> throws{1};
     model.on_forward = [&](const model::Batch&) {
       if (throws.fetch_sub(1) > 0) {
@@ -57,35 +51,36 @@ TEST(EngineRecovery, ForwardThrowingAnyExceptionFailsTheBatchOnly) {
         throw 42;  // not even a std::exception
       }
     };
-    Engine engine(model, nullptr, config(), 256);
-    const auto failed = run_one(engine, greedy_request(make_prompt(20, 1, kVocab), 5));
+    Engine engine(model, nullptr, recovery_config(), 256);
+    const auto failed = run_one(engine, greedy_request(make_prompt(20, 1, kRecoveryVocab), 5));
     expect_internal_error(failed, "forward pass failed");
     expect_healthy(engine);
   }
 }
 
 TEST(EngineRecovery, NanLogitsFailOnlyThatRequest) {
-  FakeModel model(kVocab, 8, 64, 512);
+  FakeModel model(kRecoveryVocab, 8, 64, 512);
   std::atomic<int> poison{1};
   model.on_logits = [&](model::Logits& logits) {
     if (poison.fetch_sub(1) > 0) {
       for (float& l : logits.data) l = std::numeric_limits<float>::quiet_NaN();
     }
   };
-  Engine engine(model, nullptr, config(), 256);
-  expect_internal_error(run_one(engine, greedy_request(make_prompt(20, 1, kVocab), 5)),
+  Engine engine(model, nullptr, recovery_config(), 256);
+  expect_internal_error(run_one(engine, greedy_request(make_prompt(20, 1, kRecoveryVocab), 5)),
                         "no finite value");
   expect_healthy(engine);
 }
 
 TEST(EngineRecovery, UndecodableTokenFailsOnlyThatRequest) {
-  FakeModel model(kVocab, 8, 64, 512);
+  FakeModel model(kRecoveryVocab, 8, 64, 512);
   constexpr TokenId kBad = 33;
   model.on_logits = [&](model::Logits& logits) {  // kBad wins every row
-    for (size_t r = 0; r * kVocab < logits.data.size(); ++r) logits.data[r * kVocab + kBad] = 1e6f;
+    for (size_t r = 0; r * kRecoveryVocab < logits.data.size(); ++r)
+      logits.data[r * kRecoveryVocab + kBad] = 1e6f;
   };
-  Engine engine(model, std::make_shared<FakeCodec>(-1, kBad), config(), 256);
-  expect_internal_error(run_one(engine, greedy_request(make_prompt(20, 1, kVocab), 5)),
+  Engine engine(model, std::make_shared<FakeCodec>(-1, kBad), recovery_config(), 256);
+  expect_internal_error(run_one(engine, greedy_request(make_prompt(20, 1, kRecoveryVocab), 5)),
                         "cannot decode");
   model.on_logits = nullptr;  // set before the next submit; the engine thread is idle
   expect_healthy(engine);

@@ -25,12 +25,6 @@ EngineConfig config(int64_t budget = 512) {
   return c;
 }
 
-Outcome run_one(Engine& engine, Request r) {
-  RequestStream stream;
-  engine.submit(std::move(r), stream.sink());
-  return collect(stream);
-}
-
 void expect_all_blocks_free(const Engine& engine) {
   const auto st = engine.stats();
   EXPECT_EQ(st.kv_blocks_used, 0);

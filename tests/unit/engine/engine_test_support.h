@@ -48,6 +48,13 @@ inline std::vector<TokenId> make_prompt(int64_t n, uint64_t salt, int64_t n_voca
   return p;
 }
 
+// Submits `r` and waits for its whole stream.
+inline Outcome run_one(Engine& engine, Request r) {
+  RequestStream stream;
+  engine.submit(std::move(r), stream.sink());
+  return collect(stream);
+}
+
 inline Request greedy_request(std::vector<TokenId> prompt, int64_t max_tokens) {
   Request r;
   r.prompt_tokens = std::move(prompt);

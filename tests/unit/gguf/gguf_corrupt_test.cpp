@@ -19,12 +19,10 @@ using test::GgufBytes;
 constexpr uint32_t kF32 = 0;
 constexpr uint32_t kQ8_0 = 8;
 
-std::string temp_path(const std::string& stem) { return test::temp_gguf_path(stem); }
-
 // Opens `b` from a file and from memory; both must fail with kBadFile naming the file, the
 // offset and the reason.
 void expect_bad(const GgufBytes& b, uint64_t offset, const std::string& reason) {
-  const std::string path = temp_path("bad");
+  const std::string path = test::temp_gguf_path("bad");
   b.write(path);
   const std::string want_offset = fmt::format("offset {}:", offset);
   for (int mode = 0; mode < 2; ++mode) {
@@ -58,7 +56,7 @@ GgufBytes one_tensor(int64_t n, uint64_t offset = 0) {
 TEST(GgufCorrupt, ValidBaselineOpens) {
   GgufBytes b = one_tensor(8);
   b.zeros(32);
-  const std::string path = temp_path("ok");
+  const std::string path = test::temp_gguf_path("ok");
   b.write(path);
   const auto f = GgufFile::open(path);
   ASSERT_EQ(f->tensors().size(), 1u);

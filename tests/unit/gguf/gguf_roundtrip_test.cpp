@@ -21,8 +21,6 @@ namespace {
 
 using tensor::DType;
 
-std::string temp_path(const std::string& stem) { return test::temp_gguf_path(stem); }
-
 bool same_value(const Value& a, const Value& b);
 
 bool same_array(const Array& a, const Array& b) {
@@ -103,7 +101,7 @@ TEST_P(GgufRoundTrip, EveryValueTypeAndTensorBytes) {
   w.add_tensor({"q4k", DType::kQ4_K, {256, 2, 1, 2}});
   w.add_tensor({"bf16.scalarish", DType::kBF16, {1}});
   w.add_tensor({"iq4", DType::kIQ4_XS, {256}});  // not dequantizable but loadable
-  const std::string path = temp_path(fmt::format("a{}", alignment));
+  const std::string path = test::temp_gguf_path(fmt::format("a{}", alignment));
   write_with_random_data(w, path);
   EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
 
@@ -151,7 +149,7 @@ TEST(GgufReader, ReadsVersion2) {
   GgufWriter w;
   w.metadata().set("general.architecture", Value::from_string("llama"));
   w.add_tensor({"w", DType::kF32, {4}});
-  const std::string path = temp_path("v2");
+  const std::string path = test::temp_gguf_path("v2");
   write_with_random_data(w, path);
   std::vector<uint8_t> image(std::filesystem::file_size(path));
   {
@@ -167,7 +165,7 @@ TEST(GgufReader, ReadsVersion2) {
 TEST(GgufReader, EmptyModelWithoutDataSection) {
   GgufWriter w;
   w.metadata().set("tokenizer.ggml.model", Value::from_string("gpt2"));
-  const std::string path = temp_path("vocab");
+  const std::string path = test::temp_gguf_path("vocab");
   write_with_random_data(w, path);
   const auto f = GgufFile::open(path);
   EXPECT_TRUE(f->tensors().empty());
@@ -223,7 +221,7 @@ TEST(GgufMetadata, TypedGetters) {
 TEST(GgufWriter, FailedWriteLeavesNoFile) {
   GgufWriter w;
   w.add_tensor({"w", DType::kF32, {4}});
-  const std::string path = temp_path("fail");
+  const std::string path = test::temp_gguf_path("fail");
   EXPECT_THROW(
       w.write(path, [](size_t, const TensorDecl&, std::vector<uint8_t>& out) { out.resize(3); }),
       Error);
@@ -238,7 +236,7 @@ TEST(GgufWriter, RejectsBadDeclarations) {
   EXPECT_THROW(w.add_tensor({"n", DType::kF32, {-1}}), Error);
   w.add_tensor({"a", DType::kF32, {1}});
   w.add_tensor({"a", DType::kF32, {1}});
-  EXPECT_THROW(write_with_random_data(w, temp_path("dup")), Error);
+  EXPECT_THROW(write_with_random_data(w, test::temp_gguf_path("dup")), Error);
 }
 
 }  // namespace

@@ -35,13 +35,6 @@ const std::vector<DType> kAllTypes = matmul_types();
 bool is_k_type(DType t) { return tensor::dtype_info(t).block_size == 256; }
 using testing_data::is_float_type;
 
-bool isa_available(Isa isa) {
-  for (Isa a : available_isas()) {
-    if (a == isa) return true;
-  }
-  return false;
-}
-
 struct Case {
   int64_t n_in;
   int64_t n_out;

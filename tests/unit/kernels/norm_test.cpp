@@ -7,21 +7,17 @@
 
 #include <gtest/gtest.h>
 
+#include "weight_data.h"
+
 namespace dsinfer::kernels {
 namespace {
 
-std::vector<float> random_vec(size_t n, uint32_t seed, float scale = 1.0f) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> dist(0.0f, scale);
-  std::vector<float> v(n);
-  for (auto& x : v) x = dist(rng);
-  return v;
-}
+using testing_data::random_floats;
 
 TEST(RmsNorm, ScalarMatchesFormula) {
   const int64_t n = 259;
-  const auto x = random_vec(n * 3, 1, 3.0f);
-  const auto w = random_vec(n, 2);
+  const auto x = random_floats(n * 3, 1, 3.0f);
+  const auto w = random_floats(n, 2);
   std::vector<float> y(n * 3);
   rms_norm(x.data(), n, 3, n, w.data(), 1e-6f, y.data(), n, Isa::kScalar);
   for (int64_t r = 0; r < 3; ++r) {
@@ -39,8 +35,8 @@ class RmsNormIsa : public ::testing::TestWithParam<Isa> {};
 TEST_P(RmsNormIsa, EqualsScalarWithin1e6Relative) {
   const Isa isa = GetParam();
   for (int64_t n : {8, 64, 256, 100, 1}) {
-    const auto x = random_vec(n * 2, 3 + n, 2.0f);
-    const auto w = random_vec(n, 4);
+    const auto x = random_floats(n * 2, 3 + n, 2.0f);
+    const auto w = random_floats(n, 4);
     std::vector<float> ref(n * 2), got(n * 2);
     rms_norm(x.data(), n, 2, n, w.data(), 1e-5f, ref.data(), n, Isa::kScalar);
     rms_norm(x.data(), n, 2, n, w.data(), 1e-5f, got.data(), n, isa);

@@ -7,16 +7,12 @@
 
 #include <gtest/gtest.h>
 
+#include "weight_data.h"
+
 namespace dsinfer::kernels {
 namespace {
 
-std::vector<float> random_vec(size_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> dist(0.0f, 1.0f);
-  std::vector<float> v(n);
-  for (auto& x : v) x = dist(rng);
-  return v;
-}
+using testing_data::random_floats;
 
 // Closed form: pair i rotated by pos * scale * base^(-2i/n_dims).
 void expect_rotated(const RopeConfig& c, int64_t pos, const std::vector<float>& in,
@@ -45,7 +41,7 @@ TEST(Rope, NormalAndNeoxLayoutsMatchClosedForm) {
     c.freq_base = 10000.0f;
     const int64_t heads = 3, head = 64;
     const std::vector<int64_t> positions = {0, 1, 7, 100};
-    auto x = random_vec(positions.size() * heads * head, 5);
+    auto x = random_floats(positions.size() * heads * head, 5);
     const auto in = x;
     rope_rows(c, x.data(), heads * head, static_cast<int64_t>(positions.size()), positions.data(),
               heads, head, ctx);

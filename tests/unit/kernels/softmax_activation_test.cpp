@@ -5,22 +5,18 @@
 
 #include <gtest/gtest.h>
 
+#include "weight_data.h"
+
 #include "kernels/activation.h"
 #include "kernels/softmax.h"
 
 namespace dsinfer::kernels {
 namespace {
 
-std::vector<float> random_vec(size_t n, uint32_t seed, float scale) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> dist(0.0f, scale);
-  std::vector<float> v(n);
-  for (auto& x : v) x = dist(rng);
-  return v;
-}
+using testing_data::random_floats;
 
 TEST(Softmax, ScalarMatchesFormula) {
-  auto x = random_vec(77, 1, 4.0f);
+  auto x = random_floats(77, 1, 4.0f);
   x[5] = -INFINITY;
   std::vector<double> ref(x.size());
   double mx = -1e30, sum = 0;
@@ -32,8 +28,8 @@ TEST(Softmax, ScalarMatchesFormula) {
 }
 
 TEST(SiluMul, ScalarMatchesFormula) {
-  const auto g = random_vec(100, 2, 5.0f);
-  const auto u = random_vec(100, 3, 1.0f);
+  const auto g = random_floats(100, 2, 5.0f);
+  const auto u = random_floats(100, 3, 1.0f);
   std::vector<float> out(100);
   silu_mul(g.data(), u.data(), out.data(), 100, Isa::kScalar);
   for (size_t i = 0; i < 100; ++i) {
@@ -47,7 +43,7 @@ class ElementwiseIsa : public ::testing::TestWithParam<Isa> {};
 // Bounds: the vectorised exp is within ~2 ulp of expf, so results agree to 1e-6 relative.
 TEST_P(ElementwiseIsa, SoftmaxEqualsScalar) {
   for (int64_t n : {1, 7, 8, 33, 512}) {
-    auto x = random_vec(static_cast<size_t>(n), 10 + static_cast<uint32_t>(n), 6.0f);
+    auto x = random_floats(static_cast<size_t>(n), 10 + static_cast<uint32_t>(n), 6.0f);
     if (n > 3) x[2] = -INFINITY;
     auto ref = x;
     softmax_inplace(ref.data(), n, Isa::kScalar);
@@ -58,13 +54,13 @@ TEST_P(ElementwiseIsa, SoftmaxEqualsScalar) {
 
 TEST_P(ElementwiseIsa, SiluMulAndAddEqualScalar) {
   for (int64_t n : {1, 9, 64, 1000}) {
-    auto g = random_vec(static_cast<size_t>(n), 20, 8.0f);
+    auto g = random_floats(static_cast<size_t>(n), 20, 8.0f);
     if (n > 4) {
       g[0] = -100.0f;
       g[1] = 100.0f;
       g[2] = 0.0f;
     }
-    const auto u = random_vec(static_cast<size_t>(n), 21, 1.0f);
+    const auto u = random_floats(static_cast<size_t>(n), 21, 1.0f);
     std::vector<float> ref(n), got(n);
     silu_mul(g.data(), u.data(), ref.data(), n, Isa::kScalar);
     silu_mul(g.data(), u.data(), got.data(), n, GetParam());

@@ -10,13 +10,6 @@
 namespace dsinfer::kernels {
 namespace {
 
-bool isa_available(Isa isa) {
-  for (Isa a : available_isas()) {
-    if (a == isa) return true;
-  }
-  return false;
-}
-
 class VectorOps : public ::testing::TestWithParam<Isa> {};
 
 TEST_P(VectorOps, MatchTheirScalarMeaning) {

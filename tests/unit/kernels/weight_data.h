@@ -1,4 +1,4 @@
-// Random weights and activations for the matmul and weight-pack tests.
+// Random weights and activations for the kernel tests.
 #pragma once
 
 #include <cstddef>
@@ -57,6 +57,11 @@ inline std::vector<float> random_floats(size_t n, std::mt19937& rng, float scale
   std::vector<float> v(n);
   for (auto& x : v) x = dist(rng);
   return v;
+}
+
+inline std::vector<float> random_floats(size_t n, uint32_t seed, float scale = 1.0f) {
+  std::mt19937 rng(seed);
+  return random_floats(n, rng, scale);
 }
 
 // Weights: float types and half the quantised cases from quantize_row of random floats (what

@@ -22,13 +22,6 @@ using tensor::DType;
 using testing_data::make_weights;
 using testing_data::random_floats;
 
-bool isa_available(Isa isa) {
-  for (Isa a : available_isas()) {
-    if (a == isa) return true;
-  }
-  return false;
-}
-
 class WeightPackTest : public ::testing::TestWithParam<DType> {};
 
 TEST_P(WeightPackTest, UnpackGivesBackTheOriginalBytes) {

@@ -20,8 +20,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-std::string path_of(const std::string& name) { return test::temp_dir() + "/" + name + ".gguf"; }
-
 TEST(Architecture, RegistryNamesEveryArchitecture) {
   std::string names;
   for (const Architecture* a : architectures()) {
@@ -35,10 +33,11 @@ TEST(Architecture, RegistryNamesEveryArchitecture) {
 TEST(Architecture, MissingOrUnknownArchitectureIsAClearError) {
   {
     gguf::GgufWriter w;
-    w.write(path_of("arch_none"), [](size_t, const gguf::TensorDecl&, std::vector<uint8_t>&) {});
+    w.write(test::tiny_model_path("arch_none"),
+            [](size_t, const gguf::TensorDecl&, std::vector<uint8_t>&) {});
   }
   try {
-    architecture_of(*gguf::GgufFile::open(path_of("arch_none")));
+    architecture_of(*gguf::GgufFile::open(test::tiny_model_path("arch_none")));
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::kBadFile);
@@ -47,10 +46,11 @@ TEST(Architecture, MissingOrUnknownArchitectureIsAClearError) {
   {
     gguf::GgufWriter w;
     w.metadata().set("general.architecture", gguf::Value::from_string("mamba"));
-    w.write(path_of("arch_mamba"), [](size_t, const gguf::TensorDecl&, std::vector<uint8_t>&) {});
+    w.write(test::tiny_model_path("arch_mamba"),
+            [](size_t, const gguf::TensorDecl&, std::vector<uint8_t>&) {});
   }
   try {
-    read_architecture_facts(*gguf::GgufFile::open(path_of("arch_mamba")));
+    read_architecture_facts(*gguf::GgufFile::open(test::tiny_model_path("arch_mamba")));
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::kUnsupported);
@@ -67,7 +67,7 @@ TEST(Architecture, FactsMatchTheLoadedModel) {
     test::TinyModelSpec spec;
     spec.arch = arch;
     spec.n_ctx = 96;
-    const std::string path = path_of(std::string("arch_facts_") + arch);
+    const std::string path = test::tiny_model_path(std::string("arch_facts_") + arch);
     test::write_tiny_model(path, spec);
     const std::shared_ptr<const gguf::GgufFile> file = gguf::GgufFile::open(path);
     const ArchitectureFacts facts = read_architecture_facts(*file);

@@ -21,6 +21,7 @@
 #include "model/model.h"
 #include "support/fixtures.h"
 #include "tensor/quantize.h"
+#include "tiny_model.h"
 
 namespace dsinfer::model {
 namespace {
@@ -171,12 +172,10 @@ void write_ds(const std::string& path, const DsSpec& s) {
   });
 }
 
-std::string path_of(const std::string& name) { return test::temp_dir() + "/" + name + ".gguf"; }
-
 // repack = false keeps the weights at their file addresses (tests that count reads per tensor).
-std::unique_ptr<Model> load(const std::string& path, kernels::ExecContext& ctx,
-                            std::shared_ptr<gguf::GgufFile>* file_out = nullptr,
-                            bool repack = true) {
+std::unique_ptr<Model> load_deepseek2(const std::string& path, kernels::ExecContext& ctx,
+                                      std::shared_ptr<gguf::GgufFile>* file_out = nullptr,
+                                      bool repack = true) {
   ModelOptions opt;
   opt.repack_weights = repack;
   opt.kv_block_size = 8;
@@ -244,10 +243,10 @@ TEST(Deepseek2Model, OldKvBLayoutEqualsSplitLayout) {
     split.q_lora = q_lora;
     DsSpec old = split;
     old.old_kv_b = true;
-    write_ds(path_of("ds_split"), split);
-    write_ds(path_of("ds_old"), old);
-    auto a = load(path_of("ds_split"), ctx);
-    auto b = load(path_of("ds_old"), ctx);
+    write_ds(test::tiny_model_path("ds_split"), split);
+    write_ds(test::tiny_model_path("ds_old"), old);
+    auto a = load_deepseek2(test::tiny_model_path("ds_split"), ctx);
+    auto b = load_deepseek2(test::tiny_model_path("ds_old"), ctx);
     const auto la = run_prompt(*a, kPrompt, {0, 1});
     const auto lb = run_prompt(*b, kPrompt, {0, 1});
     ASSERT_EQ(la.size(), lb.size());
@@ -261,11 +260,11 @@ TEST(Deepseek2Model, OldKvBLayoutEqualsSplitLayout) {
 TEST(Deepseek2Model, ArchitectureFactsMatchTheLoadedModel) {
   ThreadPool pool(1);
   kernels::ExecContext ctx(pool);
-  write_ds(path_of("ds_facts"), DsSpec{});
-  const auto file = gguf::GgufFile::open(path_of("ds_facts"));
+  write_ds(test::tiny_model_path("ds_facts"), DsSpec{});
+  const auto file = gguf::GgufFile::open(test::tiny_model_path("ds_facts"));
   EXPECT_STREQ(architecture_of(*file).name, "deepseek2");
   const ArchitectureFacts facts = read_architecture_facts(*file);
-  auto m = load(path_of("ds_facts"), ctx);
+  auto m = load_deepseek2(test::tiny_model_path("ds_facts"), ctx);
   const auto& ds = dynamic_cast<const Deepseek2Model&>(*m);
   EXPECT_EQ(facts.kv_bytes_per_token, ds.kv_pool_bytes_per_token());
   EXPECT_EQ(facts.kv_bytes_per_token, m->info().kv_bytes_per_token);
@@ -280,9 +279,9 @@ TEST(Deepseek2Model, BatchEqualsAloneAndExpertsReadOncePerBatch) {
     s.sigmoid = sigmoid;
     s.q_lora = sigmoid;
     s.type = sigmoid ? DType::kQ8_0 : DType::kF16;
-    write_ds(path_of("ds_batch"), s);
+    write_ds(test::tiny_model_path("ds_batch"), s);
     std::shared_ptr<gguf::GgufFile> file;
-    auto m = load(path_of("ds_batch"), ctx, &file, /*repack=*/false);
+    auto m = load_deepseek2(test::tiny_model_path("ds_batch"), ctx, &file, /*repack=*/false);
     const std::vector<std::vector<int32_t>> prompts = {kPrompt, {4, 4, 4}, {7, 11, 13, 19, 23}};
     std::vector<std::vector<float>> alone;
     for (size_t i = 0; i < prompts.size(); ++i) {
@@ -330,11 +329,11 @@ TEST(Deepseek2Model, BatchEqualsAloneAndExpertsReadOncePerBatch) {
 TEST(Deepseek2Model, MissingTensorNamesFileAndTensor) {
   DsSpec s;
   s.drop_tensor = "blk.2.ffn_up_exps.weight";
-  write_ds(path_of("ds_missing"), s);
+  write_ds(test::tiny_model_path("ds_missing"), s);
   ThreadPool pool(1);
   kernels::ExecContext ctx(pool);
   try {
-    load(path_of("ds_missing"), ctx);
+    load_deepseek2(test::tiny_model_path("ds_missing"), ctx);
     FAIL() << "expected an error";
   } catch (const Error& e) {
     EXPECT_THAT(e.what(), HasSubstr("blk.2.ffn_up_exps.weight"));

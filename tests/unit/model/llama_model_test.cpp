@@ -31,8 +31,8 @@ struct Loaded {
   std::unique_ptr<Model> model;
 };
 
-Loaded load(const std::string& path, kernels::ExecContext& ctx, int64_t blocks = 64,
-            bool repack = true) {
+Loaded load_llama(const std::string& path, kernels::ExecContext& ctx, int64_t blocks = 64,
+                  bool repack = true) {
   Loaded l;
   l.file = gguf::GgufFile::open(path);
   ModelOptions opt;
@@ -50,7 +50,7 @@ std::string load_error(const TinyModelSpec& spec, const std::string& name) {
   ThreadPool pool(1);
   kernels::ExecContext ctx(pool);
   try {
-    load(path, ctx);
+    load_llama(path, ctx);
   } catch (const Error& e) {
     return e.what();
   }
@@ -80,7 +80,7 @@ TEST(LlamaModel, EveryWeightIsReadOncePerForward) {
       ThreadPool pool(2);
       kernels::ExecContext ctx(pool);
       // In place (no repack): reads are counted per weight address, looked up in the file.
-      Loaded l = load(path, ctx, 64, /*repack=*/false);
+      Loaded l = load_llama(path, ctx, 64, /*repack=*/false);
       Batch warm;
       warm.sequences = {seq(2, {1, 2, 3, 4, 5, 6, 7, 8, 9}, 0, {3, 4})};
       l.model->forward(warm);
@@ -120,7 +120,7 @@ TEST(LlamaModel, BatchOfSequencesEqualsEachAloneAndChunksEqualWhole) {
     test::write_tiny_model(path, spec);
     ThreadPool pool(2);
     kernels::ExecContext ctx(pool);
-    Loaded l = load(path, ctx);
+    Loaded l = load_llama(path, ctx);
     const int64_t nv = spec.n_vocab;
     const std::vector<std::vector<int32_t>> prompts = {
         {3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5},
@@ -183,8 +183,8 @@ TEST(LlamaModel, RepackedWeightsGiveTheSameLogitsAsTheFileLayout) {
       test::write_tiny_model(path, spec);
       ThreadPool pool(2);
       kernels::ExecContext ctx(pool);
-      Loaded packed = load(path, ctx, 64, true);
-      Loaded plain = load(path, ctx, 64, false);
+      Loaded packed = load_llama(path, ctx, 64, true);
+      Loaded plain = load_llama(path, ctx, 64, false);
       Batch b;
       b.sequences = {seq(0, {5, 3, 7, 1, 9, 2, 8}, 0, {1}, true)};
       const Logits a = packed.model->forward(b);
@@ -218,7 +218,7 @@ TEST(LlamaModel, ReportsInfoAndKvBytes) {
   test::write_tiny_model(path, spec);
   ThreadPool pool(1);
   kernels::ExecContext ctx(pool);
-  Loaded l = load(path, ctx, 10);
+  Loaded l = load_llama(path, ctx, 10);
   const ModelInfo& info = l.model->info();
   EXPECT_EQ(info.architecture, "qwen2");
   EXPECT_EQ(info.name, "tiny-qwen2");
@@ -240,7 +240,7 @@ TEST(LlamaModel, MalformedBatchesAreInvalidInput) {
   test::write_tiny_model(path, spec);
   ThreadPool pool(1);
   kernels::ExecContext ctx(pool);
-  Loaded l = load(path, ctx, 4);
+  Loaded l = load_llama(path, ctx, 4);
   auto error_of = [&](BatchSequence s) -> std::string {
     Batch b;
     b.sequences = {std::move(s)};

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include "support/fixtures.h"
 #include "tensor/dtype.h"
 
 namespace dsinfer::test {
@@ -25,6 +26,11 @@ struct TinyModelSpec {
   std::string odd_type_tensor;  // tensor stored as Q2_K (not supported by matmul)
   uint32_t seed = 7;
 };
+
+// Where a test writes its model file `name`: TEMP/<name>.gguf (TEMP is one directory per process).
+inline std::string tiny_model_path(const std::string& name) {
+  return temp_dir() + "/" + name + ".gguf";
+}
 
 // Writes the model to `path` (overwritten).
 void write_tiny_model(const std::string& path, const TinyModelSpec& spec);

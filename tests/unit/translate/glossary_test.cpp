@@ -64,7 +64,7 @@ TEST(Glossary, RejectsBadEntriesWithFileAndLine) {
 
 TEST(Glossary, StoreLoadsADirectoryLikeAConfigMap) {
   namespace fs = std::filesystem;
-  const fs::path dir = fs::path(test::temp_dir()) / "glossary_store_test";
+  const fs::path dir = fs::path(dsinfer::test::temp_dir()) / "glossary_store_test";
   fs::remove_all(dir);
   fs::create_directories(dir / "..2026_data");
   std::ofstream(dir / "acme.en-de.tsv") << "Acme\tAkme\nwidget\tBauteil\n";

@@ -18,7 +18,8 @@ size_t code_points(const std::string& s) {
 }
 
 TEST(LanguageDetect, SentenceSetAccuracyPerLanguage) {
-  const std::string path = test::source_dir() + "/tests/unit/translate/data/detect_sentences.tsv";
+  const std::string path =
+      dsinfer::test::source_dir() + "/tests/unit/translate/data/detect_sentences.tsv";
   std::ifstream in(path);
   ASSERT_TRUE(in) << "cannot open " << path;
   std::map<std::string, std::pair<int, int>> score;  // lang -> (correct, total)
