@@ -5,17 +5,34 @@
 # Installs what it needs. Non-zero exit on any failure; ends with CTest's summary.
 # Environment: DSINFER_SKIP_SANITIZERS=1 skips the sanitizer builds (local quick runs);
 #              DSINFER_CTEST_ARGS adds ctest arguments (e.g. "-L unit").
+# Each phase prints its wall time and the CPU time of its processes ("phase <name>: N s, M CPU-s"),
+# so a CI log shows where the time went even on a shared machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
+phase_start=$start
+phase_cpu=0
+times_file=$(mktemp)
+trap 'rm -f "$times_file"' EXIT
+phase() {  # phase NAME: reports the time since the previous phase ended
+  local now cpu
+  now=$(date +%s)
+  times > "$times_file"  # user and system time of this shell's children (not in a subshell)
+  cpu=$(awk 'NR == 2 { split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%d", u[1] * 60 + u[2] + s[1] * 60 + s[2] }' "$times_file")
+  echo "phase $1: $(( now - phase_start )) s, $(( cpu - phase_cpu )) CPU-s (total $(( now - start )) s)"
+  phase_start=$now; phase_cpu=$cpu
+}
 bash scripts/deps.sh test
 bash scripts/check_layers.sh
 bash scripts/check_format.sh
+phase setup
 
 export DSINFER_JOBS=${DSINFER_JOBS:-2}
 bash scripts/build.sh release
+phase "release build"
 # shellcheck disable=SC2086
 ctest --test-dir build/release --output-on-failure -j 2 --timeout 900 ${DSINFER_CTEST_ARGS:-}
+phase "release tests"
 
 # The golden logits again with every other kernel variant forced (the run above used the best
 # ISA): the scalar reference, and each SIMD variant this CPU has; the ones it lacks are named.
@@ -29,21 +46,32 @@ for isa in scalar avx2 avxvnni avx512 avx512vnni; do
       -R 'golden\.(ModelLogitsGolden|Deepseek2Golden)'
   fi
 done
+phase "golden per ISA"
 
 if [ "${DSINFER_SKIP_SANITIZERS:-0}" != 1 ]; then
-  # ASan+UBSan: code that parses untrusted input (model files, text).
+  # The server's shutdown paths end to end on a sanitized dsinfer: SIGTERM with streams in
+  # flight, and the grace period expiring on them (exchanges, sessions, engine sinks and the
+  # io_context ending in the right order). A report changes the server's exit status, which both
+  # tests check (ASan: 1; TSan: 66 below).
+  shutdown_tests() {  # shutdown_tests BINARY
+    DSINFER_BIN=$1 DSINFER_TEST_FILTER='grace period expiry|SIGTERM with 32 streams' \
+      bash tests/integration/test_server.sh
+  }
+  # ASan+UBSan: code that parses untrusted input (model files, text), and the whole server for
+  # the shutdown tests (use-after-free when the grace period cuts requests off).
   bash scripts/build.sh asan unit_base unit_tensor unit_gguf corpus_gguf unit_tokenizer \
-    corpus_tokenizer corpus_chat_template corpus_markup
+    corpus_tokenizer corpus_chat_template corpus_markup dsinfer
+  phase "asan build"
   ctest --test-dir build/asan --output-on-failure -j 2 \
     -R '^(base|tensor|gguf|tokenizer)\.|^fuzz\.corpus_(gguf|tokenizer|chat_template|markup)'
+  ASAN_OPTIONS="halt_on_error=1 detect_leaks=1 ${ASAN_OPTIONS:-}" shutdown_tests build/asan/src/cli/dsinfer
+  phase "asan tests"
   # TSan: the engine thread, submitters and event sinks; the server's exchanges and sessions
   # (real sockets, engine threads, strands); the Translator's jobs over a real engine.
   bash scripts/build.sh tsan unit_engine unit_server unit_translate dsinfer
+  phase "tsan build"
   ctest --test-dir build/tsan --output-on-failure -j 2 -R '^(engine|server|translate\.Translator)\.'
-  # The server's shutdown paths end to end on that build: SIGTERM with streams in flight, and the
-  # grace period expiring on them (exchanges, sessions, engine sinks and the io_context ending in
-  # the right order). A report fails the server's exit status, which both tests check.
-  TSAN_OPTIONS="halt_on_error=1 exitcode=66 ${TSAN_OPTIONS:-}" DSINFER_BIN=build/tsan/src/cli/dsinfer \
-    DSINFER_TEST_FILTER='grace period expiry|SIGTERM with 32 streams' bash tests/integration/test_server.sh
+  TSAN_OPTIONS="halt_on_error=1 exitcode=66 ${TSAN_OPTIONS:-}" shutdown_tests build/tsan/src/cli/dsinfer
+  phase "tsan tests"
 fi
 echo "all tests passed in $(( $(date +%s) - start )) s"
