@@ -11,7 +11,8 @@ void add_engine_flags(CLI::App* cmd, engine::EngineConfig& c) {
               "Max tokens per sequence (0 = the model's context length, capped by the KV pool)");
   add_setting(cmd, "kv-cache-mem", c.kv_cache_mem,
               "KV cache memory: bytes (2GiB, 512MB) or a percentage of the memory this process "
-              "may use (cgroup limit in a pod, else MemTotal), e.g. 20%");
+              "may use (cgroup limit in a pod, else MemTotal; with --device vulkan[:N] of the "
+              "device's memory), e.g. 20%");
   add_setting(cmd, "kv-block-size", c.kv_block_size, "Tokens per KV block");
   add_setting(cmd, "max-batched-tokens", c.max_batched_tokens,
               "Tokens computed per engine step (decode tokens first, then prefill chunks)");

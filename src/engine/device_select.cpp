@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "base/error.h"
+#include "vulkan/device_list.h"
 #include "vulkan/device_model.h"
 
 namespace dsinfer::engine {
@@ -26,6 +27,14 @@ DeviceSpec parse_device(const std::string& text) {
        "--device '{}' is not a device: use cpu, vulkan or vulkan:N (N = the index `dsinfer "
        "--version` lists)",
        text);
+}
+
+int64_t device_memory_bytes(const DeviceSpec& device) {
+  if (device.kind == DeviceSpec::Kind::kCpu) return 0;
+  for (const auto& d : vulkan::list_vulkan_devices().devices) {
+    if (d.index == device.index) return static_cast<int64_t>(d.memory_bytes);
+  }
+  return 0;
 }
 
 std::unique_ptr<model::Model> load_model_on(const DeviceSpec& device,

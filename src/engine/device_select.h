@@ -3,6 +3,7 @@
 // is: every backend implements model::Model.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -21,6 +22,10 @@ struct DeviceSpec {
 // Parses "cpu", "vulkan" (= vulkan:0) or "vulkan:N" (N a decimal device index). Throws
 // Error(kInvalidInput) quoting the text and the accepted forms.
 DeviceSpec parse_device(const std::string& text);
+
+// The memory of `device` in bytes (a Vulkan device's device-local heaps), or 0 for the CPU or a
+// device that cannot be found (loading it then fails with the reason).
+int64_t device_memory_bytes(const DeviceSpec& device);
 
 // Loads `file` for `device`: model::load_model on the CPU, vulkan::load_device_model on a
 // Vulkan device (which refuses, at load, a model that does not fit the device's memory, a

@@ -107,7 +107,7 @@ int64_t process_memory_limit_bytes() {
   return total;
 }
 
-int64_t resolve_kv_cache_bytes(const std::string& kv_cache_mem) {
+int64_t resolve_kv_cache_bytes(const std::string& kv_cache_mem, int64_t percent_base) {
   std::string s = kv_cache_mem;
   s.erase(std::remove_if(s.begin(), s.end(), [](unsigned char c) { return std::isspace(c); }),
           s.end());
@@ -124,7 +124,8 @@ int64_t resolve_kv_cache_bytes(const std::string& kv_cache_mem) {
       fail(ErrorKind::kInvalidInput, "--kv-cache-mem: '{}' must be a percentage in (0, 100]",
            kv_cache_mem);
     }
-    return static_cast<int64_t>(static_cast<double>(process_memory_limit_bytes()) * pct / 100.0);
+    const int64_t base = percent_base > 0 ? percent_base : process_memory_limit_bytes();
+    return static_cast<int64_t>(static_cast<double>(base) * pct / 100.0);
   }
   return parse_byte_size(kv_cache_mem, "--kv-cache-mem");
 }

@@ -27,8 +27,9 @@ int64_t parse_byte_size(const std::string& text, const std::string& what);
 // MemTotal from /proc/meminfo. Throws Error(kInternal) when none can be read.
 int64_t process_memory_limit_bytes();
 
-// --kv-cache-mem resolved to bytes ("N%" of process_memory_limit_bytes()).
-int64_t resolve_kv_cache_bytes(const std::string& kv_cache_mem);
+// --kv-cache-mem resolved to bytes: "N%" of `percent_base` when > 0 (a device's memory), else
+// of process_memory_limit_bytes().
+int64_t resolve_kv_cache_bytes(const std::string& kv_cache_mem, int64_t percent_base = 0);
 
 struct KvSizing {
   int64_t block_size = 0;

@@ -20,7 +20,8 @@ std::unique_ptr<LoadedEngine> load_engine(const std::string& model_path, const E
   // The model layer knows each architecture's KV row and context length (model/architecture.h).
   const model::ArchitectureFacts facts = model::read_architecture_facts(*out->file);
   const int64_t kv_per_token = facts.kv_bytes_per_token;
-  const int64_t kv_bytes = resolve_kv_cache_bytes(config.kv_cache_mem);
+  // A percentage is of the device's memory when the model runs on one (the KV pool lives there).
+  const int64_t kv_bytes = resolve_kv_cache_bytes(config.kv_cache_mem, device_memory_bytes(device));
   out->sizing = size_kv_pool(config, kv_bytes, kv_per_token, facts.n_ctx_train);
   out->tokenizer = tokenizer::Tokenizer::from_gguf(*out->file);
   out->pool = std::make_unique<ThreadPool>(threads > 0 ? threads : usable_cpu_count());

@@ -312,6 +312,17 @@ TEST_F(VulkanModelGolden, RefusesAtLoadWithTheReason) {
     EXPECT_NE(msg.find("MiB weights"), std::string::npos) << msg;
   }
 
+  // The device's memory, which a --kv-cache-mem percentage is of on the device.
+  const vulkan::VulkanDeviceList list = vulkan::list_vulkan_devices();
+  EXPECT_EQ(
+      engine::device_memory_bytes(engine::parse_device("vulkan:" + std::to_string(device_index()))),
+      static_cast<int64_t>(list.devices.at(static_cast<size_t>(device_index())).memory_bytes));
+  EXPECT_GT(
+      engine::device_memory_bytes(engine::parse_device("vulkan:" + std::to_string(device_index()))),
+      0);
+  EXPECT_EQ(engine::device_memory_bytes(engine::parse_device("vulkan:99")), 0);
+  EXPECT_EQ(engine::device_memory_bytes(engine::parse_device("cpu")), 0);
+
   const engine::DeviceSpec missing = engine::parse_device("vulkan:99");
   try {
     engine::load_model_on(missing, gguf::GgufFile::open(llama), options(), *ctx_);

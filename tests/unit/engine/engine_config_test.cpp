@@ -29,6 +29,14 @@ TEST(EngineConfig, PercentOfProcessMemory) {
   EXPECT_EQ(resolve_kv_cache_bytes("1MiB"), 1 << 20);
 }
 
+// With a device, a percentage is of the device's memory; bytes stay bytes.
+TEST(EngineConfig, PercentOfDeviceMemory) {
+  const int64_t gpu = int64_t{80} << 30;
+  EXPECT_EQ(resolve_kv_cache_bytes("25%", gpu), int64_t{20} << 30);
+  EXPECT_EQ(resolve_kv_cache_bytes("1MiB", gpu), 1 << 20);
+  EXPECT_THROW(resolve_kv_cache_bytes("101%", gpu), Error);
+}
+
 TEST(EngineConfig, SizesPool) {
   EngineConfig c;
   c.kv_block_size = 16;
