@@ -70,7 +70,9 @@ constexpr const WeightTypeRow* weight_type_row(tensor::DType type) {
 // NOTE: the compile-time completeness check of a variant's tile table. `tiles` is a sequence of
 // rows with members `type`, `rows` (GGUF layout tile) and, optionally, `rows8` (packed tile):
 // every matmul type needs one row with a `rows` tile, and (when the table has `rows8`) a `rows8`
-// tile exactly when it has a packed layout.
+// tile exactly when it has a packed layout. GCC cannot constant-evaluate a function address
+// compared with null under -fsanitize=address,undefined: the callers skip the check there (the
+// release build, always built first, enforces it), as tensor/dtype.cpp does for its table.
 template <class Tiles>
 consteval bool covers_weight_types(const Tiles& tiles) {
   for (const WeightTypeRow& row : kWeightTypes) {
