@@ -20,12 +20,14 @@ declare -A allowed=(
   [cli]="base gguf tensor kernels vulkan model tokenizer engine translate metrics server client plan cli"
 )
 status=0
+include_re='^#include "([a-z_]+)/'
 for layer in "${!allowed[@]}"; do
   [ -d "src/$layer" ] || continue
-  while IFS=: read -r file line inc; do
-    target=$(sed -E 's/.*#include "([a-z_]+)\/.*/\1/' <<<"$inc")
+  while IFS=: read -r file line inc; do  # no process per line: bash matching only
+    [[ $inc =~ $include_re ]] || continue
+    target=${BASH_REMATCH[1]}
     [ -d "src/$target" ] || continue
-    if ! grep -qw "$target" <<<"${allowed[$layer]}"; then
+    if [[ " ${allowed[$layer]} " != *" $target "* ]]; then
       echo "layer violation: $file:$line includes '$target' (layer '$layer' may use: ${allowed[$layer]})"
       status=1
     fi
