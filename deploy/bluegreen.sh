@@ -11,7 +11,9 @@ commands:
   status                 active colour, enabled colours, image and model of each, ready pods
   deploy [OPTIONS]       put OPTIONS on the idle colour (unset ones: copied from the active
                          colour), enable it, wait until all its pods are Ready
-      --tag TAG          image tag          --digest sha256:...   image digest (wins)
+      --tag TAG          image tag (the version: GPU pools run TAG-vulkan)
+      --digest sha256:...   image digest (wins over the tag); with GPU pools also
+      --gpu-digest sha256:...   the digest of the GPU flavour (TAG-vulkan) of that version
       --model FILE       GGUF path in the model repository
       --sha256 HEX       the model's sha256 (required with --model)
       --size SIZE        the model's size (e.g. 8.4Gi; sizes the KV cache)
@@ -121,13 +123,16 @@ verify() {
 # deploy_filter OPTIONS...: jq filter that copies the active colour's settings to the idle one,
 # applies OPTIONS and enables it.
 deploy_filter() {
-  local active=$1 idle=$2 tag="" digest="" model="" sha="" size="" glossaries=""
+  local active=$1 idle=$2 tag="" digest="" gpu_digest="" model="" sha="" size="" glossaries=""
   shift 2
   while [ $# -gt 0 ]; do
     [ $# -ge 2 ] || die "$1 needs a value"
     case $1 in
-      --tag) [[ $2 =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$ ]] || die "--tag: not an image tag: $2"; tag=$2 ;;
+      --tag) [[ $2 =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$ ]] || die "--tag: not an image tag: $2"
+        [[ $2 != *-vulkan ]] || die "--tag $2 names the Vulkan flavour: give the version (${2%-vulkan}); the chart adds -vulkan for GPU pools"
+        tag=$2 ;;
       --digest) [[ $2 =~ ^sha256:[a-f0-9]{64}$ ]] || die "--digest must be sha256:<64 hex>"; digest=$2 ;;
+      --gpu-digest) [[ $2 =~ ^sha256:[a-f0-9]{64}$ ]] || die "--gpu-digest must be sha256:<64 hex>"; gpu_digest=$2 ;;
       --model) [[ $2 =~ ^[A-Za-z0-9_][A-Za-z0-9_./-]*$ && $2 != *..* ]] || die "--model: not a relative path in the model repository: $2"
         model=$2 ;;
       --sha256) [[ $2 =~ ^[a-f0-9]{64}$ ]] || die "--sha256 must be 64 hex digits"; sha=$2 ;;
@@ -139,9 +144,10 @@ deploy_filter() {
   done
   [ -n "$tag$digest$model$glossaries" ] || die "deploy needs --tag, --digest, --model and/or --glossaries"
   if [ -n "$model" ] && [ -z "$sha" ]; then die "--model needs --sha256 (the init container verifies it)"; fi
+  if [ -n "$gpu_digest" ] && [ -z "$digest" ]; then die "--gpu-digest goes with --digest (the CPU flavour's)"; fi
   local f=".colors.$idle = (.colors.$active // {}) | .colors.$idle.enabled = true"
-  [ -n "$tag" ] && f+=" | .colors.$idle.image = {tag: \"$tag\", digest: \"\"}"
-  [ -n "$digest" ] && f+=" | .colors.$idle.image = {tag: \"\", digest: \"$digest\"}"
+  [ -n "$tag" ] && f+=" | .colors.$idle.image = {tag: \"$tag\", digest: \"\", gpuDigest: \"\"}"
+  [ -n "$digest" ] && f+=" | .colors.$idle.image = {tag: \"\", digest: \"$digest\", gpuDigest: \"$gpu_digest\"}"
   [ -n "$model" ] && f+=" | .colors.$idle.model = {file: \"$model\", sha256: \"$sha\", sizeBytes: \"$size\"}"
   # files: null replaces any files the colour had (a map would merge), so only the ConfigMap counts.
   [ -n "$glossaries" ] && f+=" | .colors.$idle.glossaries = {files: null, existingConfigMap: \"$glossaries\"}"

@@ -15,6 +15,7 @@ import { checkPriority } from "./check_priority.mjs";
 import { checkRollouts } from "./check_rollouts.mjs";
 import { checkGateway } from "./check_gateway.mjs";
 import { checkGlossaries } from "./check_glossaries.mjs";
+import { checkDevice } from "./check_device.mjs";
 import { crdErrors } from "./crd_schema.mjs";
 
 const argv = process.argv.slice(2);
@@ -116,11 +117,6 @@ async function check(file) {
     if (deployments.length !== enabledPools.length * enabledColors.length)
       problem(null, `${deployments.length} ${workloadKind}s for ${enabledPools.length} pools x ${enabledColors.length} colours`);
 
-    const bytes = (q) => {
-      const m = /^([0-9]+(?:\.[0-9]+)?)(k|K|M|G|T|Ki|Mi|Gi|Ti)?$/.exec(String(q));
-      if (!m) return NaN;
-      return Math.floor(Number(m[1]) * ({ k: 1e3, K: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 }[m[2]] ?? 1));
-    };
     const durationSeconds = (s) => {
       const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(String(s));
       if (!m) return NaN;
@@ -130,7 +126,7 @@ async function check(file) {
     const serverEnv = new Set(["DSINFER_MODEL", "DSINFER_HOST", "DSINFER_PORT", "DSINFER_MODEL_NAME",
       "DSINFER_DRAIN_DELAY", "DSINFER_GRACE_PERIOD", "DSINFER_STALL_TIMEOUT", "DSINFER_API_KEY",
       "DSINFER_MAX_BODY_BYTES", "DSINFER_WARMUP_REQUESTS", "DSINFER_THREADS", "DSINFER_KV_CACHE_MEM",
-      "DSINFER_GLOSSARY_DIR"]);
+      "DSINFER_GLOSSARY_DIR", "DSINFER_DEVICE"]);
     const extraEnv = new Set((values.server.extraEnv ?? []).map((e) => e.name));
 
     function checkRestricted(d, spec) {
@@ -154,6 +150,7 @@ async function check(file) {
     }
 
     // A colour's own settings over the shared ones (as the chart merges them).
+    const poolResources = (d, pool) => ({ ...pool.resources, ...(values.colors[colorOf(d)].resources?.[pool.name] ?? {}) });
     const colorServer = (c) => ({ ...values.server, ...(values.colors[c].server ?? {}) });
     const colorModel = (c) => {
       const m = { ...values.model };
@@ -210,10 +207,8 @@ async function check(file) {
       // Pool placement and resources.
       const pool = enabledPools.find((p) => p.name === podLabels(d)["dsinfer.io/pool"]);
       if (!pool) { problem(d, "pod label dsinfer.io/pool names no enabled pool"); continue; }
-      const gpu = { ...pool.resources, ...(values.colors[colorOf(d)].resources?.[pool.name] ?? {}) }.gpu ?? 0;
+      const gpu = poolResources(d, pool).gpu ?? 0;
       if (String(main.resources?.limits?.["nvidia.com/gpu"] ?? 0) !== String(gpu)) problem(d, `GPU limit ${main.resources?.limits?.["nvidia.com/gpu"]} != pool's ${gpu}`);
-      if (gpu > 0 && values.image.gpu === "none") problem(d, "GPU requested by a CPU-only image");
-      if (gpu > 0 && !/graphics/.test(env.NVIDIA_DRIVER_CAPABILITIES?.value ?? "")) problem(d, "GPU pod without NVIDIA_DRIVER_CAPABILITIES graphics (Vulkan)");
       // Guaranteed QoS: every container (init containers too) has cpu + memory requests = limits.
       for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
         const r = c.resources ?? {};
@@ -224,17 +219,17 @@ async function check(file) {
       const cpuLimit = String(main.resources?.limits?.cpu ?? "");
       if (!/^[0-9]+$/.test(cpuLimit)) problem(d, `CPU limit ${cpuLimit} is not whole cores`);
       if (env.DSINFER_THREADS?.value !== cpuLimit) problem(d, `DSINFER_THREADS ${env.DSINFER_THREADS?.value} != CPU limit ${cpuLimit}`);
-      // Model + KV cache + overhead fit the memory limit (recomputed here from the quantities).
-      const kv = Number(env.DSINFER_KV_CACHE_MEM?.value);
-      const limit = bytes(main.resources?.limits?.memory);
-      const modelBytes = bytes(model.sizeBytes), overhead = bytes(server.memoryOverhead);
-      const tmpfsCopy = values.model.repository.remote && values.model.cache.medium === "Memory" ? modelBytes : 0;
-      if (!(kv > 0) || modelBytes + kv + overhead + tmpfsCopy > limit) problem(d, `model ${modelBytes} + KV ${kv} + overhead ${overhead} + tmpfs copy ${tmpfsCopy} > memory limit ${limit}`);
+      if (String(main.resources?.limits?.memory) !== String(poolResources(d, pool).memory)) problem(d, `memory limit ${main.resources?.limits?.memory} != pool's ${poolResources(d, pool).memory}`);
       const sorted = (m) => JSON.stringify(Object.entries(m ?? {}).sort());
       if (sorted(spec.nodeSelector) !== sorted(pool.nodeSelector)) problem(d, "nodeSelector differs from the pool's");
       if ((spec.tolerations ?? []).length !== (pool.tolerations ?? []).length) problem(d, "tolerations differ from the pool's");
     }
 
+    // Image flavour, device and KV-cache budget (host memory or GPU memory) of each pool.
+    checkDevice(values, deployments, chartDir, problem, (d) => {
+      const pool = enabledPools.find((p) => p.name === podLabels(d)["dsinfer.io/pool"]) ?? { resources: {} };
+      return { server: colorServer(colorOf(d)), model: colorModel(colorOf(d)), resources: poolResources(d, pool) };
+    });
     checkPriority(objects, values, deployments, problem);
     checkRollouts(objects, values, deployments, problem);
     checkGateway(objects, values, deployments, chartDir, problem);

@@ -303,6 +303,85 @@ for i in "${!gw_mutations[@]}"; do
 done
 node "$src/deploy/tests/validate_rendered.mjs" --mutants "$chart" --values "$chart/ci/gateway-values.yaml" "${mutants[@]}"
 
+# GPU profile (image.gpu: vulkan): GPU pools run the <version>-vulkan flavour on the device with
+# their KV cache in GPU memory, CPU pools of the same release keep <version> and the CPU; a colour
+# pinned by digest needs the GPU flavour's digest too. Flavour tags, two GPUs per pod, a KV cache
+# that does not fit the GPU (or no GPU size to size it from) are refused; broken renderings caught.
+sha_cpu=sha256:cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc
+sha_gpu=sha256:dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd
+cat > "$tmp/mixed-values.yaml" <<VALUES
+image: {tag: "0.2.0", gpu: vulkan}
+colors:
+  green: {enabled: true, image: {tag: "", digest: "$sha_cpu", gpuDigest: "$sha_gpu"}}
+pools:
+  - {name: core, enabled: true, autoscaling: {minReplicas: 1, maxReplicas: 4}, keda: {minReplicaCount: 1, activationQuery: "", activationThreshold: "1"},
+     runtimeClassName: nvidia, tolerations: [{key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}],
+     resources: {cpu: 4, memory: 8Gi, gpu: 1, gpuMemory: 24Gi}, topologySpread: {enabled: false, maxSkew: 1}}
+  - {name: edge, enabled: true, spot: true, autoscaling: {minReplicas: 1, maxReplicas: 4}, keda: {minReplicaCount: 0, activationQuery: "", activationThreshold: "1"},
+     resources: {cpu: 8, memory: 16Gi}, topologySpread: {enabled: false, maxSkew: 1}}
+VALUES
+"$HELM" template mixed "$chart" -f "$tmp/mixed-values.yaml" "${crds[@]}" > "$tmp/mixed.yaml" 2> >(quiet >&2)
+node "$src/deploy/tests/validate_rendered.mjs" "$tmp/mixed.yaml" "$chart" "$tmp/mixed-values.yaml" > /dev/null \
+  || { node "$src/deploy/tests/validate_rendered.mjs" "$tmp/mixed.yaml" "$chart" "$tmp/mixed-values.yaml"; echo "FAIL: mixed CPU/GPU release"; exit 1; }
+pod_of() {  # POOL COLOUR: that Deployment of the mixed rendering
+  awk -v p="$1" -v c="$2" 'BEGIN { RS = "\n---\n" } /\nkind: Deployment\n/ && index($0, "dsinfer.io/pool: " p "\n") && index($0, "dsinfer.io/color: " c "\n")' "$tmp/mixed.yaml"
+}
+expect_pod() {  # POOL COLOUR IMAGE GPU(yes|no)
+  local d; d=$(pod_of "$1" "$2")
+  [ "$(grep -c "^ *image: $3$" <<< "$d")" = 2 ] || { echo "FAIL: $1-$2 does not run $3 (container and init container)"; exit 1; }
+  if [ "$4" = yes ]; then
+    grep -q 'name: DSINFER_DEVICE, value: "vulkan"' <<< "$d" && grep -q 'NVIDIA_DRIVER_CAPABILITIES, value: "compute,utility,graphics"' <<< "$d" \
+      && grep -q 'name: DSINFER_KV_CACHE_MEM, value: "18575733556"' <<< "$d" || { echo "FAIL: GPU pod $1-$2: device, NVIDIA env or KV (24Gi - 4.7Gi - 2Gi)"; exit 1; }
+  elif grep -qE 'DSINFER_DEVICE|NVIDIA_|nvidia.com/gpu' <<< "$d"; then
+    echo "FAIL: CPU pod $1-$2 names a GPU"; exit 1
+  fi
+}
+expect_pod core blue 'ghcr.io/dsinfer/dsinfer:0.2.0-vulkan' yes
+expect_pod edge blue 'ghcr.io/dsinfer/dsinfer:0.2.0' no
+expect_pod core green "ghcr.io/dsinfer/dsinfer@$sha_gpu" yes
+expect_pod edge green "ghcr.io/dsinfer/dsinfer@$sha_cpu" no
+# KV cache as a share: of the GPU's memory on GPU pools, of the memory limit on CPU pools (both as given).
+"$HELM" template t "$chart" -f "$chart/ci/gpu-values.yaml" --set server.kvCacheMemory=30% --show-only templates/deployment.yaml > "$tmp/gpu-pct.yaml" 2> >(quiet >&2)
+[ "$(grep -c 'name: DSINFER_KV_CACHE_MEM, value: "30%"' "$tmp/gpu-pct.yaml")" = 2 ] || { echo "FAIL: kvCacheMemory 30% on GPU pools"; exit 1; }
+"$HELM" template t "$chart" --set server.kvCacheMemory=50% --show-only templates/deployment.yaml > "$tmp/cpu-pct.yaml" 2> >(quiet >&2)
+[ "$(grep -c 'name: DSINFER_KV_CACHE_MEM, value: "50%"' "$tmp/cpu-pct.yaml")" = 2 ] || { echo "FAIL: kvCacheMemory 50% on CPU pools"; exit 1; }
+gpu_pool() {  # RESOURCES-FLOW-MAP -> values file of one GPU pool (image.gpu: vulkan)
+  one_pool "$1" > /dev/null
+  printf 'image: {gpu: vulkan}\n' >> "$tmp/pool.yaml"
+  echo "$tmp/pool.yaml"
+}
+refuse_with 'names the vulkan flavour' -f "$chart/ci/gpu-values.yaml" --set image.tag=0.1.0-vulkan
+refuse_with 'names the vulkan flavour' --set colors.blue.image.tag=0.3.0-vulkan
+refuse_with 'gpuDigest' -f "$chart/ci/gpu-values.yaml" --set colors.blue.image.digest=$sha_cpu
+refuse_with 'runs a model on one device' -f "$(gpu_pool '{cpu: 8, memory: 16Gi, gpu: 2, gpuMemory: 80Gi}')"
+refuse_with 'needs pools\[\].resources.gpuMemory' -f "$(gpu_pool '{cpu: 8, memory: 16Gi, gpu: 1}')"
+refuse_with 'GPU memory 6Gi' -f "$(gpu_pool '{cpu: 8, memory: 16Gi, gpu: 1, gpuMemory: 6Gi}')"
+refuse_with 'GPU memory 40960Mi' -f "$chart/ci/gpu-values.yaml" --set server.kvCacheMemory=60%
+refuse_with 'on the host' -f "$(gpu_pool '{cpu: 8, memory: 512Mi, gpu: 1, gpuMemory: 80Gi}')"
+refuse_with 'cannot hold model.sizeBytes' --set server.kvCacheMemory=80%
+refuse_with 'more than 0% and at most 100%' --set server.kvCacheMemory=0%
+refuse --set server.kvCacheMemory=150%
+gpu_mutations=(
+  's#image: ghcr.io/dsinfer/dsinfer:0.2.0-vulkan#image: ghcr.io/dsinfer/dsinfer:0.2.0#'
+  '0,\#image: ghcr.io/dsinfer/dsinfer:0.2.0-vulkan#s#image: ghcr.io/dsinfer/dsinfer:0.2.0-vulkan#image: ghcr.io/dsinfer/dsinfer:0.2.0#'
+  's#image: ghcr.io/dsinfer/dsinfer:0.2.0$#image: ghcr.io/dsinfer/dsinfer:0.2.0-vulkan#'
+  "s#image: ghcr.io/dsinfer/dsinfer@$sha_gpu#image: ghcr.io/dsinfer/dsinfer@$sha_cpu#"
+  '/name: DSINFER_DEVICE/d'
+  's#name: DSINFER_DEVICE, value: "vulkan"#name: DSINFER_DEVICE, value: "cpu"#'
+  's#- {name: DSINFER_KV_CACHE_MEM, value: "11059540788"}#- {name: DSINFER_KV_CACHE_MEM, value: "11059540788"}\n            - {name: DSINFER_DEVICE, value: "vulkan"}#'
+  's#compute,utility,graphics#compute,utility#'
+  's#name: DSINFER_KV_CACHE_MEM, value: "18575733556"#name: DSINFER_KV_CACHE_MEM, value: "22000000000"#'
+  's#nvidia.com/gpu: "1"#nvidia.com/gpu: "2"#'
+)
+mutants=()
+for i in "${!gpu_mutations[@]}"; do
+  sed "${gpu_mutations[$i]}" "$tmp/mixed.yaml" > "$tmp/gpu-mutant-$i.yaml"
+  if cmp -s "$tmp/mixed.yaml" "$tmp/gpu-mutant-$i.yaml"; then echo "FAIL: mutation ${gpu_mutations[$i]} changed nothing"; exit 1; fi
+  mutants+=("$tmp/gpu-mutant-$i.yaml")
+done
+node "$src/deploy/tests/validate_rendered.mjs" --mutants "$chart" --values "$tmp/mixed-values.yaml" "${mutants[@]}"
+echo "GPU profile: GPU pools run -vulkan (or gpuDigest) on the device, CPU pools keep the CPU image; 11 refusals, ${#gpu_mutations[@]} mutations caught"
+
 # Storage: no class named by default (cluster default); the opt-in Ceph class keeps the models.
 if grep -q 'storageClassName:' <(awk 'BEGIN { RS = "\n---\n" } /kind: PersistentVolumeClaim/' "$tmp/default.yaml"); then
   echo "FAIL: default PVC names a StorageClass"; exit 1
@@ -428,12 +507,19 @@ run_bg deploy --glossaries team-glossaries-v2
 [ "$(jq -c '[.colors.blue.glossaries, .colors.green.glossaries // {}]' "$STUB_STATE.all")" = '[{"files":null,"existingConfigMap":"team-glossaries-v2"},{}]' ] \
   || { echo "FAIL: deploy --glossaries: $(jq -c '[.colors.blue.glossaries, .colors.green.glossaries]' "$STUB_STATE.all")"; exit 1; }
 : > "$STUB_LOG"
-for bad in "--model x.gguf" "--tag a\"b" "--model ../etc/passwd --sha256 $sha_a" "--digest sha256:xyz" "--sha256 $sha_a" "--size lots --tag 1" "--glossaries Bad_Name"; do
+for bad in "--model x.gguf" "--tag a\"b" "--model ../etc/passwd --sha256 $sha_a" "--digest sha256:xyz" "--sha256 $sha_a" "--size lots --tag 1" "--glossaries Bad_Name" \
+  "--tag 0.4.0-vulkan" "--gpu-digest sha256:$sha_b"; do
   # shellcheck disable=SC2086
   if run_bg deploy $bad; then echo "FAIL: deploy accepted $bad"; exit 1; fi
 done
 if grep -q '^helm upgrade' "$STUB_LOG"; then echo "FAIL: a refused deploy still upgraded"; exit 1; fi
-echo "bluegreen.sh: model update deploy/switch/rollback/finish in order; a values file cannot undo a switch; switch-back on stale endpoints; not-ready and bad input refused"
+# Both flavours pinned by digest (GPU pools run the gpuDigest); a tag clears both digests.
+run_bg deploy --digest "sha256:$sha_a" --gpu-digest "sha256:$sha_b"
+[ "$(jq -c .colors.blue.image "$STUB_STATE.all")" = "{\"tag\":\"\",\"digest\":\"sha256:$sha_a\",\"gpuDigest\":\"sha256:$sha_b\"}" ] \
+  || { echo "FAIL: deploy --digest --gpu-digest: $(jq -c .colors.blue.image "$STUB_STATE.all")"; exit 1; }
+run_bg deploy --tag 0.4.0
+[ "$(jq -c .colors.blue.image "$STUB_STATE.all")" = '{"tag":"0.4.0","digest":"","gpuDigest":""}' ] || { echo "FAIL: deploy --tag after digests"; exit 1; }
+echo "bluegreen.sh: model update deploy/switch/rollback/finish in order; a values file cannot undo a switch; switch-back on stale endpoints; not-ready and bad input refused; CPU + GPU digests"
 unset HELM KUBECTL REAL_HELM
 
-echo "PASS test_helm_chart (${#cases[@]} values files, $(( ${#mutations[@]} + ${#ro_mutations[@]} + ${#gw_mutations[@]} + ${#gl_mutations[@]} )) mutations) in $(( $(date +%s) - start ))s"
+echo "PASS test_helm_chart (${#cases[@]} values files, $(( ${#mutations[@]} + ${#ro_mutations[@]} + ${#gw_mutations[@]} + ${#gl_mutations[@]} + ${#gpu_mutations[@]} )) mutations) in $(( $(date +%s) - start ))s"

@@ -163,15 +163,38 @@ app.kubernetes.io/component: endpoint-picker
 {{- default (include "dsinfer.suffixedName" (dict "root" . "suffix" "api-key")) .Values.apiKey.existingSecret -}}
 {{- end -}}
 
-{{/* Image reference of one colour: its digest, else its tag, else image.tag, else appVersion.
-     Call with dict "root" $ "color" $color. */}}
+{{/* GPUs per pod of one pool (its resources as this colour sees them). Call with the pod context. */}}
+{{- define "dsinfer.poolGpus" -}}
+{{- int (default 0 .pool.resources.gpu) -}}
+{{- end -}}
+
+{{/* Image reference of one pool of one colour. The version is the colour's tag, else image.tag,
+     else appVersion. CPU pools run the CPU flavour: the colour's digest, else <version>. GPU pools
+     run the image.gpu flavour (deploy/docker/Dockerfile --build-arg GPU=vulkan): the colour's
+     gpuDigest, else <version>-<image.gpu>. Refused: a tag that already names a flavour (the chart
+     picks the flavour per pool), and a colour digest without a gpuDigest for its GPU pools (a
+     digest pins one flavour). Call with dict "root" $ "pool" $pool "color" $color. */}}
 {{- define "dsinfer.image" -}}
 {{- $img := .root.Values.image -}}
 {{- $own := (index .root.Values.colors .color).image | default dict -}}
-{{- if $own.digest -}}
+{{- $tag := default (default .root.Chart.AppVersion $img.tag) $own.tag | toString -}}
+{{- range $flavour := list "vulkan" }}
+{{- if hasSuffix (printf "-%s" $flavour) $tag }}
+{{- fail (printf "image tag %q names the %s flavour: give the version (%s); the chart runs <version> on CPU pools and <version>-%s on GPU pools with image.gpu: %s (docs/deploy.md, \"GPU profile\")" $tag $flavour (trimSuffix (printf "-%s" $flavour) $tag) $flavour $flavour) }}
+{{- end }}
+{{- end }}
+{{- if gt (include "dsinfer.poolGpus" . | int) 0 -}}
+{{- if $own.gpuDigest -}}
+{{- printf "%s@%s" $img.repository $own.gpuDigest -}}
+{{- else if $own.digest -}}
+{{- fail (printf "colors.%s.image.digest pins one image, the CPU flavour, but pool %s runs on GPUs: also set colors.%s.image.gpuDigest to the digest of the -%s image of the same version" .color .pool.name .color .root.Values.image.gpu) -}}
+{{- else -}}
+{{- printf "%s:%s-%s" $img.repository $tag .root.Values.image.gpu -}}
+{{- end -}}
+{{- else if $own.digest -}}
 {{- printf "%s@%s" $img.repository $own.digest -}}
 {{- else -}}
-{{- printf "%s:%s" $img.repository (default (default .root.Chart.AppVersion $img.tag) $own.tag) -}}
+{{- printf "%s:%s" $img.repository $tag -}}
 {{- end -}}
 {{- end -}}
 
@@ -222,11 +245,18 @@ avg((histogram_quantile({{ $l.quantile }}, sum by (pod, le) (rate({{ $l.histogra
 {{- end -}}
 {{- end -}}
 
-{{/* Fails unless a pool's GPU request is backed by a GPU image. Call with dict "root" $ "pool" $pool. */}}
+{{/* Fails unless a pool's GPU request is backed by a GPU image, and one GPU per pod (the Vulkan
+     backend runs a model on one device). Call with dict "root" $ "pool" $pool. */}}
 {{- define "dsinfer.checkGpu" -}}
-{{- $gpu := int (default 0 .pool.resources.gpu) -}}
+{{- $gpu := include "dsinfer.poolGpus" . | int -}}
 {{- if and (gt $gpu 0) (eq .root.Values.image.gpu "none") -}}
 {{- fail (printf "pool %s requests %d GPU(s) per pod (pools[].resources.gpu) but image.gpu is \"none\": the image has no GPU backend, so every pod would hold a GPU it never uses. Use a GPU build and set image.gpu (docs/deploy.md, \"GPU profile\"), or set resources.gpu: 0." .pool.name $gpu) -}}
+{{- end -}}
+{{- if gt $gpu 1 -}}
+{{- fail (printf "pool %s requests %d GPUs per pod: the Vulkan backend runs a model on one device (a layer split over several is not built yet, docs/vulkan.md), so %d of them would stay idle. Use resources.gpu: 1 and more replicas." .pool.name $gpu (sub $gpu 1)) -}}
+{{- end -}}
+{{- if and (gt $gpu 0) (hasKey .pool.resources "gpuMemory") (not .pool.resources.gpuMemory) -}}
+{{- fail (printf "pool %s: resources.gpuMemory is empty; give the GPU's memory (e.g. 81559Mi) or leave the key out" .pool.name) -}}
 {{- end -}}
 {{- end -}}
 
@@ -245,10 +275,33 @@ avg((histogram_quantile({{ $l.quantile }}, sum by (pod, le) (rate({{ $l.histogra
 {{- end }}
 {{- end -}}
 
-{{/* KV cache bytes of one pool's pods (DSINFER_KV_CACHE_MEM): server.kvCacheMemory, or for
-     "auto" the memory limit minus the model, the overhead and a tmpfs model copy. Fails when
-     model + KV + overhead exceed the limit. Call with dict "root" $ "pool" $pool "server" S
-     "model" M (the colour's effective server and model settings). */}}
+{{/* server.kvCacheMemory as a share: the percentage (a float) of "N%", or -1 for a size or "auto". */}}
+{{- define "dsinfer.kvPercent" -}}
+{{- $v := toString . -}}
+{{- if regexMatch "^[0-9]+(\\.[0-9]+)?%$" $v -}}
+{{- $p := trimSuffix "%" $v | float64 -}}
+{{- if or (le $p 0.0) (gt $p 100.0) -}}
+{{- fail (printf "server.kvCacheMemory %q: a share must be more than 0%% and at most 100%%" $v) -}}
+{{- end -}}
+{{- $p -}}
+{{- else -}}-1{{- end -}}
+{{- end -}}
+
+{{/* DSINFER_KV_CACHE_MEM of one pool's pods: dsinfer.gpuKvCache on GPU pools (the KV pool lives in
+     device memory), dsinfer.kvCacheBytes on CPU pools. Call with the pod context. */}}
+{{- define "dsinfer.kvCacheMem" -}}
+{{- if gt (include "dsinfer.poolGpus" . | int) 0 -}}
+{{- include "dsinfer.gpuKvCache" . -}}
+{{- else -}}
+{{- include "dsinfer.kvCacheBytes" . -}}
+{{- end -}}
+{{- end -}}
+
+{{/* KV cache of one CPU pool's pods: server.kvCacheMemory, or for "auto" the memory limit minus
+     the model, the overhead and a tmpfs model copy; "N%" is a share of the memory limit (the
+     server reads the same limit from its cgroup) and renders as given. Fails when model + KV +
+     overhead exceed the limit. Call with dict "root" $ "pool" $pool "server" S "model" M (the
+     colour's effective server and model settings). */}}
 {{- define "dsinfer.kvCacheBytes" -}}
 {{- $v := .root.Values -}}
 {{- $s := .server -}}
@@ -262,11 +315,65 @@ avg((histogram_quantile({{ $l.quantile }}, sum by (pod, le) (rate({{ $l.histogra
 {{- end -}}
 {{- $free := sub (sub (sub $limit $model) $overhead) $copy -}}
 {{- $kv := $free -}}
-{{- if ne (toString $s.kvCacheMemory) "auto" -}}
+{{- $pct := include "dsinfer.kvPercent" $s.kvCacheMemory | float64 -}}
+{{- if gt $pct 0.0 -}}
+{{- $kv = mulf $limit (divf $pct 100.0) | int64 -}}
+{{- else if ne (toString $s.kvCacheMemory) "auto" -}}
 {{- $kv = include "dsinfer.bytes" (dict "value" $s.kvCacheMemory "what" "server.kvCacheMemory") | int64 -}}
 {{- end -}}
 {{- if or (lt $kv $minKv) (gt $kv $free) -}}
 {{- fail (printf "pool %s: memory limit %s (%d bytes) cannot hold model.sizeBytes %d + KV cache %d (server.kvCacheMemory=%v, at least server.minKvCacheMemory %d) + server.memoryOverhead %d%s. Raise pools[].resources.memory or lower the KV cache." .pool.name (toString .pool.resources.memory) $limit $model $kv $s.kvCacheMemory $minKv $overhead (ternary (printf " + model copy in tmpfs %d" $copy) "" (gt $copy 0))) -}}
 {{- end -}}
-{{- $kv -}}
+{{- if gt $pct 0.0 }}{{ $s.kvCacheMemory }}{{ else }}{{ $kv }}{{ end -}}
+{{- end -}}
+
+{{/* KV cache of one GPU pool's pods, in the GPU's memory (where the Vulkan backend keeps the
+     weights, the KV pool and the activations): "auto" = resources.gpuMemory - model.sizeBytes -
+     server.gpuMemoryOverhead (needs gpuMemory); "N%" = a share of the device's memory, rendered
+     as given (the server reads the device's size); a size as given. With gpuMemory every form is
+     checked to fit; the server checks again at load against the real device. The host keeps
+     server.memoryOverhead (+ a tmpfs model copy) within the memory limit. Call like kvCacheBytes. */}}
+{{- define "dsinfer.gpuKvCache" -}}
+{{- $v := .root.Values -}}
+{{- $s := .server -}}
+{{- $r := .pool.resources -}}
+{{- $limit := include "dsinfer.bytes" (dict "value" $r.memory "what" (printf "pools[%s].resources.memory" .pool.name)) | int64 -}}
+{{- $model := include "dsinfer.bytes" (dict "value" .model.sizeBytes "what" "model.sizeBytes") | int64 -}}
+{{- $overhead := include "dsinfer.bytes" (dict "value" $s.memoryOverhead "what" "server.memoryOverhead") | int64 -}}
+{{- $gpuOverhead := include "dsinfer.bytes" (dict "value" $s.gpuMemoryOverhead "what" "server.gpuMemoryOverhead") | int64 -}}
+{{- $minKv := include "dsinfer.bytes" (dict "value" $s.minKvCacheMemory "what" "server.minKvCacheMemory") | int64 -}}
+{{- $copy := 0 -}}
+{{- if and $v.model.repository.remote (eq $v.model.cache.medium "Memory") -}}
+{{- $copy = $model -}}
+{{- end -}}
+{{- if gt (add $overhead $copy) $limit -}}
+{{- fail (printf "pool %s: memory limit %s (%d bytes) cannot hold server.memoryOverhead %d%s on the host. Raise pools[].resources.memory." .pool.name (toString $r.memory) $limit $overhead (ternary (printf " + model copy in tmpfs %d" $copy) "" (gt $copy 0))) -}}
+{{- end -}}
+{{- $gpuMem := 0 -}}
+{{- if $r.gpuMemory -}}
+{{- $gpuMem = include "dsinfer.bytes" (dict "value" $r.gpuMemory "what" (printf "pools[%s].resources.gpuMemory" .pool.name)) | int64 -}}
+{{- end -}}
+{{- $pct := include "dsinfer.kvPercent" $s.kvCacheMemory | float64 -}}
+{{- $kv := 0 -}}
+{{- $out := "" -}}
+{{- if eq (toString $s.kvCacheMemory) "auto" -}}
+{{- if not $gpuMem -}}
+{{- fail (printf "pool %s runs on a GPU: server.kvCacheMemory \"auto\" needs pools[].resources.gpuMemory, the GPU's memory as its driver reports it (nvidia-smi --query-gpu=memory.total --format=csv, e.g. 81559Mi for an H100 80GB), or set server.kvCacheMemory to a share of the GPU's memory (e.g. 40%%) or a size" .pool.name) -}}
+{{- end -}}
+{{- $kv = sub (sub $gpuMem $model) $gpuOverhead -}}
+{{- $out = toString $kv -}}
+{{- else if gt $pct 0.0 -}}
+{{- $kv = mulf $gpuMem (divf $pct 100.0) | int64 -}}
+{{- $out = toString $s.kvCacheMemory -}}
+{{- else -}}
+{{- $kv = include "dsinfer.bytes" (dict "value" $s.kvCacheMemory "what" "server.kvCacheMemory") | int64 -}}
+{{- $out = toString $kv -}}
+{{- end -}}
+{{- if and $gpuMem (or (lt $kv $minKv) (gt (add $model $kv $gpuOverhead) $gpuMem)) -}}
+{{- fail (printf "pool %s: GPU memory %s (%d bytes, resources.gpuMemory) cannot hold model.sizeBytes %d + KV cache %d (server.kvCacheMemory=%v, at least server.minKvCacheMemory %d) + server.gpuMemoryOverhead %d. Use a GPU with more memory, a smaller model or a smaller KV cache." .pool.name (toString $r.gpuMemory) $gpuMem $model $kv $s.kvCacheMemory $minKv $gpuOverhead) -}}
+{{- end -}}
+{{- if and (not $gpuMem) (le $pct 0.0) (lt $kv $minKv) -}}
+{{- fail (printf "pool %s: server.kvCacheMemory %v is below server.minKvCacheMemory %d" .pool.name $s.kvCacheMemory $minKv) -}}
+{{- end -}}
+{{- $out -}}
 {{- end -}}

@@ -134,8 +134,15 @@ spec:
         # Compute threads = the CPU limit (whole cores, request = limit): the HPA's CPU
         # utilisation and the engine's parallelism measure the same cores.
         - {name: DSINFER_THREADS, value: {{ $p.resources.cpu | int | quote }}}
+        {{- if gt (include "dsinfer.poolGpus" $ctx | int) 0 }}
+        # The model and its KV pool on the pod's GPU (image.gpu flavour); KV = GPU memory - model
+        # - GPU overhead (or server.kvCacheMemory), checked at render time and by the server at load.
+        - {name: DSINFER_DEVICE, value: {{ $root.Values.image.gpu | quote }}}
+        - {name: DSINFER_KV_CACHE_MEM, value: {{ include "dsinfer.kvCacheMem" $ctx | quote }}}
+        {{- else }}
         # Memory limit - model - overhead (or server.kvCacheMemory), checked at render time.
-        - {name: DSINFER_KV_CACHE_MEM, value: {{ include "dsinfer.kvCacheBytes" $ctx | quote }}}
+        - {name: DSINFER_KV_CACHE_MEM, value: {{ include "dsinfer.kvCacheMem" $ctx | quote }}}
+        {{- end }}
         {{- with $s.modelName }}
         - {name: DSINFER_MODEL_NAME, value: {{ . | quote }}}
         {{- end }}
@@ -157,7 +164,7 @@ spec:
               name: {{ include "dsinfer.apiKeySecretName" $root }}
               key: {{ $root.Values.apiKey.secretKey }}
         {{- end }}
-        {{- if gt (int (default 0 $p.resources.gpu)) 0 }}
+        {{- if gt (include "dsinfer.poolGpus" $ctx | int) 0 }}
         # Vulkan needs the driver's graphics libraries (ICD) mounted, not only compute.
         - {name: NVIDIA_DRIVER_CAPABILITIES, value: "compute,utility,graphics"}
         {{- end }}
