@@ -3,7 +3,7 @@
 #   scripts/gpu_check.sh pack DIR   here: DIR gets the Vulkan op tests, the golden tests, the
 #                                   matmul benchmark, the dsinfer binary, the shared libraries ldd
 #                                   lists (libc aside), the Vulkan loader, the Khronos validation
-#                                   layer and the llama/qwen2 golden fixtures (~25 MB)
+#                                   layer and the golden fixtures (llama, qwen2, deepseek2; ~45 MB)
 #   scripts/gpu_check.sh run DIR    there: lists the Vulkan devices, picks the first that is not a
 #                                   CPU (DSINFER_GPU_CHECK_DEVICE=N overrides), runs every op test
 #                                   and the golden logits (golden.VulkanModelGolden) on it with
@@ -12,11 +12,11 @@
 #                                   on them (batch 1 and 8); results in DIR/results (and $OUT when
 #                                   set). Sized for well under 8 minutes on a GPU.
 #   DSINFER_GPU_CHECK_BENCH="PRESET:TYPE[:ARCH] ..." replaces the bench-model list (default
-#   "r1-distill-qwen-1.5b:q4_k r1-distill-qwen-1.5b:q8_0"; for a lavapipe dry run
-#   DSINFER_GPU_CHECK_BENCH=tiny:q8_0:qwen2 DSINFER_GPU_CHECK_PROMPT=32 DSINFER_GPU_CHECK_GEN=8).
+#   "r1-distill-qwen-1.5b:q4_k r1-distill-qwen-1.5b:q8_0 deepseek-v2-lite:q4_k"; for a lavapipe
+#   dry run DSINFER_GPU_CHECK_BENCH=tiny:q8_0:qwen2 DSINFER_GPU_CHECK_PROMPT=32
+#   DSINFER_GPU_CHECK_GEN=8).
 # The GPU's own Vulkan driver (ICD) must be installed there: NVIDIA's driver ships it (in
-# containers only with NVIDIA_DRIVER_CAPABILITIES including "graphics"). deepseek2 (V2-Lite)
-# does not run on the device yet (docs/vulkan.md), so it is not benchmarked.
+# containers only with NVIDIA_DRIVER_CAPABILITIES including "graphics").
 set -euo pipefail
 mode=${1:-}; dir=${2:-}
 [ -n "$mode" ] && [ -n "$dir" ] || { echo "usage: $0 pack|run DIR" >&2; exit 2; }
@@ -31,19 +31,17 @@ pack() {
   for f in "${bins[@]}"; do
     [ -x "$f" ] || { echo "missing $f: bash scripts/build.sh release unit_vulkan golden_tests bench_vulkan_matmul dsinfer" >&2; exit 1; }
   done
-  # The llama/qwen2 golden cases: manifest, model files, logits (read-only copies), and one
-  # deepseek2 file (the test checks the device refuses it at load).
+  # The golden cases: manifest, model files, logits (read-only copies).
   local fx=${DSINFER_FIXTURES:-../shared/fixtures}
   [ -f "$fx/golden/manifest.json" ] || { echo "missing $fx/golden/manifest.json (../shared/fixtures)" >&2; exit 1; }
   mkdir -p "$dir/fixtures/golden"
   cp "$fx/golden/manifest.json" "$dir/fixtures/golden/"
-  jq -r '.cases[] | select(.arch == "llama" or .arch == "qwen2")
-         | .model_file, .logits_file, .gen_logits_file' "$fx/golden/manifest.json" | sort -u \
+  jq -r '.cases[] | .model_file, .logits_file, .gen_logits_file' "$fx/golden/manifest.json" \
+    | sort -u \
     | while read -r f; do
         mkdir -p "$dir/fixtures/golden/$(dirname "$f")"
         cp "$fx/golden/$f" "$dir/fixtures/golden/$f"
       done
-  cp "$fx/golden/models/tiny-dsv2lite-deepseek2-Q8_0.gguf" "$dir/fixtures/golden/models/"
   mkdir -p "$dir/bin" "$dir/lib" "$dir/layers"
   cp "${bins[@]}" "$dir/bin/"
   # Every library the binaries load, except the C runtime (it must match the machine's kernel).
@@ -89,7 +87,7 @@ run() {
     --benchmark_min_time=0.5 --benchmark_out="$results/bench_vulkan_matmul.json" \
     --benchmark_out_format=json 2>&1 | tee "$results/bench_vulkan_matmul.txt" || rc=1
   local spec preset type arch model
-  for spec in ${DSINFER_GPU_CHECK_BENCH:-r1-distill-qwen-1.5b:q4_k r1-distill-qwen-1.5b:q8_0}; do
+  for spec in ${DSINFER_GPU_CHECK_BENCH:-r1-distill-qwen-1.5b:q4_k r1-distill-qwen-1.5b:q8_0 deepseek-v2-lite:q4_k}; do
     IFS=: read -r preset type arch <<< "$spec"
     model="$dir/models/$preset-$type${arch:+-$arch}.gguf"
     mkdir -p "$dir/models"

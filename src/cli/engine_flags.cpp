@@ -27,7 +27,7 @@ void add_engine_flags(CLI::App* cmd, engine::EngineConfig& c) {
 void add_device_flag(CLI::App* cmd, std::string& device) {
   add_setting(cmd, "device", device,
               "Where the model runs: cpu, vulkan or vulkan:N (a device `dsinfer --version` lists; "
-              "the Vulkan backend runs llama and qwen2 models)");
+              "the Vulkan backend runs llama, qwen2 and deepseek2 models)");
 }
 
 }  // namespace dsinfer::cli

@@ -38,12 +38,14 @@ std::unique_ptr<LoadedEngine> load_engine(const std::string& model_path, const E
          "{}: the model's output has {} rows but its tokenizer has {} tokens; they must match",
          model_path, out->model->info().n_vocab, out->tokenizer->n_vocab());
   }
+  // The pool as the model allocated it (a device may cap the sizing's block count).
   spdlog::info(
       "engine: {} ({}) on {}, ctx-size {} tokens, KV pool {} blocks x {} tokens = {} MiB "
       "({} bytes/token), {} threads, max-batched-tokens {}, max-running {}, prefix cache {}",
       out->model->info().name, out->model->info().architecture, config.device, out->sizing.ctx_size,
-      out->sizing.block_count, out->sizing.block_size, out->sizing.pool_bytes >> 20, kv_per_token,
-      out->pool->size(), config.max_batched_tokens, config.max_running,
+      out->model->kv_block_count(), out->model->kv_block_size(),
+      (out->model->kv_block_count() * out->model->kv_block_size() * kv_per_token) >> 20,
+      kv_per_token, out->pool->size(), config.max_batched_tokens, config.max_running,
       config.prefix_cache ? "on" : "off");
   out->engine = std::make_unique<Engine>(*out->model, make_tokenizer_codec(out->tokenizer), config,
                                          out->sizing.ctx_size);

@@ -26,6 +26,49 @@ std::unique_ptr<Model> create_deepseek2(std::shared_ptr<const gguf::GgufFile> fi
   return std::make_unique<Deepseek2Model>(std::move(file), options, ctx);
 }
 
+// NOTE: two layouts of the KV up-projection. Current files split it per head: attn_k_b
+// [nope, kv_lora, heads] (absorbed into the query) and attn_v_b [kv_lora, v, heads]. Older files
+// carry attn_kv_b [kv_lora, heads * (nope + v)], whose rows per head are nope key rows then v
+// value rows: the value rows are used in place, the key rows are transposed once into F32.
+void bind_kv_up_projections(const WeightBinder& b, const Deepseek2Hparams& hp, int64_t i,
+                            Deepseek2LayerWeights& l) {
+  const int64_t n_head = hp.base.n_head;
+  const int64_t nope = hp.head_dim_nope;
+  const int64_t lora = hp.kv_lora_rank;
+  const int64_t vd = hp.head_dim_v;
+  if (b.file().find_tensor(layer_tensor(i, "attn_k_b.weight")) != nullptr ||
+      b.file().find_tensor(layer_tensor(i, "attn_kv_b.weight")) == nullptr) {
+    l.wk_b = bind_slices(b, layer_tensor(i, "attn_k_b.weight"), nope, lora, n_head);
+    l.wv_b = bind_slices(b, layer_tensor(i, "attn_v_b.weight"), lora, vd, n_head);
+    return;
+  }
+  const kernels::WeightView kvb =
+      b.matrix(layer_tensor(i, "attn_kv_b.weight"), lora, n_head * (nope + vd));
+  l.wv_b.resize(static_cast<size_t>(n_head));
+  l.wk_b.resize(static_cast<size_t>(n_head));
+  l.wk_b_owned.assign(static_cast<size_t>(n_head * lora * nope), 0.0f);
+  std::vector<float> row(static_cast<size_t>(lora));
+  const auto* base = static_cast<const uint8_t*>(kvb.data);
+  for (int64_t h = 0; h < n_head; ++h) {
+    const int64_t first = h * (nope + vd);
+    float* kt = l.wk_b_owned.data() + h * lora * nope;  // [lora rows of nope]
+    for (int64_t r = 0; r < nope; ++r) {
+      tensor::dequantize_row(kvb.type, base + (first + r) * kvb.row_stride, row.data(), lora);
+      for (int64_t c = 0; c < lora; ++c) kt[c * nope + r] = row[static_cast<size_t>(c)];
+    }
+    auto& wk = l.wk_b[static_cast<size_t>(h)];
+    wk.type = tensor::DType::kF32;
+    wk.data = kt;
+    wk.n_in = nope;
+    wk.n_out = lora;
+    wk.row_stride = static_cast<size_t>(nope) * sizeof(float);
+    auto& wv = l.wv_b[static_cast<size_t>(h)];
+    wv = kvb;
+    wv.data = base + (first + nope) * kvb.row_stride;
+    wv.n_out = vd;
+  }
+}
+
 }  // namespace
 
 const Architecture kDeepseek2Architecture{"deepseek2", read_deepseek2_facts, create_deepseek2};
@@ -70,29 +113,35 @@ int64_t Deepseek2Model::layer_weight_bytes_per_token() const {
   return bytes;
 }
 
-void Deepseek2Model::bind_layer(const WeightBinder& b, int64_t i) {
-  const int64_t n_embd = hp_.base.n_embd;
-  const int64_t n_head = hp_.base.n_head;
-  const int64_t q_dim = n_head * hp_.head_dim_qk();
-  Deepseek2LayerWeights& l = layers_[static_cast<size_t>(i)];
-  if (hp_.q_lora_rank > 0) {
-    l.wq_a = b.matrix(layer_tensor(i, "attn_q_a.weight"), n_embd, hp_.q_lora_rank);
-    l.q_a_norm = b.vector(layer_tensor(i, "attn_q_a_norm.weight"), hp_.q_lora_rank);
-    l.wq_b = b.matrix(layer_tensor(i, "attn_q_b.weight"), hp_.q_lora_rank, q_dim);
+Deepseek2LayerWeights bind_deepseek2_layer(const WeightBinder& b, const Deepseek2Hparams& hp,
+                                           int64_t i) {
+  const int64_t n_embd = hp.base.n_embd;
+  const int64_t n_head = hp.base.n_head;
+  const int64_t q_dim = n_head * hp.head_dim_qk();
+  Deepseek2LayerWeights l;
+  if (hp.q_lora_rank > 0) {
+    l.wq_a = b.matrix(layer_tensor(i, "attn_q_a.weight"), n_embd, hp.q_lora_rank);
+    l.q_a_norm = b.vector(layer_tensor(i, "attn_q_a_norm.weight"), hp.q_lora_rank);
+    l.wq_b = b.matrix(layer_tensor(i, "attn_q_b.weight"), hp.q_lora_rank, q_dim);
   } else {
     l.wq = b.matrix(layer_tensor(i, "attn_q.weight"), n_embd, q_dim);
   }
-  l.wkv_a = b.matrix(layer_tensor(i, "attn_kv_a_mqa.weight"), n_embd, hp_.kv_row_elems());
-  l.kv_a_norm = b.vector(layer_tensor(i, "attn_kv_a_norm.weight"), hp_.kv_lora_rank);
-  bind_kv_up_projections(b, i, l);
-  l.wo = b.matrix(layer_tensor(i, "attn_output.weight"), n_head * hp_.head_dim_v, n_embd);
-  if (hp_.is_moe_layer(i)) {
-    l.moe = bind_moe_weights(b, hp_, i);
+  l.wkv_a = b.matrix(layer_tensor(i, "attn_kv_a_mqa.weight"), n_embd, hp.kv_row_elems());
+  l.kv_a_norm = b.vector(layer_tensor(i, "attn_kv_a_norm.weight"), hp.kv_lora_rank);
+  bind_kv_up_projections(b, hp, i, l);
+  l.wo = b.matrix(layer_tensor(i, "attn_output.weight"), n_head * hp.head_dim_v, n_embd);
+  if (hp.is_moe_layer(i)) {
+    l.moe = bind_moe_weights(b, hp, i);
   } else {
-    l.dense.gate = b.matrix(layer_tensor(i, "ffn_gate.weight"), n_embd, hp_.base.n_ff);
-    l.dense.up = b.matrix(layer_tensor(i, "ffn_up.weight"), n_embd, hp_.base.n_ff);
-    l.dense.down = b.matrix(layer_tensor(i, "ffn_down.weight"), hp_.base.n_ff, n_embd);
+    l.dense.gate = b.matrix(layer_tensor(i, "ffn_gate.weight"), n_embd, hp.base.n_ff);
+    l.dense.up = b.matrix(layer_tensor(i, "ffn_up.weight"), n_embd, hp.base.n_ff);
+    l.dense.down = b.matrix(layer_tensor(i, "ffn_down.weight"), hp.base.n_ff, n_embd);
   }
+  return l;
+}
+
+void Deepseek2Model::bind_layer(const WeightBinder& b, int64_t i) {
+  layers_[static_cast<size_t>(i)] = bind_deepseek2_layer(b, hp_, i);
 }
 
 void Deepseek2Model::repack_layers(WeightRepacker& r) {
@@ -106,49 +155,6 @@ void Deepseek2Model::repack_layers(WeightRepacker& r) {
     for (auto& e : l.moe.experts) {
       for (auto* w : {&e.gate, &e.up, &e.down}) r.repack(*w);
     }
-  }
-}
-
-// NOTE: two layouts of the KV up-projection. Current files split it per head: attn_k_b
-// [nope, kv_lora, heads] (absorbed into the query) and attn_v_b [kv_lora, v, heads]. Older files
-// carry attn_kv_b [kv_lora, heads * (nope + v)], whose rows per head are nope key rows then v
-// value rows: the value rows are used in place, the key rows are transposed once into F32.
-void Deepseek2Model::bind_kv_up_projections(const WeightBinder& b, int64_t i,
-                                            Deepseek2LayerWeights& l) {
-  const int64_t n_head = hp_.base.n_head;
-  const int64_t nope = hp_.head_dim_nope;
-  const int64_t lora = hp_.kv_lora_rank;
-  const int64_t vd = hp_.head_dim_v;
-  if (file().find_tensor(layer_tensor(i, "attn_k_b.weight")) != nullptr ||
-      file().find_tensor(layer_tensor(i, "attn_kv_b.weight")) == nullptr) {
-    l.wk_b = bind_slices(b, layer_tensor(i, "attn_k_b.weight"), nope, lora, n_head);
-    l.wv_b = bind_slices(b, layer_tensor(i, "attn_v_b.weight"), lora, vd, n_head);
-    return;
-  }
-  const kernels::WeightView kvb =
-      b.matrix(layer_tensor(i, "attn_kv_b.weight"), lora, n_head * (nope + vd));
-  l.wv_b.resize(static_cast<size_t>(n_head));
-  l.wk_b.resize(static_cast<size_t>(n_head));
-  l.wk_b_owned.assign(static_cast<size_t>(n_head * lora * nope), 0.0f);
-  std::vector<float> row(static_cast<size_t>(lora));
-  const auto* base = static_cast<const uint8_t*>(kvb.data);
-  for (int64_t h = 0; h < n_head; ++h) {
-    const int64_t first = h * (nope + vd);
-    float* kt = l.wk_b_owned.data() + h * lora * nope;  // [lora rows of nope]
-    for (int64_t r = 0; r < nope; ++r) {
-      tensor::dequantize_row(kvb.type, base + (first + r) * kvb.row_stride, row.data(), lora);
-      for (int64_t c = 0; c < lora; ++c) kt[c * nope + r] = row[static_cast<size_t>(c)];
-    }
-    auto& wk = l.wk_b[static_cast<size_t>(h)];
-    wk.type = tensor::DType::kF32;
-    wk.data = kt;
-    wk.n_in = nope;
-    wk.n_out = lora;
-    wk.row_stride = static_cast<size_t>(nope) * sizeof(float);
-    auto& wv = l.wv_b[static_cast<size_t>(h)];
-    wv = kvb;
-    wv.data = base + (first + nope) * kvb.row_stride;
-    wv.n_out = vd;
   }
 }
 

@@ -30,6 +30,13 @@ struct Deepseek2LayerWeights {
   MoeWeights moe;    // MoE layers
 };
 
+// Binds (and checks) layer `layer`'s weights as stored in the file, either KV up-projection
+// layout (see deepseek2_model.cpp): the one binding of a deepseek2 layer, used by
+// Deepseek2Model and the Vulkan backend's device model. wk_b may point into wk_b_owned (moving
+// the struct keeps them valid; copying does not). Throws like WeightBinder.
+Deepseek2LayerWeights bind_deepseek2_layer(const WeightBinder& b, const Deepseek2Hparams& hp,
+                                           int64_t layer);
+
 // Registry row (model/architecture.h) of "deepseek2".
 extern const Architecture kDeepseek2Architecture;
 
@@ -47,7 +54,6 @@ class Deepseek2Model final : public DecoderModel {
                  const ModelOptions& options, kernels::ExecContext& ctx);
 
   void bind_layer(const WeightBinder& b, int64_t layer) override;
-  void bind_kv_up_projections(const WeightBinder& b, int64_t layer, Deepseek2LayerWeights& l);
   void repack_layers(WeightRepacker& r) override;
   int64_t layer_weight_bytes_per_token() const override;
   std::vector<kernels::AttentionTask> begin_step(const Batch& batch,

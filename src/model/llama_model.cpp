@@ -43,13 +43,13 @@ LlamaModel::LlamaModel(std::shared_ptr<const gguf::GgufFile> file, const Transfo
   load({hp_.n_head_kv * hp_.head_dim_k, hp_.n_head_kv * hp_.head_dim_v});
 }
 
-void LlamaModel::bind_layer(const WeightBinder& b, int64_t i) {
-  const int64_t n_embd = hp_.n_embd;
-  const int64_t q_dim = hp_.n_head * hp_.head_dim_k;
-  const int64_t k_dim = hp_.n_head_kv * hp_.head_dim_k;
-  const int64_t v_dim = hp_.n_head_kv * hp_.head_dim_v;
-  const int64_t o_dim = hp_.n_head * hp_.head_dim_v;
-  LlamaLayerWeights& l = layers_[static_cast<size_t>(i)];
+LlamaLayerWeights bind_llama_layer(const WeightBinder& b, const TransformerHparams& hp, int64_t i) {
+  const int64_t n_embd = hp.n_embd;
+  const int64_t q_dim = hp.n_head * hp.head_dim_k;
+  const int64_t k_dim = hp.n_head_kv * hp.head_dim_k;
+  const int64_t v_dim = hp.n_head_kv * hp.head_dim_v;
+  const int64_t o_dim = hp.n_head * hp.head_dim_v;
+  LlamaLayerWeights l;
   l.wq = b.matrix(layer_tensor(i, "attn_q.weight"), n_embd, q_dim);
   l.wk = b.matrix(layer_tensor(i, "attn_k.weight"), n_embd, k_dim);
   l.wv = b.matrix(layer_tensor(i, "attn_v.weight"), n_embd, v_dim);
@@ -57,9 +57,14 @@ void LlamaModel::bind_layer(const WeightBinder& b, int64_t i) {
   l.bq = b.vector_opt(layer_tensor(i, "attn_q.bias"), q_dim);
   l.bk = b.vector_opt(layer_tensor(i, "attn_k.bias"), k_dim);
   l.bv = b.vector_opt(layer_tensor(i, "attn_v.bias"), v_dim);
-  l.ffn.gate = b.matrix(layer_tensor(i, "ffn_gate.weight"), n_embd, hp_.n_ff);
-  l.ffn.up = b.matrix(layer_tensor(i, "ffn_up.weight"), n_embd, hp_.n_ff);
-  l.ffn.down = b.matrix(layer_tensor(i, "ffn_down.weight"), hp_.n_ff, n_embd);
+  l.ffn.gate = b.matrix(layer_tensor(i, "ffn_gate.weight"), n_embd, hp.n_ff);
+  l.ffn.up = b.matrix(layer_tensor(i, "ffn_up.weight"), n_embd, hp.n_ff);
+  l.ffn.down = b.matrix(layer_tensor(i, "ffn_down.weight"), hp.n_ff, n_embd);
+  return l;
+}
+
+void LlamaModel::bind_layer(const WeightBinder& b, int64_t i) {
+  layers_[static_cast<size_t>(i)] = bind_llama_layer(b, hp_, i);
 }
 
 void LlamaModel::repack_layers(WeightRepacker& r) {

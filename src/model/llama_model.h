@@ -20,6 +20,12 @@ struct LlamaLayerWeights {
   FfnWeights ffn;
 };
 
+// Binds (and checks) layer `layer`'s attention and FFN weights as stored in the file: the one
+// binding of a llama/qwen2 layer, used by LlamaModel and the Vulkan backend's device model.
+// Throws like WeightBinder.
+LlamaLayerWeights bind_llama_layer(const WeightBinder& b, const TransformerHparams& hp,
+                                   int64_t layer);
+
 // Registry rows (model/architecture.h) of "llama" and "qwen2".
 extern const Architecture kLlamaArchitecture;
 extern const Architecture kQwen2Architecture;

@@ -3,6 +3,7 @@
 
 #include "base/error.h"
 #include "model/architecture.h"
+#include "vulkan/deepseek2_device_model.h"
 #include "vulkan/llama_device_model.h"
 
 namespace dsinfer::vulkan {
@@ -18,8 +19,12 @@ std::unique_ptr<model::Model> load_device_model(std::shared_ptr<const gguf::Gguf
   if (arch == "llama" || arch == "qwen2") {
     return std::make_unique<LlamaDeviceModel>(std::move(file), arch, options, ctx, device);
   }
+  if (arch == "deepseek2") {
+    return std::make_unique<Deepseek2DeviceModel>(std::move(file), options, ctx, device);
+  }
   fail(ErrorKind::kUnsupported,
-       "{}: the Vulkan backend runs llama and qwen2 models, not {} yet; run it with --device cpu",
+       "{}: the Vulkan backend runs llama, qwen2 and deepseek2 models, not {}; run it with "
+       "--device cpu",
        file->path(), arch);
 }
 

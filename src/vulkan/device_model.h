@@ -19,10 +19,11 @@ struct DeviceModelOptions {
 // allocates the paged KV pool (options.kv_blocks blocks of options.kv_block_size tokens) and
 // the activations for options.max_step_tokens tokens in device memory. `ctx` runs the host part
 // (the token-embedding gather) and must outlive the model.
-// Throws Error(kUnsupported) for an architecture the Vulkan backend does not run yet (it runs
-// llama and qwen2) or a build without Vulkan, Error(kInvalidInput) for a device index out of
-// range, Error(kUnavailable) with the numbers when the model does not fit the device's memory
-// or no Vulkan driver is installed, and like model::load_model for a bad file.
+// Throws Error(kUnsupported) for an architecture the Vulkan backend does not run (it runs llama,
+// qwen2 and deepseek2), a deepseek2 model beyond its MoE routing limits or a build without
+// Vulkan, Error(kInvalidInput) for a device index out of range, Error(kUnavailable) with the
+// numbers when the model does not fit the device's memory or no Vulkan driver is installed, and
+// like model::load_model for a bad file.
 std::unique_ptr<model::Model> load_device_model(std::shared_ptr<const gguf::GgufFile> file,
                                                 const model::ModelOptions& options,
                                                 kernels::ExecContext& ctx,

@@ -17,8 +17,9 @@ constexpr DType kTypes[] = {DType::kF32,  DType::kF16,  DType::kBF16, DType::kQ8
 
 double mib(uint64_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0); }
 
-size_t check_view(const VulkanDevice& device, const kernels::WeightView& w,
-                  const std::string& name) {
+}  // namespace
+
+size_t check_weight_view(const kernels::WeightView& w, const std::string& name) {
   if (!vulkan_matmul_supports(w.type)) {
     fail(ErrorKind::kUnsupported, "weight '{}' has type {}; the Vulkan matmul reads {}", name,
          tensor::dtype_name(w.type), vulkan_matmul_types_text());
@@ -41,13 +42,14 @@ size_t check_view(const VulkanDevice& device, const kernels::WeightView& w,
     fail(ErrorKind::kInvalidInput, "weight '{}': row stride {} below the row size {}", name,
          w.row_stride, row);
   }
-  (void)device;
   return row;
 }
 
+namespace {
+
 DeviceWeight upload_rows(VulkanDevice& device, std::span<const kernels::WeightView> mats,
                          const std::string& name) {
-  const size_t row = check_view(device, mats[0], name);
+  const size_t row = check_weight_view(mats[0], name);
   DeviceWeight out;
   out.type = mats[0].type;
   out.n_in = mats[0].n_in;
@@ -65,7 +67,7 @@ DeviceWeight upload_rows(VulkanDevice& device, std::span<const kernels::WeightVi
          name, mib(total), device.info().name, mib(limit));
   }
   for (const auto& m : mats) {
-    check_view(device, m, name);
+    check_weight_view(m, name);
     if (m.type != out.type || m.n_in != out.n_in || m.n_out != out.n_out) {
       fail(ErrorKind::kInvalidInput, "weight '{}': experts differ in type or shape", name);
     }

@@ -31,6 +31,10 @@ struct DeviceWeight {
 bool vulkan_matmul_supports(tensor::DType type);
 std::string vulkan_matmul_types_text();
 
+// Checks that the Vulkan matmul reads `w` (the checks of upload_weight below, without a device)
+// and returns the bytes of one of its rows on the device. Throws like upload_weight.
+size_t check_weight_view(const kernels::WeightView& w, const std::string& name);
+
 // Uploads a GGUF-layout (WeightLayout::kRows) weight. Throws Error(kUnsupported) for a type the
 // shaders do not read, a repacked (kRows8) view, a row length that is not a multiple of 4, or a
 // matrix larger than one storage binding may address (the numbers in the message);

@@ -112,6 +112,19 @@ void add(CommandRecorder& rec, const FloatRows& y, const FloatRows& x, int64_t n
   rec.dispatch(pipe, {y.slice, x.slice}, &p, sizeof(p), groups(n, 256), u32(n_rows, "rows"));
 }
 
+void copy_rows(CommandRecorder& rec, const FloatRows& x, const FloatRows& y, int64_t n_rows,
+               int64_t n) {
+  check_rows(x, n_rows, n, "copy_rows x");
+  check_rows(y, n_rows, n, "copy_rows y");
+  if (n_rows == 0 || n == 0) return;
+  struct {
+    uint32_t n, n_rows, ldy, ldx, y_off, x_off;
+  } p{u32(n, "n"),      u32(n_rows, "rows"),       u32(y.ld, "ldy"),
+      u32(x.ld, "ldx"), u32(y.offset, "y offset"), u32(x.offset, "x offset")};
+  const auto& pipe = rec.pipelines().get("copy_rows", 2, sizeof(p));
+  rec.dispatch(pipe, {y.slice, x.slice}, &p, sizeof(p), groups(n, 64), u32(n_rows, "rows"));
+}
+
 void add_bias(CommandRecorder& rec, const FloatRows& y, const BufferSlice& bias, int64_t n_rows,
               int64_t n) {
   check_rows(y, n_rows, n, "add_bias y");

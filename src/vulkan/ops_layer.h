@@ -31,6 +31,11 @@ void silu_mul(CommandRecorder& rec, const FloatRows& gate, const FloatRows& up,
 // y += x over n_rows rows of n floats.
 void add(CommandRecorder& rec, const FloatRows& y, const FloatRows& x, int64_t n_rows, int64_t n);
 
+// y[r][0, n) = x[r][0, n) for r < n_rows; x and y may be strided views at any element offset
+// (e.g. one head's part of each row), and must not overlap.
+void copy_rows(CommandRecorder& rec, const FloatRows& x, const FloatRows& y, int64_t n_rows,
+               int64_t n);
+
 // y[r] += bias for each of n_rows rows of n floats (bias: n floats), as model::add_bias_rows.
 void add_bias(CommandRecorder& rec, const FloatRows& y, const BufferSlice& bias, int64_t n_rows,
               int64_t n);

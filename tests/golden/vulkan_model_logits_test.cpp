@@ -1,11 +1,13 @@
-// The golden logits on the Vulkan backend (llama / qwen2; lavapipe in CI): one case per fixture
-// model file — every dense weight type — with the manifest's tolerance (prompt logits at every
-// position, then up to 8 greedy steps through the device KV cache: tokens equal, logits within
-// tolerance); a batch of sequences
-// equals each alone and chunked prefill equals whole prefill on the device; a model that does not
-// fit, a missing device and an architecture the backend does not run fail at load.
+// The golden logits on the Vulkan backend (llama, qwen2, deepseek2; lavapipe in CI): one case per
+// fixture model file — every weight type of every architecture — with the manifest's compare
+// rule (dense: prompt logits at every position within tolerance; MoE: >= 95 % of positions
+// within tolerance), then up to 8 greedy steps through the device KV cache (tokens equal up to
+// the first near-tie); a batch of sequences equals each alone and chunked prefill equals whole
+// prefill on the device (llama, qwen2, deepseek2); a model that does not fit and a missing
+// device fail at load.
 //
-// Tolerance: the manifest's recommended_tolerance_max_abs per weight type, unchanged. The device
+// Tolerance: the manifest's recommended_tolerance_max_abs per weight type, unchanged, and its
+// compare rule per architecture (as golden.Deepseek2Golden on the CPU for deepseek2). The device
 // keeps K/V in F16 like the reference and rounds q and the attention probabilities to F16 like
 // the CPU kernels, but multiplies dequantised weights by float activations (the reference and
 // the CPU engine quantise activations to 8 bits for quantised weights) — the fixtures' README
@@ -20,6 +22,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -33,6 +36,7 @@
 #include "engine/device_select.h"
 #include "gguf/gguf_file.h"
 #include "kernels/exec_context.h"
+#include "model/architecture.h"
 #include "model/model.h"
 #include "support/batch_check.h"
 #include "support/fixtures.h"
@@ -145,13 +149,14 @@ size_t comparable_steps(const nlohmann::json& c) {
   return k;
 }
 
-// The cases: for every llama/qwen2 model file, the prompt with the most comparable greedy steps
-// (then the shortest).
-std::vector<nlohmann::json> one_case_per_model(const nlohmann::json& manifest) {
+// The cases: for every model file of the architectures `archs`, the prompt with the most
+// comparable greedy steps (then the shortest).
+std::vector<nlohmann::json> one_case_per_model(const nlohmann::json& manifest,
+                                               const std::vector<std::string>& archs) {
   std::map<std::string, nlohmann::json> best;
   for (const auto& c : manifest.at("cases")) {
     const std::string arch = c.at("arch");
-    if (arch != "llama" && arch != "qwen2") continue;
+    if (std::find(archs.begin(), archs.end(), arch) == archs.end()) continue;
     auto& b = best[c.at("model_file")];
     const auto key = [](const nlohmann::json& x) {
       return std::make_pair(-static_cast<int64_t>(comparable_steps(x)),
@@ -164,18 +169,20 @@ std::vector<nlohmann::json> one_case_per_model(const nlohmann::json& manifest) {
   return out;
 }
 
-TEST_F(VulkanModelGolden, EveryDenseWeightTypeMatchesGolden) {
-  DSINFER_REQUIRE_FIXTURES(fixtures);
-  const auto cases = one_case_per_model(manifest(fixtures));
-  ASSERT_GE(cases.size(), 8u) << "every llama/qwen2 model file of the fixtures";
+// Runs each case's prompt and greedy steps on the device and judges them by the manifest's
+// compare rule; returns the greedy steps compared (all cases).
+size_t run_golden_cases(const std::string& fixtures, const std::vector<nlohmann::json>& cases,
+                        const std::function<Loaded&(const std::string&)>& load) {
   size_t total_compared = 0;
   for (const auto& c : cases) {
     const std::string id = c.at("id");
     SCOPED_TRACE(id);
     Loaded& m = load(fixtures + "/golden/" + c.at("model_file").get<std::string>());
     const int64_t n_vocab = c.at("n_vocab");
-    ASSERT_EQ(m.model->info().n_vocab, n_vocab);
+    EXPECT_EQ(m.model->info().n_vocab, n_vocab);
+    if (m.model->info().n_vocab != n_vocab) continue;
     EXPECT_EQ(m.model->device_status().type, "vulkan");
+    const bool moe = c.value("moe", false);
     const double tol = c.at("recommended_tolerance_max_abs");
     const auto prompt = c.at("prompt_tokens").get<std::vector<int32_t>>();
     const auto golden = read_floats(fixtures + "/golden/" + c.at("logits_file").get<std::string>());
@@ -192,9 +199,21 @@ TEST_F(VulkanModelGolden, EveryDenseWeightTypeMatchesGolden) {
     Batch batch;
     batch.sequences = {seq};
     const Logits out = m.model->forward(batch);
-    ASSERT_EQ(out.row_count.at(0), n);
-    const double prompt_diff = max_abs_diff(out.data.data(), golden.data(), n * n_vocab);
-    EXPECT_LE(prompt_diff, tol) << "prompt logits";
+    EXPECT_EQ(out.row_count.at(0), n);
+    if (out.row_count.at(0) != n) continue;
+    double prompt_diff = 0;
+    int64_t within = 0;
+    for (int64_t r = 0; r < n; ++r) {
+      const double d = max_abs_diff(out.row(r), golden.data() + r * n_vocab, n_vocab);
+      prompt_diff = std::max(prompt_diff, d);
+      if (d <= tol) ++within;
+    }
+    if (moe) {
+      // MoE rule: a top-k expert choice may flip on a near-tie and move a whole position.
+      EXPECT_GE(within * 100, n * 95) << within << " of " << n << " positions within " << tol;
+    } else {
+      EXPECT_LE(prompt_diff, tol) << "prompt logits";
+    }
 
     // Greedy decode through the device KV cache, one token per step.
     std::vector<float> last(out.row(n - 1), out.row(n - 1) + n_vocab);
@@ -208,7 +227,8 @@ TEST_F(VulkanModelGolden, EveryDenseWeightTypeMatchesGolden) {
             std::max(gen_diff, max_abs_diff(last.data(), gen_golden.data() + g * n_vocab, n_vocab));
       }
       const int64_t tok = argmax(last.data(), n_vocab);
-      ASSERT_EQ(tok, expected_tokens[g]) << "greedy step " << g;
+      EXPECT_EQ(tok, expected_tokens[g]) << "greedy step " << g;
+      if (tok != expected_tokens[g]) break;
       ++compared;
       BatchSequence s = seq;
       s.tokens = {static_cast<int32_t>(tok)};
@@ -219,18 +239,58 @@ TEST_F(VulkanModelGolden, EveryDenseWeightTypeMatchesGolden) {
       const Logits o = m.model->forward(step);
       last.assign(o.row(0), o.row(0) + n_vocab);
     }
-    EXPECT_LE(gen_diff, tol) << "gen logits";
+    // Dense: the greedy steps' logits too (MoE: tokens only, as on the CPU).
+    if (!moe) {
+      EXPECT_LE(gen_diff, tol) << "gen logits";
+    }
     total_compared += compared;
     std::printf(
-        "  vulkan %-40s tol %-6g prompt max|d| %.3g  gen max|d| %.3g  greedy %zu compared\n",
-        id.c_str(), tol, prompt_diff, gen_diff, compared);
+        "  vulkan %-44s tol %-6g prompt max|d| %.3g (%lld/%lld rows within)  gen max|d| %.3g  "
+        "greedy %zu compared\n",
+        id.c_str(), tol, prompt_diff, static_cast<long long>(within), static_cast<long long>(n),
+        gen_diff, compared);
   }
-  EXPECT_GE(total_compared, cases.size()) << "greedy decode on the device must be exercised";
+  return total_compared;
 }
 
-// The files batch/chunk checks use: llama (GQA, no biases) and qwen2 (biases, NeoX RoPE).
+TEST_F(VulkanModelGolden, EveryDenseWeightTypeMatchesGolden) {
+  DSINFER_REQUIRE_FIXTURES(fixtures);
+  const auto cases = one_case_per_model(manifest(fixtures), {"llama", "qwen2"});
+  ASSERT_GE(cases.size(), 8u) << "every llama/qwen2 model file of the fixtures";
+  const size_t compared = run_golden_cases(fixtures, cases, load);
+  EXPECT_GE(compared, cases.size()) << "greedy decode on the device must be exercised";
+}
+
+// Every deepseek2 file: V2-Lite-like (plain q, softmax gating) and V3-like (low-rank q, sigmoid
+// gating with bias, group-limited routing), each of its weight types.
+TEST_F(VulkanModelGolden, EveryDeepseek2FileMatchesGolden) {
+  DSINFER_REQUIRE_FIXTURES(fixtures);
+  const auto cases = one_case_per_model(manifest(fixtures), {"deepseek2"});
+  ASSERT_GE(cases.size(), 6u) << "every deepseek2 model file of the fixtures";
+  bool v2 = false;
+  bool v3 = false;
+  for (const auto& c : cases) {
+    const std::string file = c.at("model_file");
+    v2 = v2 || file.find("dsv2lite") != std::string::npos;
+    v3 = v3 || file.find("dsv3") != std::string::npos;
+  }
+  EXPECT_TRUE(v2 && v3) << "both V2-Lite-like and V3-like models must be covered";
+  const size_t compared = run_golden_cases(fixtures, cases, load);
+  // The latent pool: one F16 row of kv_lora_rank + rope dims per token and layer, as on the CPU.
+  for (const auto& c : cases) {
+    const std::string path = fixtures + "/golden/" + c.at("model_file").get<std::string>();
+    EXPECT_EQ(load(path).model->info().kv_bytes_per_token,
+              model::read_architecture_facts(*gguf::GgufFile::open(path)).kv_bytes_per_token)
+        << path;
+  }
+  EXPECT_GE(compared, cases.size()) << "greedy decode on the device must be exercised";
+}
+
+// The files batch/chunk checks use: llama (GQA, no biases), qwen2 (biases, NeoX RoPE) and
+// deepseek2 (V3-like: low-rank q, MLA, grouped sigmoid routing).
 const char* const kBatchModels[] = {"models/tiny-dsllm-llama-Q4_K_M.gguf",
-                                    "models/tiny-r1qwen-qwen2-Q8_0.gguf"};
+                                    "models/tiny-r1qwen-qwen2-Q8_0.gguf",
+                                    "models/tiny-dsv3-deepseek2-Q4_K_M.gguf"};
 
 TEST_F(VulkanModelGolden, BatchOfSequencesEqualsEachAlone) {
   DSINFER_REQUIRE_FIXTURES(fixtures);
@@ -295,7 +355,7 @@ TEST_F(VulkanModelGolden, ChunkedPrefillEqualsWhole) {
 }
 
 // Refusals at load: a model whose KV pool + activations exceed the device's memory (the numbers
-// in the message), a device index that does not exist, an architecture the backend does not run.
+// in the message), a device index that does not exist.
 TEST_F(VulkanModelGolden, RefusesAtLoadWithTheReason) {
   DSINFER_REQUIRE_FIXTURES(fixtures);
   const std::string llama = fixtures + "/golden/models/tiny-dsllm-llama-Q8_0.gguf";
@@ -330,15 +390,6 @@ TEST_F(VulkanModelGolden, RefusesAtLoadWithTheReason) {
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::kInvalidInput) << e.what();
     EXPECT_NE(std::string(e.what()).find("does not exist"), std::string::npos) << e.what();
-  }
-
-  const std::string ds2 = fixtures + "/golden/models/tiny-dsv2lite-deepseek2-Q8_0.gguf";
-  try {
-    load_on_device(ds2, options());
-    ADD_FAILURE() << "deepseek2 loaded on Vulkan";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), ErrorKind::kUnsupported) << e.what();
-    EXPECT_NE(std::string(e.what()).find("--device cpu"), std::string::npos) << e.what();
   }
 }
 

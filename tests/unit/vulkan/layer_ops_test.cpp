@@ -1,8 +1,9 @@
-// RMSNorm, RoPE (normal, NeoX, YaRN with frequency factors), softmax, SiLU gating and residual
-// add on the device against the CPU kernels.
+// RMSNorm, RoPE (normal, NeoX, YaRN with frequency factors), softmax, SiLU gating, residual
+// add and strided row copies on the device against the CPU kernels.
 #include <cmath>
 #include <random>
 
+#include "base/error.h"
 #include "base/thread_pool.h"
 #include "kernels/activation.h"
 #include "kernels/exec_context.h"
@@ -137,6 +138,28 @@ TEST_F(VulkanTest, SiluMulAndAddMatchCpu) {
   kernels::silu_mul(g.data(), u.data(), cpu.data(), rows * n);
   kernels::add_inplace(cpu.data(), u.data(), rows * n);
   expect_close(floats_from_device(ob, cpu.size()), cpu, 1e-6f, "silu_mul + add");
+}
+
+// One head's part of each row into another layout (MLA's query RoPE parts into the absorbed
+// query): 3 rows x 4 heads of 10 floats, floats 6..9 of each head into 4 heads of 12 at 8.
+TEST_F(VulkanTest, CopyRowsCopiesStridedPartsOnly) {
+  const int64_t pairs = 12, n = 4;
+  std::mt19937 rng(9);
+  const auto x = data::random_floats(static_cast<size_t>(pairs * 10), rng);
+  const auto y0 = data::random_floats(static_cast<size_t>(pairs * 12), rng);
+  const DeviceBuffer xb = floats_to_device(x);
+  const DeviceBuffer yb = floats_to_device(y0);
+  rec().begin();
+  copy_rows(rec(), {whole(xb), 6, 10}, {whole(yb), 8, 12}, pairs, n);
+  rec().submit_and_wait();
+  std::vector<float> want(y0);
+  for (int64_t p = 0; p < pairs; ++p) {
+    for (int64_t i = 0; i < n; ++i) want[p * 12 + 8 + i] = x[p * 10 + 6 + i];
+  }
+  EXPECT_EQ(floats_from_device(yb, want.size()), want);
+  // A view past its buffer is a caller's bug, caught before recording.
+  rec().begin();
+  EXPECT_THROW(copy_rows(rec(), {whole(xb), 7, 10}, {whole(yb), 8, 12}, pairs, n), Error);
 }
 
 }  // namespace
