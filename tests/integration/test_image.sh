@@ -63,7 +63,8 @@ cleanup() {
   [ -n "$server_pid" ] && kill "$server_pid" 2> /dev/null && wait "$server_pid" 2> /dev/null
   [ -n "$ctr" ] && buildah rm "$ctr" > /dev/null 2>&1
   [ -n "$mesa_ctr" ] && buildah rm "$mesa_ctr" > /dev/null 2>&1
-  buildah rmi "$image" "$image-mesa" > /dev/null 2>&1
+  buildah rmi "$image" > /dev/null 2>&1 || true  # (errexit applies inside the trap)
+  buildah rmi "$image-mesa" > /dev/null 2>&1 || true
   rm -rf "$tmp"
 }
 trap cleanup EXIT
