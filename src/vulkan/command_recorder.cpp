@@ -181,11 +181,12 @@ void CommandRecorder::copy(const BufferSlice& src, const BufferSlice& dst) {
 void CommandRecorder::submit_and_wait() {
   if (!recording_) fail(ErrorKind::kInternal, "CommandRecorder::submit_and_wait without begin()");
   recording_ = false;
-  // Make shader writes visible to later transfers (downloads) and host reads.
+  // Make shader and copy writes visible to later transfers (downloads) and host reads (the
+  // logits; a layer split's residual hand-over, written by a copy).
   VkMemoryBarrier barrier{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
-  barrier.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT;
+  barrier.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
   barrier.dstAccessMask = VK_ACCESS_TRANSFER_READ_BIT | VK_ACCESS_HOST_READ_BIT;
-  vkCmdPipelineBarrier(cmd_, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+  vkCmdPipelineBarrier(cmd_, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
                        VK_PIPELINE_STAGE_TRANSFER_BIT | VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &barrier,
                        0, nullptr, 0, nullptr);
   vk_check(vkEndCommandBuffer(cmd_), "vkEndCommandBuffer");

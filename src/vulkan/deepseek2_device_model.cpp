@@ -89,43 +89,41 @@ int64_t Deepseek2DeviceModel::activation_floats_per_row() const {
   return floats;
 }
 
-void Deepseek2DeviceModel::allocate_activations(int64_t n) {
-  for (DeviceBuffer* b :
-       {&qa_, &q_, &kv_lat_, &q_abs_, &attn_lat_, &attn_v_, &gate_, &up_, &head_ids_, &moe_logits_,
-        &moe_ids_, &moe_weights_, &moe_gate_, &moe_up_, &moe_out_, &sh_gate_, &sh_up_, &sh_out_}) {
-    *b = DeviceBuffer{};
-  }
+void Deepseek2DeviceModel::allocate_activations(size_t part, int64_t n) {
+  if (acts_.size() <= part) acts_.resize(part + 1);
+  Activations& a = acts_[part];
+  a = Activations{};
   if (n == 0) return;
   const auto floats = [&](int64_t count, const char* what) {
-    return DeviceBuffer(device(), static_cast<size_t>(std::max<int64_t>(count, 1)) * 4, what);
+    return DeviceBuffer(device(part), static_cast<size_t>(std::max<int64_t>(count, 1)) * 4, what);
   };
   const int64_t nh = hp_.base.n_head;
   const int64_t kvw = hp_.kv_row_elems();
-  qa_ = floats(n * hp_.q_lora_rank, "low-rank q");
+  a.qa = floats(n * hp_.q_lora_rank, "low-rank q");
   // One spare head: the RoPE view of a row's heads starts head_dim_nope floats in.
-  q_ = floats((n + 1) * nh * hp_.head_dim_qk(), "attention q");
-  kv_lat_ = floats(n * kvw, "KV latent");
-  q_abs_ = floats(n * nh * kvw, "absorbed q");
-  attn_lat_ = floats(n * nh * hp_.kv_lora_rank, "latent attention output");
-  attn_v_ = floats(n * nh * hp_.head_dim_v, "value heads");
-  gate_ = floats(n * hp_.base.n_ff, "ffn gate");
-  up_ = floats(n * hp_.base.n_ff, "ffn up");
+  a.q = floats((n + 1) * nh * hp_.head_dim_qk(), "attention q");
+  a.kv_lat = floats(n * kvw, "KV latent");
+  a.q_abs = floats(n * nh * kvw, "absorbed q");
+  a.attn_lat = floats(n * nh * hp_.kv_lora_rank, "latent attention output");
+  a.attn_v = floats(n * nh * hp_.head_dim_v, "value heads");
+  a.gate = floats(n * hp_.base.n_ff, "ffn gate");
+  a.up = floats(n * hp_.base.n_ff, "ffn up");
   std::vector<int32_t> ids(static_cast<size_t>(n * nh));
   for (size_t p = 0; p < ids.size(); ++p) ids[p] = static_cast<int32_t>(p % nh);
-  head_ids_ = floats(n * nh, "head ids");
-  upload(head_ids_, 0, ids.data(), ids.size() * sizeof(int32_t));
+  a.head_ids = floats(n * nh, "head ids");
+  upload(a.head_ids, 0, ids.data(), ids.size() * sizeof(int32_t));
   if (hp_.n_expert == 0) return;
   const int64_t k = hp_.n_expert_used;
   const int64_t n_sh = hp_.n_ff_exp * hp_.n_expert_shared;
-  moe_logits_ = floats(n * hp_.n_expert, "router logits");
-  moe_ids_ = floats(n * k, "expert ids");
-  moe_weights_ = floats(n * k, "expert weights");
-  moe_gate_ = floats(n * k * hp_.n_ff_exp, "expert gate");
-  moe_up_ = floats(n * k * hp_.n_ff_exp, "expert up");
-  moe_out_ = floats(n * k * hp_.base.n_embd, "expert outputs");
-  sh_gate_ = floats(n * n_sh, "shared expert gate");
-  sh_up_ = floats(n * n_sh, "shared expert up");
-  sh_out_ = floats(n * hp_.base.n_embd, "shared expert output");
+  a.moe_logits = floats(n * hp_.n_expert, "router logits");
+  a.moe_ids = floats(n * k, "expert ids");
+  a.moe_weights = floats(n * k, "expert weights");
+  a.moe_gate = floats(n * k * hp_.n_ff_exp, "expert gate");
+  a.moe_up = floats(n * k * hp_.n_ff_exp, "expert up");
+  a.moe_out = floats(n * k * hp_.base.n_embd, "expert outputs");
+  a.sh_gate = floats(n * n_sh, "shared expert gate");
+  a.sh_up = floats(n * n_sh, "shared expert up");
+  a.sh_out = floats(n * hp_.base.n_embd, "shared expert output");
 }
 
 // NOTE: as model::Deepseek2Model::attention (absorbed MLA, prefill and decode alike):
@@ -137,6 +135,7 @@ void Deepseek2DeviceModel::allocate_activations(int64_t n) {
 //   v[t, head] = att[t, head] W_v_b[head]   (grouped again);  proj = v W_o.
 void Deepseek2DeviceModel::record_attention(CommandRecorder& rec, int64_t il, const Step& step) {
   const Layer& l = layers_[static_cast<size_t>(il)];
+  const Activations& a = acts_[part_of(il)];
   const int64_t n = step.n;
   const int64_t nh = hp_.base.n_head;
   const int64_t hk = hp_.head_dim_qk();
@@ -148,59 +147,60 @@ void Deepseek2DeviceModel::record_attention(CommandRecorder& rec, int64_t il, co
   const float eps = hp_.base.rms_eps;
   const int64_t pairs = n * nh;
 
-  const FloatRows q = float_rows(q_, nh * hk);
-  const FloatRows kv = float_rows(kv_lat_, kvw);
+  const FloatRows q = float_rows(a.q, nh * hk);
+  const FloatRows kv = float_rows(a.kv_lat, kvw);
   if (hp_.q_lora_rank > 0) {
-    const FloatRows qa = float_rows(qa_, hp_.q_lora_rank);
-    matmul(rec, l.wq_a, h(), n, qa);
+    const FloatRows qa = float_rows(a.qa, hp_.q_lora_rank);
+    matmul(rec, l.wq_a, h(il), n, qa);
     rms_norm(rec, qa, n, hp_.q_lora_rank, whole(l.q_a_norm), eps, qa);
     matmul(rec, l.wq_b, qa, n, q);
   } else {
-    matmul(rec, l.wq, h(), n, q);
+    matmul(rec, l.wq, h(il), n, q);
   }
-  matmul(rec, l.wkv_a, h(), n, kv);
+  matmul(rec, l.wkv_a, h(il), n, kv);
   rms_norm(rec, kv, n, lora, whole(l.kv_a_norm), eps, kv);
   const int64_t* positions = step.plan.positions.data();
-  rope(rec, scales_.rope, float_rows(q_, nh * hk, nope), n, positions, nh, hk);
-  rope(rec, scales_.rope, float_rows(kv_lat_, kvw, lora), n, positions, 1, rope_dims);
+  rope(rec, scales_.rope, float_rows(a.q, nh * hk, nope), n, positions, nh, hk);
+  rope(rec, scales_.rope, float_rows(a.kv_lat, kvw, lora), n, positions, 1, rope_dims);
   store_kv(rec, il, step, kv, nullptr);
 
-  matmul_experts(rec, l.wk_b, float_rows(q_, hk), whole(head_ids_), pairs, 1,
-                 float_rows(q_abs_, kvw));
-  copy_rows(rec, float_rows(q_, hk, nope), float_rows(q_abs_, kvw, lora), pairs, rope_dims);
+  matmul_experts(rec, l.wk_b, float_rows(a.q, hk), whole(a.head_ids), pairs, 1,
+                 float_rows(a.q_abs, kvw));
+  copy_rows(rec, float_rows(a.q, hk, nope), float_rows(a.q_abs, kvw, lora), pairs, rope_dims);
   kernels::AttentionDims dims;
   dims.n_head = nh;
   dims.n_head_kv = 1;
   dims.head_dim_k = kvw;
   dims.head_dim_v = lora;
   dims.scale = scales_.kq_scale;
-  attention_paged(rec, dims, kv_layer(il), float_rows(q_abs_, nh * kvw),
-                  float_rows(attn_lat_, nh * lora), n, step.tasks);
-  matmul_experts(rec, l.wv_b, float_rows(attn_lat_, lora), whole(head_ids_), pairs, 1,
-                 float_rows(attn_v_, vd));
-  matmul(rec, l.wo, float_rows(attn_v_, nh * vd), n, proj());
+  attention_paged(rec, dims, kv_layer(il), float_rows(a.q_abs, nh * kvw),
+                  float_rows(a.attn_lat, nh * lora), n, step.tasks);
+  matmul_experts(rec, l.wv_b, float_rows(a.attn_lat, lora), whole(a.head_ids), pairs, 1,
+                 float_rows(a.attn_v, vd));
+  matmul(rec, l.wo, float_rows(a.attn_v, nh * vd), n, proj(il));
 }
 
 void Deepseek2DeviceModel::record_ffn(CommandRecorder& rec, int64_t il, const Step& step) {
   const Layer& l = layers_[static_cast<size_t>(il)];
+  const Activations& a = acts_[part_of(il)];
   const int64_t n = step.n;
   if (!hp_.is_moe_layer(il)) {
-    vulkan::record_ffn(rec, l.dense, h(), n, float_rows(gate_, hp_.base.n_ff),
-                       float_rows(up_, hp_.base.n_ff), proj());
+    vulkan::record_ffn(rec, l.dense, h(il), n, float_rows(a.gate, hp_.base.n_ff),
+                       float_rows(a.up, hp_.base.n_ff), proj(il));
     return;
   }
   const int64_t n_sh = hp_.n_ff_exp * hp_.n_expert_shared;
   MoeBuffers s;
-  s.logits = float_rows(moe_logits_, hp_.n_expert);
-  s.ids = whole(moe_ids_);
-  s.weights = whole(moe_weights_);
-  s.gate = float_rows(moe_gate_, hp_.n_ff_exp);
-  s.up = float_rows(moe_up_, hp_.n_ff_exp);
-  s.expert_out = float_rows(moe_out_, hp_.base.n_embd);
-  s.sh_gate = float_rows(sh_gate_, n_sh);
-  s.sh_up = float_rows(sh_up_, n_sh);
-  s.shared_out = float_rows(sh_out_, hp_.base.n_embd);
-  record_moe(rec, l.moe, routing_, h(), n, s, proj());
+  s.logits = float_rows(a.moe_logits, hp_.n_expert);
+  s.ids = whole(a.moe_ids);
+  s.weights = whole(a.moe_weights);
+  s.gate = float_rows(a.moe_gate, hp_.n_ff_exp);
+  s.up = float_rows(a.moe_up, hp_.n_ff_exp);
+  s.expert_out = float_rows(a.moe_out, hp_.base.n_embd);
+  s.sh_gate = float_rows(a.sh_gate, n_sh);
+  s.sh_up = float_rows(a.sh_up, n_sh);
+  s.shared_out = float_rows(a.sh_out, hp_.base.n_embd);
+  record_moe(rec, l.moe, routing_, h(il), n, s, proj(il));
 }
 
 }  // namespace dsinfer::vulkan

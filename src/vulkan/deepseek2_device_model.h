@@ -44,7 +44,7 @@ class Deepseek2DeviceModel final : public DeviceDecoder {
   void bind_layer(const model::WeightBinder& b, int64_t layer, UploadList& uploads) override;
   int64_t layer_weight_bytes_per_token() const override;
   int64_t activation_floats_per_row() const override;
-  void allocate_activations(int64_t rows) override;
+  void allocate_activations(size_t part, int64_t rows) override;
   void record_attention(CommandRecorder& rec, int64_t layer, const Step& step) override;
   void record_ffn(CommandRecorder& rec, int64_t layer, const Step& step) override;
 
@@ -53,11 +53,13 @@ class Deepseek2DeviceModel final : public DeviceDecoder {
   DeviceMoeRouting routing_;
   std::vector<Layer> layers_;
 
-  // Activations.
-  DeviceBuffer qa_, q_, kv_lat_, q_abs_, attn_lat_, attn_v_, gate_, up_;
-  DeviceBuffer head_ids_;  // int32 [rows * n_head]: pair p = (token, head) -> head p % n_head
-  DeviceBuffer moe_logits_, moe_ids_, moe_weights_, moe_gate_, moe_up_, moe_out_, sh_gate_, sh_up_,
-      sh_out_;
+  struct Activations {
+    DeviceBuffer qa, q, kv_lat, q_abs, attn_lat, attn_v, gate, up;
+    DeviceBuffer head_ids;  // int32 [rows * n_head]: pair p = (token, head) -> head p % n_head
+    DeviceBuffer moe_logits, moe_ids, moe_weights, moe_gate, moe_up, moe_out, sh_gate, sh_up,
+        sh_out;
+  };
+  std::vector<Activations> acts_;  // per device part
 };
 
 }  // namespace dsinfer::vulkan

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <vector>
 
 #include "gguf/gguf_file.h"
 #include "kernels/exec_context.h"
@@ -11,7 +12,9 @@
 namespace dsinfer::vulkan {
 
 struct DeviceModelOptions {
-  int device_index = 0;     // the N of --device vulkan:N
+  // The N of --device vulkan:N; several split the layers over those devices in order (the same
+  // index twice: one device opened twice, two logical devices).
+  std::vector<int> device_indices = {0};
   bool validation = false;  // Khronos validation layer on; any message fails the step (tests)
 };
 

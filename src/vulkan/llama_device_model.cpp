@@ -60,35 +60,38 @@ int64_t LlamaDeviceModel::activation_floats_per_row() const {
          hp_.n_head * hp_.head_dim_v + 2 * hp_.n_ff;
 }
 
-void LlamaDeviceModel::allocate_activations(int64_t n) {
-  for (DeviceBuffer* b : {&q_, &k_, &v_, &att_, &gate_, &up_}) *b = DeviceBuffer{};
+void LlamaDeviceModel::allocate_activations(size_t part, int64_t n) {
+  if (acts_.size() <= part) acts_.resize(part + 1);
+  Activations& a = acts_[part];
+  a = Activations{};
   if (n == 0) return;
   const auto floats = [&](int64_t count, const char* what) {
-    return DeviceBuffer(device(), static_cast<size_t>(count) * sizeof(float), what);
+    return DeviceBuffer(device(part), static_cast<size_t>(count) * sizeof(float), what);
   };
-  q_ = floats(n * hp_.n_head * hp_.head_dim_k, "attention q");
-  k_ = floats(n * hp_.n_head_kv * hp_.head_dim_k, "attention k");
-  v_ = floats(n * hp_.n_head_kv * hp_.head_dim_v, "attention v");
-  att_ = floats(n * hp_.n_head * hp_.head_dim_v, "attention output");
-  gate_ = floats(n * hp_.n_ff, "ffn gate");
-  up_ = floats(n * hp_.n_ff, "ffn up");
+  a.q = floats(n * hp_.n_head * hp_.head_dim_k, "attention q");
+  a.k = floats(n * hp_.n_head_kv * hp_.head_dim_k, "attention k");
+  a.v = floats(n * hp_.n_head_kv * hp_.head_dim_v, "attention v");
+  a.att = floats(n * hp_.n_head * hp_.head_dim_v, "attention output");
+  a.gate = floats(n * hp_.n_ff, "ffn gate");
+  a.up = floats(n * hp_.n_ff, "ffn up");
 }
 
 // NOTE: as model::LlamaModel::attention: q,k,v = h W (+ bias); rope(q, k); store k, v;
 // att = attention(q, paged KV); proj = att W_o.
 void LlamaDeviceModel::record_attention(CommandRecorder& rec, int64_t il, const Step& step) {
   const Layer& l = layers_[static_cast<size_t>(il)];
+  const Activations& a = acts_[part_of(il)];
   const int64_t n = step.n;
   const int64_t q_dim = hp_.n_head * hp_.head_dim_k;
   const int64_t k_dim = hp_.n_head_kv * hp_.head_dim_k;
   const int64_t v_dim = hp_.n_head_kv * hp_.head_dim_v;
   const int64_t o_dim = hp_.n_head * hp_.head_dim_v;
-  const FloatRows q = float_rows(q_, q_dim);
-  const FloatRows k = float_rows(k_, k_dim);
-  const FloatRows v = float_rows(v_, v_dim);
-  matmul(rec, l.wq, h(), n, q);
-  matmul(rec, l.wk, h(), n, k);
-  matmul(rec, l.wv, h(), n, v);
+  const FloatRows q = float_rows(a.q, q_dim);
+  const FloatRows k = float_rows(a.k, k_dim);
+  const FloatRows v = float_rows(a.v, v_dim);
+  matmul(rec, l.wq, h(il), n, q);
+  matmul(rec, l.wk, h(il), n, k);
+  matmul(rec, l.wv, h(il), n, v);
   if (l.bq.size() > 0) add_bias(rec, q, whole(l.bq), n, q_dim);
   if (l.bk.size() > 0) add_bias(rec, k, whole(l.bk), n, k_dim);
   if (l.bv.size() > 0) add_bias(rec, v, whole(l.bv), n, v_dim);
@@ -102,13 +105,14 @@ void LlamaDeviceModel::record_attention(CommandRecorder& rec, int64_t il, const 
   dims.head_dim_k = hp_.head_dim_k;
   dims.head_dim_v = hp_.head_dim_v;
   dims.scale = 1.0f / std::sqrt(static_cast<float>(hp_.head_dim_k));
-  attention_paged(rec, dims, kv_layer(il), q, float_rows(att_, o_dim), n, step.tasks);
-  matmul(rec, l.wo, float_rows(att_, o_dim), n, proj());
+  attention_paged(rec, dims, kv_layer(il), q, float_rows(a.att, o_dim), n, step.tasks);
+  matmul(rec, l.wo, float_rows(a.att, o_dim), n, proj(il));
 }
 
 void LlamaDeviceModel::record_ffn(CommandRecorder& rec, int64_t il, const Step& step) {
-  vulkan::record_ffn(rec, layers_[static_cast<size_t>(il)].ffn, h(), step.n,
-                     float_rows(gate_, hp_.n_ff), float_rows(up_, hp_.n_ff), proj());
+  const Activations& a = acts_[part_of(il)];
+  vulkan::record_ffn(rec, layers_[static_cast<size_t>(il)].ffn, h(il), step.n,
+                     float_rows(a.gate, hp_.n_ff), float_rows(a.up, hp_.n_ff), proj(il));
 }
 
 }  // namespace dsinfer::vulkan

@@ -36,14 +36,17 @@ class LlamaDeviceModel final : public DeviceDecoder {
   void bind_layer(const model::WeightBinder& b, int64_t layer, UploadList& uploads) override;
   int64_t layer_weight_bytes_per_token() const override;
   int64_t activation_floats_per_row() const override;
-  void allocate_activations(int64_t rows) override;
+  void allocate_activations(size_t part, int64_t rows) override;
   void record_attention(CommandRecorder& rec, int64_t layer, const Step& step) override;
   void record_ffn(CommandRecorder& rec, int64_t layer, const Step& step) override;
 
   model::TransformerHparams hp_;
   kernels::RopeConfig rope_;
   std::vector<Layer> layers_;
-  DeviceBuffer q_, k_, v_, att_, gate_, up_;  // activations
+  struct Activations {
+    DeviceBuffer q, k, v, att, gate, up;
+  };
+  std::vector<Activations> acts_;  // per device part
 };
 
 }  // namespace dsinfer::vulkan

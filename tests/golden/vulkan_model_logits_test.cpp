@@ -3,8 +3,8 @@
 // rule (dense: prompt logits at every position within tolerance; MoE: >= 95 % of positions
 // within tolerance), then up to 8 greedy steps through the device KV cache (tokens equal up to
 // the first near-tie); a batch of sequences equals each alone and chunked prefill equals whole
-// prefill on the device (llama, qwen2, deepseek2); a model that does not fit and a missing
-// device fail at load.
+// prefill on the device (llama, qwen2, deepseek2); a layer split over two logical devices
+// equals the unsplit model; a model that does not fit and a missing device fail at load.
 //
 // Tolerance: the manifest's recommended_tolerance_max_abs per weight type, unchanged, and its
 // compare rule per architecture (as golden.Deepseek2Golden on the CPU for deepseek2). The device
@@ -109,7 +109,7 @@ class VulkanModelGolden : public ::testing::Test {
   static std::unique_ptr<model::Model> load_on_device(const std::string& path,
                                                       const model::ModelOptions& opt) {
     vulkan::DeviceModelOptions dev;
-    dev.device_index = device_index();
+    dev.device_indices = {device_index()};
     dev.validation = true;
     return vulkan::load_device_model(gguf::GgufFile::open(path), opt, *ctx_, dev);
   }
@@ -351,6 +351,83 @@ TEST_F(VulkanModelGolden, ChunkedPrefillEqualsWhole) {
       }
     }
     std::printf("  vulkan chunked vs whole %s: max|d| %.3g\n", file, worst);
+  }
+}
+
+// A layer split over two logical devices (the test device opened twice: layer 0 on one, layer 1
+// on the other, each with its own weights, KV pool, activations, pipelines and queue) equals the
+// unsplit model bit for bit: the residual stream crosses through host memory as exact floats
+// and every shader runs the same rows. Prompt logits at every position, then decode steps.
+TEST_F(VulkanModelGolden, LayerSplitOverTwoDevicesEqualsUnsplit) {
+  DSINFER_REQUIRE_FIXTURES(fixtures);
+  const auto m_json = manifest(fixtures);
+  for (const char* file :
+       {"models/tiny-dsv3-deepseek2-Q4_K_M.gguf", "models/tiny-r1qwen-qwen2-Q8_0.gguf"}) {
+    SCOPED_TRACE(file);
+    const std::string path = fixtures + "/golden/" + file;
+    std::vector<int32_t> prompt;
+    for (const auto& c : m_json.at("cases")) {
+      if (c.at("model_file") == file) {
+        prompt = c.at("prompt_tokens").get<std::vector<int32_t>>();
+        break;
+      }
+    }
+    ASSERT_FALSE(prompt.empty());
+    Loaded& one = load(path);
+    vulkan::DeviceModelOptions dev;
+    dev.device_indices = {device_index(), device_index()};
+    dev.validation = true;
+    Loaded two;
+    two.model = vulkan::load_device_model(gguf::GgufFile::open(path), options(), *ctx_, dev);
+    const model::DeviceStatus st = two.model->device_status();
+    EXPECT_NE(st.name.find(" + "), std::string::npos) << st.name;
+    EXPECT_GT(st.memory_used_bytes, one.model->device_status().memory_used_bytes);
+    EXPECT_EQ(st.memory_total_bytes, one.model->device_status().memory_total_bytes);
+
+    const int64_t n_vocab = one.model->info().n_vocab;
+    const auto n = static_cast<int64_t>(prompt.size());
+    BatchSequence a;
+    a.tokens = prompt;
+    a.block_table = one.take_blocks(n + 4);
+    a.want_all_logits = true;
+    BatchSequence b = a;
+    b.block_table = two.take_blocks(n + 4);
+    Batch ba, bb;
+    ba.sequences = {a};
+    bb.sequences = {b};
+    Logits la = one.model->forward(ba);
+    Logits lb = two.model->forward(bb);
+    ASSERT_EQ(la.data.size(), lb.data.size());
+    EXPECT_EQ(max_abs_diff(la.data.data(), lb.data.data(), static_cast<int64_t>(la.data.size())),
+              0.0)
+        << "prompt logits";
+    for (int64_t g = 0; g < 4; ++g) {
+      const auto tok = static_cast<int32_t>(argmax(la.row(la.row_count.at(0) - 1), n_vocab));
+      for (BatchSequence* s : {&a, &b}) {
+        s->tokens = {tok};
+        s->start_pos = n + g;
+        s->want_all_logits = false;
+      }
+      ba.sequences = {a};
+      bb.sequences = {b};
+      la = one.model->forward(ba);
+      lb = two.model->forward(bb);
+      EXPECT_EQ(max_abs_diff(la.row(0), lb.row(0), n_vocab), 0.0) << "decode step " << g;
+    }
+  }
+  // More devices than layers: refused at load, naming both counts.
+  vulkan::DeviceModelOptions three;
+  three.device_indices = {device_index(), device_index(), device_index()};
+  try {
+    vulkan::load_device_model(
+        gguf::GgufFile::open(fixtures + "/golden/models/tiny-dsllm-llama-Q8_0.gguf"), options(),
+        *ctx_, three);
+    ADD_FAILURE() << "a 2-layer model split over 3 devices loaded";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kInvalidInput) << e.what();
+    EXPECT_NE(std::string(e.what()).find("3 Vulkan devices for a model of 2 layers"),
+              std::string::npos)
+        << e.what();
   }
 }
 

@@ -11,7 +11,7 @@ std::unique_ptr<model::Model> load_device_model(std::shared_ptr<const gguf::Gguf
   fail(ErrorKind::kUnsupported,
        "{}: --device vulkan:{} needs a build with the Vulkan backend; this one was built with "
        "-DDSINFER_VULKAN=OFF (install libvulkan-dev and glslc, then rebuild)",
-       file->path(), device.device_index);
+       file->path(), device.device_indices.front());
 }
 
 }  // namespace dsinfer::vulkan

@@ -1,5 +1,6 @@
 // --device parsing: the accepted forms and the refusals (with the text quoted).
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -14,16 +15,25 @@ TEST(DeviceSelect, ParsesCpuVulkanAndIndex) {
   EXPECT_EQ(parse_device("cpu").kind, DeviceSpec::Kind::kCpu);
   const DeviceSpec v = parse_device("vulkan");
   EXPECT_EQ(v.kind, DeviceSpec::Kind::kVulkan);
-  EXPECT_EQ(v.index, 0);
+  EXPECT_EQ(v.indices, std::vector<int>{0});
   const DeviceSpec v3 = parse_device("vulkan:3");
   EXPECT_EQ(v3.kind, DeviceSpec::Kind::kVulkan);
-  EXPECT_EQ(v3.index, 3);
-  EXPECT_EQ(parse_device("vulkan:123").index, 123);
+  EXPECT_EQ(v3.indices, std::vector<int>{3});
+  EXPECT_EQ(parse_device("vulkan:123").indices, std::vector<int>{123});
+}
+
+TEST(DeviceSelect, ParsesALayerSplitOverSeveralDevices) {
+  EXPECT_EQ(parse_device("vulkan:0,1").indices, (std::vector<int>{0, 1}));
+  EXPECT_EQ(parse_device("vulkan:2,0,1").indices, (std::vector<int>{2, 0, 1}));
+  EXPECT_EQ(parse_device("vulkan:0,0").indices, (std::vector<int>{0, 0}));  // one device twice
+  EXPECT_EQ(parse_device("vulkan:0,1,2,3,4,5,6,7").indices.size(), 8u);
 }
 
 TEST(DeviceSelect, RefusesAnythingElseNamingTheText) {
-  for (const std::string bad : {"", "CPU", "gpu", "cuda:0", "vulkan:", "vulkan:-1", "vulkan:x",
-                                "vulkan:1x", "vulkan:0,1", "vulkan:99999", "vulkan0", " cpu"}) {
+  for (const std::string bad :
+       {"", "CPU", "gpu", "cuda:0", "vulkan:", "vulkan:-1", "vulkan:x", "vulkan:1x", "vulkan:0,",
+        "vulkan:,1", "vulkan:0,,1", "vulkan:0;1", "vulkan:0,1,2,3,4,5,6,7,8", "vulkan:0, 1",
+        "vulkan:99999", "vulkan0", " cpu"}) {
     try {
       parse_device(bad);
       ADD_FAILURE() << "'" << bad << "' accepted";
