@@ -21,6 +21,8 @@ const char* error_kind_name(ErrorKind kind) {
       return "unavailable_error";
     case ErrorKind::kInternal:
       return "internal_error";
+    case ErrorKind::kDeviceLost:
+      return "device_lost";
   }
   return "internal_error";
 }

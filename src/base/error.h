@@ -19,6 +19,8 @@ enum class ErrorKind {
   kTimeout,       // deadline passed (HTTP 504)
   kUnavailable,   // not ready / draining (HTTP 503)
   kInternal,      // a bug or a system failure (HTTP 500)
+  kDeviceLost,    // the compute device is gone (VK_ERROR_DEVICE_LOST): nothing can run on it
+                  // again in this process; the engine fails for good (HTTP 503, restart)
 };
 
 class Error : public std::runtime_error {

@@ -7,6 +7,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "base/json_escape.h"
+
 namespace dsinfer::engine {
 
 namespace {
@@ -92,6 +94,7 @@ RequestId Engine::submit(Request request, EventSink sink) {
 
   std::unique_lock lock(mu_);
   if (stop_) fail(ErrorKind::kUnavailable, kStoppedMessage);
+  if (failure_) throw *failure_;
   const int64_t waiting = published_.waiting + static_cast<int64_t>(inbox_.size());
   if (waiting >= config_.max_waiting && !request.joins_admitted_work) {
     ++published_.requests_rejected_overloaded;
@@ -157,9 +160,15 @@ void Engine::validate(const Request& request) const {
 void Engine::cancel(RequestId id) {
   {
     std::lock_guard lock(mu_);
+    if (failure_) return;  // nothing is in flight any more, and nobody would read the list
     cancels_.push_back(id);
   }
   cv_.notify_one();
+}
+
+std::optional<Error> Engine::failure() const {
+  std::lock_guard lock(mu_);
+  return failure_;
 }
 
 EngineStats Engine::stats() const {
@@ -225,6 +234,17 @@ void Engine::run() {
     lock.unlock();
     try {
       step();
+    } catch (const Error& e) {
+      if (e.kind() == ErrorKind::kDeviceLost) {
+        lock.lock();
+        failure_ = Error(ErrorKind::kDeviceLost,
+                         fmt::format("the engine has failed for good: the compute device is lost "
+                                     "({}); this replica restarts: retry the request (another "
+                                     "replica serves it)",
+                                     e.what()));
+        break;  // with `lock` held, as the loop's other exit
+      }
+      recover_step_failure(e.what());
     } catch (const std::exception& e) {
       // NOTE: a failure that step() could not pin on one sequence (planning, allocation). The
       // thread must survive: every sequence fails with a 500-class error, the KV cache starts
@@ -238,22 +258,31 @@ void Engine::run() {
     flush_events();
     lock.lock();
   }
+  const std::optional<Error> failure = failure_;
   lock.unlock();
+  if (!failure) {
+    fail_all(ErrorKind::kUnavailable, kStoppedMessage);
+    return;
+  }
+  const size_t failed = fail_all(failure->kind(), failure->what());
+  // NOTE: the one line an operator (or a log-based alert) looks for: why this replica stopped.
+  spdlog::error(R"({{"event":"engine_failed","reason":"{}","requests_failed":{},"error":"{}"}})",
+                error_kind_name(failure->kind()), failed, json_escape(failure->what()));
+}
+
+size_t Engine::fail_all(ErrorKind kind, const std::string& message) {
   std::deque<std::unique_ptr<Sequence>> fresh;
   {
     std::lock_guard guard(mu_);
     fresh.swap(inbox_);
   }
-  for (auto& seq : fresh) {
-    fail_sequence(*seq, ErrorKind::kUnavailable, kStoppedMessage);
-  }
+  for (auto& seq : fresh) fail_sequence(*seq, kind, message);
   std::vector<Sequence*> left;
   for (auto& [id, seq] : sequences_) left.push_back(seq.get());
-  for (Sequence* seq : left) {
-    fail_sequence(*seq, ErrorKind::kUnavailable, kStoppedMessage);
-  }
+  for (Sequence* seq : left) fail_sequence(*seq, kind, message);
   publish_stats(Clock::now());
   flush_events();
+  return fresh.size() + left.size();
 }
 
 void Engine::expire_deadlines(Clock::time_point now) {
@@ -299,6 +328,7 @@ void Engine::step() {
   } catch (const std::exception& e) {
     // Error keeps its kind; anything else (bad_alloc, a kernel's logic_error) is internal.
     const auto* err = dynamic_cast<const Error*>(&e);
+    if (err != nullptr && err->kind() == ErrorKind::kDeviceLost) throw;  // fails the engine (run)
     fail_batch(err != nullptr ? err->kind() : ErrorKind::kInternal, e.what());
     return;
   } catch (...) {

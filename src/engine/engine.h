@@ -8,6 +8,8 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -95,12 +97,23 @@ class Engine {
   // Thread-safe snapshot.
   EngineStats stats() const;
 
+  // Why the engine has failed for good, or nullopt while it serves. A step whose forward pass
+  // throws Error(kDeviceLost) (the device cannot run anything again: VK_ERROR_DEVICE_LOST) fails
+  // the engine: every request in flight ends with an error event of that kind, later submit()
+  // calls throw it, the engine thread exits. Nothing else fails the engine: any other forward or
+  // step error fails the requests of that step only, however often it repeats (a request that
+  // trips a bug must not take the replica down). Thread-safe.
+  std::optional<Error> failure() const;
+
   int64_t ctx_size() const { return ctx_size_; }
   const model::ModelInfo& model_info() const { return model_.info(); }
   const TextCodec* codec() const { return codec_.get(); }
 
  private:
   void run();
+  // Fails every request, queued or in flight, with `kind`/`message` (engine thread, at exit);
+  // returns how many.
+  size_t fail_all(ErrorKind kind, const std::string& message);
   void take_inbox(std::unique_lock<std::mutex>& lock);
   void step();
   void expire_deadlines(Clock::time_point now);
@@ -141,6 +154,7 @@ class Engine {
   std::deque<std::unique_ptr<Sequence>> inbox_;
   std::vector<RequestId> cancels_;
   bool stop_ = false;
+  std::optional<Error> failure_;  // set once, by the engine thread
   RequestId next_id_ = 1;
   uint64_t seed_base_;
   EngineStats published_;

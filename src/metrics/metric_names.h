@@ -17,6 +17,7 @@ inline constexpr const char* kRequestsRunning = "inference_requests_running";
 inline constexpr const char* kRequestsWaiting = "inference_requests_waiting";
 inline constexpr const char* kKvCacheUsage = "inference_kv_cache_usage_ratio";
 inline constexpr const char* kReady = "inference_ready";
+inline constexpr const char* kEngineFailed = "inference_engine_failed";
 inline constexpr const char* kStartupPhase = "inference_startup_phase_seconds";
 inline constexpr const char* kBuildInfo = "inference_build_info";
 inline constexpr const char* kKvCacheConfig = "inference_kv_cache_config_info";

@@ -128,6 +128,12 @@ ServerMetrics::ServerMetrics(const BuildLabels& build)
   waiting_ = gauge(names::kRequestsWaiting, "Sequences waiting for admission");
   kv_usage_ = gauge(names::kKvCacheUsage, "Fraction of KV cache blocks in use (0..1)");
   ready_ = gauge(names::kReady, "1 when the server is ready to receive traffic");
+  engine_failed_ = &BuildGauge()
+                        .Name(names::kEngineFailed)
+                        .Help(
+                            "1 once the engine has failed for good (reason: device_lost); the "
+                            "process must be restarted")
+                        .Register(r);
   startup_phase_ = &BuildGauge()
                         .Name(names::kStartupPhase)
                         .Help("Duration of each start-up phase (map, load, warmup)")
@@ -201,6 +207,10 @@ void ServerMetrics::set_engine_load(int64_t running, int64_t waiting, double kv_
 }
 
 void ServerMetrics::set_ready(bool ready) { ready_->Set(ready ? 1.0 : 0.0); }
+
+void ServerMetrics::set_engine_failed(const std::string& reason) {
+  engine_failed_->Add({{"reason", reason}}).Set(1);
+}
 
 void ServerMetrics::set_startup_phase(const std::string& phase, double seconds) {
   startup_phase_->Add({{"phase", phase}}).Set(seconds);

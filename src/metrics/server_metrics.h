@@ -47,6 +47,9 @@ class ServerMetrics {
 
   void set_engine_load(int64_t running, int64_t waiting, double kv_usage_ratio);
   void set_ready(bool ready);
+  // inference_engine_failed{reason="device_lost"} 1: the engine has failed for good (the series
+  // appears then; a healthy server exports the family without series).
+  void set_engine_failed(const std::string& reason);
   void set_startup_phase(const std::string& phase, double seconds);
   // Info series inference_kv_cache_config_info{block_size="N"} 1, once the engine is built
   // (prefix-aware routers hash prompts in blocks of this many tokens).
@@ -77,6 +80,7 @@ class ServerMetrics {
   prometheus::Gauge* waiting_;
   prometheus::Gauge* kv_usage_;
   prometheus::Gauge* ready_;
+  prometheus::Family<prometheus::Gauge>* engine_failed_;
   prometheus::Family<prometheus::Gauge>* startup_phase_;
   prometheus::Family<prometheus::Gauge>* kv_cache_config_;
   prometheus::Family<prometheus::Gauge>* device_memory_used_;

@@ -23,6 +23,8 @@ int http_status_for(ErrorKind kind) {
       return 503;
     case ErrorKind::kInternal:
       return 500;
+    case ErrorKind::kDeviceLost:
+      return 503;  // this replica is gone; the request is not bad (another replica serves it)
   }
   return 500;
 }

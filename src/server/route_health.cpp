@@ -49,6 +49,14 @@ const char* phase_name(Phase phase) {
 }
 
 void handle_live(ServerContext& ctx, const std::shared_ptr<Exchange>& ex) {
+  // NOTE: a failed engine (device lost) never serves again in this process: only a restart
+  // helps, and a failing liveness probe is how the kubelet is asked for one.
+  if (const auto failure = ctx.engine_failure()) {
+    ex->respond(503, dump({{"status", "failed"},
+                           {"error_type", error_kind_name(failure->kind())},
+                           {"reason", failure->what()}}));
+    return;
+  }
   if (ctx.engine_stalled.load()) {
     ex->respond(503, dump({{"status", "stalled"},
                            {"reason", fmt::format("an engine step has run longer than "
@@ -61,6 +69,13 @@ void handle_live(ServerContext& ctx, const std::shared_ptr<Exchange>& ex) {
 
 void handle_ready(ServerContext& ctx, const std::shared_ptr<Exchange>& ex) {
   const Phase p = ctx.phase.load();
+  if (const auto failure = ctx.engine_failure()) {
+    ex->respond(503, dump({{"status", "not_ready"},
+                           {"phase", phase_name(p)},
+                           {"error_type", error_kind_name(failure->kind())},
+                           {"reason", failure->what()}}));
+    return;
+  }
   if (p == Phase::kReady) {
     ex->respond(200, dump({{"status", "ready"}}));
     return;
@@ -110,8 +125,11 @@ void handle_health(ServerContext& ctx, const std::shared_ptr<Exchange>& ex) {
     device["memory_total_bytes"] = d->memory_total_bytes;
   }
   const auto uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() - ctx.started);
+  const auto failure = ctx.engine_failure();
   Json body = {
-      {"status", p == Phase::kReady ? "ok" : phase_name(p)},
+      {"status", failure              ? "failed"
+                 : p == Phase::kReady ? "ok"
+                                      : phase_name(p)},
       {"phase", phase_name(p)},
       {"warmup", p == Phase::kLoading     ? "pending"
                  : p == Phase::kWarmingUp ? "running"
@@ -124,11 +142,18 @@ void handle_health(ServerContext& ctx, const std::shared_ptr<Exchange>& ex) {
       {"version", build_info().version},
   };
   if (p == Phase::kFailed) body["error"] = ctx.failure;
+  if (failure) {
+    body["error"] = failure->what();
+    body["error_type"] = error_kind_name(failure->kind());
+  }
   ex->respond(200, dump(body));
 }
 
 void handle_metrics(ServerContext& ctx, const std::shared_ptr<Exchange>& ex) {
   ctx.metrics->set_ready(ctx.ready());
+  if (const auto failure = ctx.engine_failure()) {
+    ctx.metrics->set_engine_failed(error_kind_name(failure->kind()));
+  }
   if (ctx.loaded_ok && ctx.phase.load() != Phase::kFailed) {
     const auto s = ctx.loaded->engine->stats();
     ctx.metrics->set_engine_load(s.running, s.waiting,

@@ -93,6 +93,10 @@ void route_request(ServerContext& ctx, const std::shared_ptr<Exchange>& ex,
     }
   }
   if (route->needs_engine && !ctx.accepting_work()) {
+    if (const auto failure = ctx.engine_failure()) {
+      ex->respond_error(503, error_body(failure->kind(), failure->what()), {{"Retry-After", "5"}});
+      return;
+    }
     ex->respond_error(503,
                       error_body(ErrorKind::kUnavailable,
                                  fmt::format("the model is {}", phase_name(ctx.phase.load()))),

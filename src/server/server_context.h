@@ -6,11 +6,13 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <boost/asio/thread_pool.hpp>
 
+#include "base/error.h"
 #include "engine/engine_loader.h"
 #include "metrics/server_metrics.h"
 #include "server/http_exchange.h"
@@ -67,10 +69,17 @@ struct ServerContext {
   // tokenizing large documents). Joined before the engine stops.
   std::unique_ptr<boost::asio::thread_pool> work_pool;
 
-  bool ready() const { return phase.load() == Phase::kReady; }
-  // True once the engine exists and the server is not past draining (a stopped engine refuses
-  // work itself, with 503).
-  bool accepting_work() const { return loaded_ok.load() && phase.load() != Phase::kFailed; }
+  // Why the loaded engine has failed for good (Engine::failure: the device is lost), or nullopt.
+  std::optional<Error> engine_failure() const {
+    if (!loaded_ok.load() || phase.load() == Phase::kFailed) return std::nullopt;
+    return loaded->engine->failure();
+  }
+  bool ready() const { return phase.load() == Phase::kReady && !engine_failure(); }
+  // True once the engine exists, has not failed, and the server is not past draining (a stopped
+  // engine refuses work itself, with 503).
+  bool accepting_work() const {
+    return loaded_ok.load() && phase.load() != Phase::kFailed && !engine_failure();
+  }
 };
 
 // Route handlers (each in its own file).

@@ -51,7 +51,10 @@ void vk_check(VkResult result, const char* what) {
   const char* name = vk_result_name(result);
   const std::string text = name != nullptr ? name : "VkResult(" + std::to_string(result) + ")";
   const bool oom = result == VK_ERROR_OUT_OF_DEVICE_MEMORY || result == VK_ERROR_OUT_OF_HOST_MEMORY;
-  fail(oom ? ErrorKind::kUnavailable : ErrorKind::kInternal, "Vulkan: {} failed: {}", what, text);
+  const ErrorKind kind = result == VK_ERROR_DEVICE_LOST ? ErrorKind::kDeviceLost
+                         : oom                          ? ErrorKind::kUnavailable
+                                                        : ErrorKind::kInternal;
+  fail(kind, "Vulkan: {} failed: {}", what, text);
 }
 
 }  // namespace dsinfer::vulkan

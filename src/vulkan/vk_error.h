@@ -9,7 +9,9 @@ namespace dsinfer::vulkan {
 const char* vk_result_name(VkResult result);
 
 // Throws Error(kInternal) "Vulkan: <what> failed: <result name>" unless result is VK_SUCCESS
-// (out-of-memory results become Error(kUnavailable) so callers can tell them apart).
+// (out-of-memory results become Error(kUnavailable) so callers can tell them apart;
+// VK_ERROR_DEVICE_LOST becomes Error(kDeviceLost): the device cannot be used again, and the engine
+// that sees it fails for good so that the process gets restarted).
 void vk_check(VkResult result, const char* what);
 
 }  // namespace dsinfer::vulkan

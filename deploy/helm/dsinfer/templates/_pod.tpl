@@ -174,7 +174,8 @@ spec:
       ports:
         - {name: http, containerPort: {{ $s.port }}, protocol: TCP}
       # Ready = model loaded, warmed up, not draining. The startup probe gives loading
-      # its own budget; liveness only fails when an engine step stalls.
+      # its own budget; liveness fails when an engine step stalls or the engine has failed
+      # for good (a lost GPU), so the kubelet restarts the pod.
       startupProbe:
         httpGet: {path: /health/ready, port: http}
         periodSeconds: {{ $root.Values.probes.startup.periodSeconds }}
