@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of dsinfer: static checks (layers, format), the release build's suites (unit,
 # golden — once per CPU kernel variant —, integration, fuzz corpora), then the sanitizer builds
-# of the suites that need them (ASan+UBSan for parsers of untrusted input, TSan for the engine).
+# of the suites that need them (ASan+UBSan for parsers of untrusted input, TSan for the engine),
+# built in the background while the release suites run, their tests at the end.
 # Installs what it needs. Non-zero exit on any failure; ends with CTest's summary.
 # Environment: DSINFER_SKIP_SANITIZERS=1 skips the sanitizer builds (local quick runs);
 #              DSINFER_CTEST_ARGS adds ctest arguments (e.g. "-L unit").
@@ -13,7 +14,9 @@ start=$(date +%s)
 phase_start=$start
 phase_cpu=0
 times_file=$(mktemp)
-trap 'rm -f "$times_file"' EXIT
+sanitizer_build=
+# a failed suite must not leave the background sanitizer build (its own process group) running
+trap 'rm -f "$times_file"; [ -z "$sanitizer_build" ] || kill -- -"$sanitizer_build" 2>/dev/null || true' EXIT
 phase() {  # phase NAME: reports the time since the previous phase ended
   local now cpu
   now=$(date +%s)
@@ -30,6 +33,24 @@ phase setup
 export DSINFER_JOBS=${DSINFER_JOBS:-2}
 bash scripts/build.sh release
 phase "release build"
+
+# The sanitizer trees build in the background at the lowest priority while the release suites
+# run: many of those tests wait on sockets, servers and timers, and the build takes only the CPU
+# they leave idle (about a third of that phase's core-seconds). Their tests run at the end.
+# ASan+UBSan: code that parses untrusted input (model files, text), and the whole server for the
+# shutdown tests (use-after-free when the grace period cuts requests off). TSan: the engine
+# thread, submitters and event sinks; the server's exchanges and sessions (real sockets, engine
+# threads, strands); the Translator's jobs over a real engine.
+sanitizers=1
+[ "${DSINFER_SKIP_SANITIZERS:-0}" = 1 ] && sanitizers=0
+if [ $sanitizers = 1 ]; then
+  mkdir -p build
+  setsid nice -n 19 bash -c 'bash scripts/build.sh asan unit_base unit_tensor unit_gguf corpus_gguf \
+      unit_tokenizer corpus_tokenizer corpus_chat_template corpus_markup dsinfer \
+    && bash scripts/build.sh tsan unit_engine unit_server unit_translate dsinfer' \
+    > build/sanitizer-build.log 2>&1 &
+  sanitizer_build=$!
+fi
 # shellcheck disable=SC2086
 ctest --test-dir build/release --output-on-failure -j 2 --timeout 900 ${DSINFER_CTEST_ARGS:-}
 phase "release tests"
@@ -48,7 +69,12 @@ for isa in scalar avx2 avxvnni avx512 avx512vnni; do
 done
 phase "golden per ISA"
 
-if [ "${DSINFER_SKIP_SANITIZERS:-0}" != 1 ]; then
+if [ $sanitizers = 1 ]; then
+  if ! wait "$sanitizer_build"; then
+    tail -n 60 build/sanitizer-build.log; echo "FAIL: sanitizer builds (build/sanitizer-build.log)"; exit 1
+  fi
+  sanitizer_build=
+  phase "asan + tsan build (what the release suites left to do; CPU-s: all of it)"
   # The server's shutdown paths end to end on a sanitized dsinfer: SIGTERM with streams in
   # flight, and the grace period expiring on them (exchanges, sessions, engine sinks and the
   # io_context ending in the right order). A report changes the server's exit status, which both
@@ -57,19 +83,10 @@ if [ "${DSINFER_SKIP_SANITIZERS:-0}" != 1 ]; then
     DSINFER_BIN=$1 DSINFER_TEST_FILTER='grace period expiry|SIGTERM with 32 streams' \
       bash tests/integration/test_server.sh
   }
-  # ASan+UBSan: code that parses untrusted input (model files, text), and the whole server for
-  # the shutdown tests (use-after-free when the grace period cuts requests off).
-  bash scripts/build.sh asan unit_base unit_tensor unit_gguf corpus_gguf unit_tokenizer \
-    corpus_tokenizer corpus_chat_template corpus_markup dsinfer
-  phase "asan build"
   ctest --test-dir build/asan --output-on-failure -j 2 \
     -R '^(base|tensor|gguf|tokenizer)\.|^fuzz\.corpus_(gguf|tokenizer|chat_template|markup)'
   ASAN_OPTIONS="halt_on_error=1 detect_leaks=1 ${ASAN_OPTIONS:-}" shutdown_tests build/asan/src/cli/dsinfer
   phase "asan tests"
-  # TSan: the engine thread, submitters and event sinks; the server's exchanges and sessions
-  # (real sockets, engine threads, strands); the Translator's jobs over a real engine.
-  bash scripts/build.sh tsan unit_engine unit_server unit_translate dsinfer
-  phase "tsan build"
   ctest --test-dir build/tsan --output-on-failure -j 2 -R '^(engine|server|translate\.Translator)\.'
   TSAN_OPTIONS="halt_on_error=1 exitcode=66 ${TSAN_OPTIONS:-}" shutdown_tests build/tsan/src/cli/dsinfer
   phase "tsan tests"
