@@ -253,7 +253,7 @@ avg((histogram_quantile({{ $l.quantile }}, sum by (pod, le) (rate({{ $l.histogra
 {{- fail (printf "pool %s requests %d GPU(s) per pod (pools[].resources.gpu) but image.gpu is \"none\": the image has no GPU backend, so every pod would hold a GPU it never uses. Use a GPU build and set image.gpu (docs/deploy.md, \"GPU profile\"), or set resources.gpu: 0." .pool.name $gpu) -}}
 {{- end -}}
 {{- if gt $gpu 1 -}}
-{{- fail (printf "pool %s requests %d GPUs per pod: the Vulkan backend runs a model on one device (a layer split over several is not built yet, docs/vulkan.md), so %d of them would stay idle. Use resources.gpu: 1 and more replicas." .pool.name $gpu (sub $gpu 1)) -}}
+{{- fail (printf "pool %s requests %d GPUs per pod: the chart runs a model on one device per pod, so %d of them would stay idle (the engine can split a model's layers over several, --device vulkan:0,1, docs/vulkan.md, but the chart does not wire it yet). Use resources.gpu: 1 and more replicas." .pool.name $gpu (sub $gpu 1)) -}}
 {{- end -}}
 {{- if and (gt $gpu 0) (hasKey .pool.resources "gpuMemory") (not .pool.resources.gpuMemory) -}}
 {{- fail (printf "pool %s: resources.gpuMemory is empty; give the GPU's memory (e.g. 81559Mi) or leave the key out" .pool.name) -}}
