@@ -17,7 +17,7 @@
 namespace dsinfer::engine::test {
 namespace {
 
-constexpr int64_t kVocab = 50;
+constexpr int64_t kLostVocab = 50;
 constexpr const char* kLostText = "Vulkan: vkQueueSubmit failed: VK_ERROR_DEVICE_LOST";
 
 EngineConfig two_running() {
@@ -29,7 +29,7 @@ EngineConfig two_running() {
 }
 
 TEST(EngineDeviceLost, FailsEveryRequestInFlightAndRefusesLaterOnes) {
-  FakeModel model(kVocab, 8, 64, 512);
+  FakeModel model(kLostVocab, 8, 64, 512);
   std::promise<void> all_submitted;
   std::shared_future<void> go = all_submitted.get_future().share();
   std::atomic<int> calls{0};
@@ -42,7 +42,7 @@ TEST(EngineDeviceLost, FailsEveryRequestInFlightAndRefusesLaterOnes) {
   std::vector<std::unique_ptr<RequestStream>> streams;
   for (uint64_t i = 0; i < 4; ++i) {
     streams.push_back(std::make_unique<RequestStream>());
-    engine.submit(greedy_request(make_prompt(20, i + 1, kVocab), 200), streams.back()->sink());
+    engine.submit(greedy_request(make_prompt(20, i + 1, kLostVocab), 200), streams.back()->sink());
   }
   all_submitted.set_value();
   for (auto& stream : streams) {
@@ -59,7 +59,7 @@ TEST(EngineDeviceLost, FailsEveryRequestInFlightAndRefusesLaterOnes) {
   EXPECT_NE(std::string(failure->what()).find(kLostText), std::string::npos);
   try {
     RequestStream later;
-    engine.submit(greedy_request(make_prompt(20, 9, kVocab), 5), later.sink());
+    engine.submit(greedy_request(make_prompt(20, 9, kLostVocab), 5), later.sink());
     ADD_FAILURE() << "a failed engine admitted a request";
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::kDeviceLost);
@@ -73,7 +73,7 @@ TEST(EngineDeviceLost, FailsEveryRequestInFlightAndRefusesLaterOnes) {
 }
 
 TEST(EngineDeviceLost, OtherForwardErrorsNeverFailTheEngine) {
-  FakeModel model(kVocab, 8, 64, 512);
+  FakeModel model(kLostVocab, 8, 64, 512);
   std::atomic<int> failing{0};
   std::atomic<int> kind_index{0};
   const ErrorKind kinds[] = {ErrorKind::kInternal, ErrorKind::kUnavailable,
@@ -87,12 +87,12 @@ TEST(EngineDeviceLost, OtherForwardErrorsNeverFailTheEngine) {
   Engine engine(model, nullptr, two_running(), 256);
   failing = 12;  // twelve failed steps in a row, one request each
   for (int i = 0; i < 12; ++i) {
-    const auto o = run_one(engine, greedy_request(make_prompt(20, 100 + i, kVocab), 5));
+    const auto o = run_one(engine, greedy_request(make_prompt(20, 100 + i, kLostVocab), 5));
     EXPECT_EQ(o.last.type, EventType::kError);
     EXPECT_NE(o.last.error_kind, ErrorKind::kDeviceLost);
   }
   EXPECT_FALSE(engine.failure().has_value());
-  const auto ok = run_one(engine, greedy_request(make_prompt(20, 7, kVocab), 5));
+  const auto ok = run_one(engine, greedy_request(make_prompt(20, 7, kLostVocab), 5));
   EXPECT_EQ(ok.last.type, EventType::kFinished);
   EXPECT_EQ(ok.tokens.size(), 5u);
   EXPECT_FALSE(engine.failure().has_value());
