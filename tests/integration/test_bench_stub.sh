@@ -133,15 +133,17 @@ print(f"median gap {med:.1f} ms")
 assert 10.0 <= med <= 24.0, med
 PY
 
-echo "== sweep: a stub with 2 slots (delays grow with in-flight / 2), SLO p95 0.25 s"
+# Expected e2e (ttft + 10 itl, times in-flight / 2): ~0.1 s at 1-2, ~0.2 s at 4, ~0.4 s at 8. The
+# SLO sits halfway between 4 and 8, so a loaded CI host (0.27 s at 4 once) still finds 4.
+echo "== sweep: a stub with 2 slots (delays grow with in-flight / 2), SLO p95 0.3 s"
 start_stub sweep ttft_ms=50 itl_ms=5 tokens=10 slots=2
 bench --url "http://127.0.0.1:$port" --api chat --requests 16 --warmup 1 \
-  sweep --concurrency 1,2,4,8 --slo-p95 0.25 --out "$tmp/curve" | tee "$tmp/sweep.log"
-grep -q "SLO capacity (e2e p95 <= 0.25 s, errors <= 1 %): concurrency 4" "$tmp/sweep.log"
+  sweep --concurrency 1,2,4,8 --slo-p95 0.3 --out "$tmp/curve" | tee "$tmp/sweep.log"
+grep -q "SLO capacity (e2e p95 <= 0.3 s, errors <= 1 %): concurrency 4" "$tmp/sweep.log"
 check "$tmp/curve.json" 'j["schema"] == "dsinfer.capacity_curve/v1"' 'j["mode"] == "concurrency"' \
   '[l["offered_load"] for l in j["levels"]] == [1, 2, 4, 8]' \
   '[l["meets_slo"] for l in j["levels"]] == [True, True, True, False]' \
-  'j["slo"]["capacity"]["offered_load"] == 4 and j["slo"]["target_s"] == 0.25' \
+  'j["slo"]["capacity"]["offered_load"] == 4 and j["slo"]["target_s"] == 0.3' \
   'all(l["replica"]["cpu_cores"] is not None for l in j["levels"])' \
   'all(set(l["latency_s"]["e2e"]) >= {"p50", "p90", "p95", "p99"} for l in j["levels"])' \
   'j["levels"][3]["latency_s"]["e2e"]["p95"] > 0.3'
