@@ -427,7 +427,8 @@ test('grace period expiry: streams in flight get an error event; exit non-zero, 
         res.on('error', () => resolve(text));
       });
       req.on('error', (e) => resolve(String(e)));
-      req.end(JSON.stringify(chat(`long ${i}`, { stream: true, max_tokens: 400, ignore_eos: true })));
+      // long enough that no stream can finish before the engine is blocked (400 tokens did once)
+      req.end(JSON.stringify(chat(`long ${i}`, { stream: true, max_tokens: 3000, ignore_eos: true })));
     }));
     await waitFor(async () => started === 4, 20000);
     assert.equal((await post(s, '/debug/block-engine', { seconds: 6 })).status, 202);
