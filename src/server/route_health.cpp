@@ -64,14 +64,14 @@ void handle_live(ServerContext& ctx, const std::shared_ptr<Exchange>& ex) {
                                                   ctx.config.stall_timeout_s)}}));
     return;
   }
-  ex->respond(200, dump({{"status", "alive"}, {"phase", phase_name(ctx.phase.load())}}));
+  ex->respond(200, dump({{"status", "alive"}, {"phase", phase_name(ctx.reported_phase())}}));
 }
 
 void handle_ready(ServerContext& ctx, const std::shared_ptr<Exchange>& ex) {
   const Phase p = ctx.phase.load();
   if (const auto failure = ctx.engine_failure()) {
     ex->respond(503, dump({{"status", "not_ready"},
-                           {"phase", phase_name(p)},
+                           {"phase", phase_name(Phase::kFailed)},
                            {"error_type", error_kind_name(failure->kind())},
                            {"reason", failure->what()}}));
     return;
@@ -130,7 +130,7 @@ void handle_health(ServerContext& ctx, const std::shared_ptr<Exchange>& ex) {
       {"status", failure              ? "failed"
                  : p == Phase::kReady ? "ok"
                                       : phase_name(p)},
-      {"phase", phase_name(p)},
+      {"phase", phase_name(ctx.reported_phase())},
       {"warmup", p == Phase::kLoading     ? "pending"
                  : p == Phase::kWarmingUp ? "running"
                                           : "done"},

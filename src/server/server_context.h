@@ -74,6 +74,9 @@ struct ServerContext {
     if (!loaded_ok.load() || phase.load() == Phase::kFailed) return std::nullopt;
     return loaded->engine->failure();
   }
+  // The phase probes and /health report: kFailed once the engine has failed for good, whatever
+  // step of its lifecycle the server is in (a lost device never serves again).
+  Phase reported_phase() const { return engine_failure() ? Phase::kFailed : phase.load(); }
   bool ready() const { return phase.load() == Phase::kReady && !engine_failure(); }
   // True once the engine exists, has not failed, and the server is not past draining (a stopped
   // engine refuses work itself, with 503).

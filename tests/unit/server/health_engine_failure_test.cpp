@@ -88,10 +88,12 @@ TEST(HealthEngineFailure, DeviceLostTurnsLiveAndReady503WithTheReason) {
   const Reply ready = call(srv, "GET", "/health/ready");
   EXPECT_EQ(ready.status, 503);
   EXPECT_TRUE(has(ready.body, R"("status":"not_ready")")) << ready.body;
+  EXPECT_TRUE(has(ready.body, R"("phase":"failed")")) << ready.body;
   EXPECT_TRUE(has(ready.body, kLostText)) << ready.body;
   const Reply health = call(srv, "GET", "/health");
   EXPECT_EQ(health.status, 200);
   EXPECT_TRUE(has(health.body, R"("status":"failed")")) << health.body;
+  EXPECT_TRUE(has(health.body, R"("phase":"failed")")) << health.body;
   EXPECT_TRUE(has(health.body, kLostText)) << health.body;
   const Reply metrics = call(srv, "GET", "/metrics");
   EXPECT_TRUE(has(metrics.body, R"(inference_engine_failed{reason="device_lost"} 1)"))
