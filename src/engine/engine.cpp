@@ -322,6 +322,7 @@ void Engine::step() {
     spdlog::error("forward pass over {} sequences failed: {}", plan.chunks.size(), what);
     for (const auto& c : plan.chunks) fail_sequence(*c.seq, kind, "forward pass failed: " + what);
   };
+  const auto started = Clock::now();
   model::Logits logits;
   try {
     logits = model_.forward(batch);
@@ -346,6 +347,9 @@ void Engine::step() {
   counters_.computed_tokens += plan.total_tokens;
   ++counters_.steps;
   process_logits(plan, logits, now);
+  const bool prefill = plan.total_tokens > static_cast<int64_t>(plan.chunks.size());
+  (prefill ? counters_.prefill_steps : counters_.decode_steps)
+      .add(std::chrono::duration<double>(Clock::now() - started).count());
 }
 
 void Engine::process_logits(const StepPlan& plan, const model::Logits& logits,

@@ -21,6 +21,7 @@
 #include "engine/request.h"
 #include "engine/scheduler.h"
 #include "engine/sequence.h"
+#include "engine/step_times.h"
 #include "engine/text_codec.h"
 #include "model/model.h"
 
@@ -57,6 +58,9 @@ struct EngineStats {
   int64_t requests_submitted = 0;
   int64_t requests_finished = 0;  // any reason, errors included
   int64_t requests_rejected_overloaded = 0;
+  // Steps that ran a prompt chunk (some sequence ran more than one token), and the others.
+  StepTimes prefill_steps;
+  StepTimes decode_steps;
   double tokens_per_second = 0;  // generated tokens/s over the last ~10 s
   double drain_rate = 0;         // finished requests/s over the last ~30 s
 };

@@ -7,6 +7,7 @@ inline constexpr const char* kLatency = "inference_latency_seconds";
 inline constexpr const char* kTimeToFirstToken = "inference_time_to_first_token_seconds";
 inline constexpr const char* kTimePerOutputToken = "inference_time_per_output_token_seconds";
 inline constexpr const char* kQueueTime = "inference_queue_time_seconds";
+inline constexpr const char* kStepSeconds = "inference_step_seconds";
 inline constexpr const char* kRequests = "inference_requests_total";
 inline constexpr const char* kPromptTokens = "inference_prompt_tokens_total";
 inline constexpr const char* kGenerationTokens = "inference_generation_tokens_total";

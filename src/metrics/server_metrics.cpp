@@ -109,6 +109,12 @@ ServerMetrics::ServerMetrics(const BuildLabels& build)
                 .Help("Time a request waited before its first engine step")
                 .Register(r)
                 .Add({}, queue_buckets());
+  steps_ = &BuildHistogram()
+                .Name(names::kStepSeconds)
+                .Help(
+                    "Duration of engine steps (one forward pass over the batch, then sampling); "
+                    "kind: prefill (a step that ran a prompt chunk) or decode")
+                .Register(r);
   requests_ = &BuildCounter()
                    .Name(names::kRequests)
                    .Help("HTTP requests answered, by route template and status code")
@@ -194,6 +200,29 @@ void ServerMetrics::set_prefix_cache_totals(int64_t hit_tokens, int64_t query_to
   }
   last_hits_ = std::max(last_hits_, hit_tokens);
   last_queries_ = std::max(last_queries_, query_tokens);
+}
+
+void ServerMetrics::set_step_totals(const std::string& kind, std::span<const double> bounds,
+                                    std::span<const int64_t> counts, double sum_seconds) {
+  if (counts.size() != bounds.size() + 1) return;  // not a histogram of these bounds
+  std::lock_guard lock(totals_mu_);
+  StepSeen& seen = steps_seen_[kind];
+  if (seen.histogram == nullptr) {
+    seen.histogram = &steps_->Add(
+        {{"kind", kind}}, prometheus::Histogram::BucketBoundaries(bounds.begin(), bounds.end()));
+    seen.counts.assign(counts.size(), 0);
+  }
+  std::vector<double> increments(counts.size(), 0.0);
+  bool grew = false;
+  for (size_t i = 0; i < counts.size(); ++i) {
+    if (counts[i] <= seen.counts[i]) continue;  // counters never go down
+    increments[i] = static_cast<double>(counts[i] - seen.counts[i]);
+    seen.counts[i] = counts[i];
+    grew = true;
+  }
+  if (!grew) return;
+  seen.histogram->ObserveMultiple(increments, std::max(0.0, sum_seconds - seen.sum_seconds));
+  seen.sum_seconds = std::max(seen.sum_seconds, sum_seconds);
 }
 
 void ServerMetrics::add_translation_cache_hits(int64_t n) {

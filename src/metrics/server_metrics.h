@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,11 @@ class ServerMetrics {
   // the last call; counters never go down).
   void set_prefix_cache_totals(int64_t hit_tokens, int64_t query_tokens);
   void add_translation_cache_hits(int64_t n);
+  // Sets inference_step_seconds{kind} from the engine's cumulative step histogram: `counts` has
+  // one entry per bound of `bounds` plus one above them (not cumulative), `sum_seconds` their
+  // total. Adds the increase since the last call; the bounds must not change between calls.
+  void set_step_totals(const std::string& kind, std::span<const double> bounds,
+                       std::span<const int64_t> counts, double sum_seconds);
 
   void set_engine_load(int64_t running, int64_t waiting, double kv_usage_ratio);
   void set_ready(bool ready);
@@ -76,6 +82,13 @@ class ServerMetrics {
   std::mutex totals_mu_;
   int64_t last_hits_ = 0;
   int64_t last_queries_ = 0;
+  struct StepSeen {
+    prometheus::Histogram* histogram = nullptr;
+    std::vector<int64_t> counts;
+    double sum_seconds = 0;
+  };
+  prometheus::Family<prometheus::Histogram>* steps_;
+  std::map<std::string, StepSeen> steps_seen_;  // by kind; under totals_mu_
   prometheus::Gauge* running_;
   prometheus::Gauge* waiting_;
   prometheus::Gauge* kv_usage_;

@@ -161,6 +161,11 @@ void handle_metrics(ServerContext& ctx, const std::shared_ptr<Exchange>& ex) {
                                                              static_cast<double>(s.kv_blocks_total)
                                                        : 0.0);
     ctx.metrics->set_prefix_cache_totals(s.prefix_cache_hit_tokens, s.prefix_cache_query_tokens);
+    using engine::StepTimes;
+    ctx.metrics->set_step_totals("prefill", StepTimes::kBounds, s.prefill_steps.counts,
+                                 s.prefill_steps.sum_seconds);
+    ctx.metrics->set_step_totals("decode", StepTimes::kBounds, s.decode_steps.counts,
+                                 s.decode_steps.sum_seconds);
   }
   if (const auto d = loaded_device(ctx); d && d->type != "cpu") {
     ctx.metrics->set_device_memory(fmt::format("{}:{}", d->type, d->index), d->memory_used_bytes,

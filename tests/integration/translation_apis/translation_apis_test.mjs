@@ -437,6 +437,11 @@ test('translate requests are measured like the others: queue, TTFT, TPOT in the 
     ];
     for (const a of answers) assert.equal(a.status, 200, a.text);
     assert.deepEqual(await counts(), [4, 4, 4], 'one observation per translate request, streaming or not');
+    // The engine's steps behind them: every prompt took at least one prefill step, every token
+    // after a prompt's first one a decode step.
+    const m = (await once(s, 'GET', '/metrics')).text;
+    const steps = (kind) => Number(m.match(new RegExp(`^inference_step_seconds_count\\{kind="${kind}"\\} (\\d+)$`, 'm'))?.[1] ?? -1);
+    assert.ok(steps('prefill') >= 4 && steps('decode') > 0, m.split('\n').filter((l) => l.startsWith('inference_step_seconds_count')).join(' | '));
     // Answered from the translation cache: nothing ran in the engine, nothing is observed.
     assert.equal((await once(s, 'POST', '/v1/translate', { text: lines(1), source_lang: 'en', target_lang: 'de' }, v1)).json.cached_segments, 3);
     assert.deepEqual(await counts(), [4, 4, 4]);

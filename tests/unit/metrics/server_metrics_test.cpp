@@ -1,6 +1,7 @@
 // Metrics: names, labels and buckets appear in the exposition as documented.
 #include <ctime>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -63,6 +64,28 @@ TEST(ServerMetrics, DeviceMemoryGaugesPerDevice) {
   EXPECT_TRUE(contains(text, R"(inference_device_memory_used_bytes{device="vulkan:0"} 2097152)"));
   EXPECT_TRUE(
       contains(text, R"(inference_device_memory_total_bytes{device="vulkan:0"} 2147483648)"));
+}
+
+TEST(ServerMetrics, StepHistogramAddsTheIncreaseOfTheEnginesTotals) {
+  ServerMetrics m({"0.1.0", "abc", "avx2"});
+  EXPECT_FALSE(contains(m.serialize(), "inference_step_seconds_count{"));
+  const std::vector<double> bounds = {0.01, 0.1};
+  // Totals as the engine publishes them: per bucket, not cumulative, plus one above the bounds.
+  m.set_step_totals("decode", bounds, std::vector<int64_t>{3, 1, 0}, 0.05);
+  m.set_step_totals("decode", bounds, std::vector<int64_t>{3, 1, 0}, 0.05);  // nothing new
+  m.set_step_totals("decode", bounds, std::vector<int64_t>{5, 1, 2}, 2.5);
+  m.set_step_totals("prefill", bounds, std::vector<int64_t>{0, 0, 1}, 1.25);
+  m.set_step_totals("prefill", bounds, std::vector<int64_t>{0, 1}, 9.0);  // wrong size: ignored
+  const std::string text = m.serialize();
+  EXPECT_TRUE(contains(text, "# TYPE inference_step_seconds histogram"));
+  EXPECT_TRUE(contains(text, R"(inference_step_seconds_bucket{kind="decode",le="0.01"} 5)"))
+      << text;
+  EXPECT_TRUE(contains(text, R"(inference_step_seconds_bucket{kind="decode",le="0.1"} 6)"));
+  EXPECT_TRUE(contains(text, R"(inference_step_seconds_bucket{kind="decode",le="+Inf"} 8)"));
+  EXPECT_TRUE(contains(text, R"(inference_step_seconds_count{kind="decode"} 8)"));
+  EXPECT_TRUE(contains(text, R"(inference_step_seconds_sum{kind="decode"} 2.5)"));
+  EXPECT_TRUE(contains(text, R"(inference_step_seconds_count{kind="prefill"} 1)"));
+  EXPECT_TRUE(contains(text, R"(inference_step_seconds_sum{kind="prefill"} 1.25)"));
 }
 
 TEST(ServerMetrics, BucketsAreSortedAndDenseAroundTarget) {
