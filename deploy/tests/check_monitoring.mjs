@@ -65,7 +65,7 @@ const allExpr = exprs.map((e) => e.expr).join("\n");
 for (const metric of ["inference_latency_seconds_bucket", "inference_time_to_first_token_seconds_bucket",
   "inference_time_per_output_token_seconds_bucket", "inference_requests_total", "inference_requests_waiting",
   "inference_kv_cache_usage_ratio", "inference_generation_tokens_total", "up{",
-  "inference_startup_phase_seconds"])
+  "inference_startup_phase_seconds", "inference_step_seconds_bucket"])
   if (!allExpr.includes(metric)) problems.push(`dashboard shows no ${metric}`);
 
 // Grafana variables are replaced by values of their kind before parsing.
