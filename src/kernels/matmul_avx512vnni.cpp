@@ -1,6 +1,6 @@
-// AVX-512 VNNI matmul variant: the x86 kernels with the packed Q4_K, Q6_K, Q8_0 and Q5_0
-// kernels on 512-bit vpdpbusd, two packed steps per vector (matmul_x86_vnni.inc); the other
-// kernels are the AVX2 ones with EVEX encodings. Compiled with AVX-512 F/BW/VL/DQ/VNNI flags;
+// AVX-512 VNNI matmul variant: the x86 kernels with the packed Q4_K, Q5_K, Q6_K, Q8_0, Q5_0
+// and Q4_0 kernels on 512-bit vpdpbusd, two packed steps per vector (matmul_x86_vnni.inc); the
+// other kernels are the AVX2 ones with EVEX encodings. Compiled with AVX-512 F/BW/VL/DQ/VNNI flags;
 // called only when CPUID reports them (kernels/isa.h).
 // GCC 12's AVX-512 intrinsics start some results from _mm512_undefined_*(), which its own
 // -Wmaybe-uninitialized then reports at every inlined use (GCC bug 105593): silenced for this

@@ -1,5 +1,5 @@
-// AVX2 + AVX-VNNI matmul variant: the x86 kernels with the packed Q4_K, Q6_K, Q8_0 and Q5_0
-// kernels on 256-bit vpdpbusd (VEX encoding, matmul_x86_vnni.inc). Compiled with -mavx2 -mfma
+// AVX2 + AVX-VNNI matmul variant: the x86 kernels with the packed Q4_K, Q5_K, Q6_K, Q8_0, Q5_0 and
+// Q4_0 kernels on 256-bit vpdpbusd (VEX encoding, matmul_x86_vnni.inc). Compiled with -mavx2 -mfma
 // -mf16c -mavxvnni; called only when CPUID reports AVX-VNNI (kernels/isa.h).
 #include <immintrin.h>
 

@@ -1,5 +1,5 @@
-// Repack of Q4_K / Q6_K / Q8_0 / Q5_0 rows into interleaved groups of 8 (layouts in weight_pack.h)
-// and back.
+// Repack of Q4_K / Q5_K / Q6_K / Q8_0 / Q5_0 / Q4_0 rows into interleaved groups of 8 (layouts in
+// weight_pack.h) and back.
 #include "kernels/weight_pack.h"
 
 #include <algorithm>
@@ -15,8 +15,10 @@ namespace dsinfer::kernels {
 
 namespace {
 
+using tensor::BlockQ4_0;
 using tensor::BlockQ4_K;
 using tensor::BlockQ5_0;
+using tensor::BlockQ5_K;
 using tensor::BlockQ6_K;
 using tensor::BlockQ8_0;
 using tensor::DType;
@@ -37,41 +39,62 @@ void pack_k_scales(const uint8_t* sc, const uint8_t* mn, uint8_t* out) {
   }
 }
 
-void pack_q4_k(const BlockQ4_K* const* rows, BlockQ4_Kx8& out) {
-  for (int r = 0; r < kRows; ++r) {
-    const BlockQ4_K& b = *rows[r];
-    out.d[r] = b.d;
-    out.dmin[r] = b.dmin;
-    uint8_t sm[16];
-    matmul_detail::unpack_k_scales(b.scales, sm);
-    for (int s = 0; s < 8; ++s) out.scales[s][r] = sm[s];
-    for (int t = 0; t < 4; ++t) {
-      out.mins[t][r][0] = sm[8 + 2 * t];
-      out.mins[t][r][1] = sm[8 + 2 * t + 1];
-    }
-    // In Q4_K, byte 32j + l holds element 64j + l (low nibble) and 64j + 32 + l (high nibble),
-    // which is exactly the lo/hi pairing of a packed step.
-    for (int t = 0; t < kSteps; ++t) {
-      std::memcpy(&out.qs[t][4 * r], b.qs + 32 * (t / 8) + 4 * (t % 8), 4);
-    }
+// The fields Q4_K and Q5_K share (d, dmin, 6-bit scales and mins, 4-bit qs) of row r.
+template <class Block, class Packed>
+void pack_k_common(const Block& b, int r, Packed& out) {
+  out.d[r] = b.d;
+  out.dmin[r] = b.dmin;
+  uint8_t sm[16];
+  matmul_detail::unpack_k_scales(b.scales, sm);
+  for (int s = 0; s < 8; ++s) out.scales[s][r] = sm[s];
+  for (int t = 0; t < 4; ++t) {
+    out.mins[t][r][0] = sm[8 + 2 * t];
+    out.mins[t][r][1] = sm[8 + 2 * t + 1];
+  }
+  // In Q4_K/Q5_K, byte 32j + l of qs holds element 64j + l (low nibble) and 64j + 32 + l (high
+  // nibble), which is exactly the lo/hi pairing of a packed step.
+  for (int t = 0; t < kSteps; ++t) {
+    std::memcpy(&out.qs[t][4 * r], b.qs + 32 * (t / 8) + 4 * (t % 8), 4);
   }
 }
 
+template <class Block, class Packed>
+void unpack_k_common(const Packed& in, int r, Block& b) {
+  b.d = in.d[r];
+  b.dmin = in.dmin[r];
+  uint8_t sc[8], mn[8];
+  for (int s = 0; s < 8; ++s) sc[s] = in.scales[s][r];
+  for (int t = 0; t < 4; ++t) {
+    mn[2 * t] = in.mins[t][r][0];
+    mn[2 * t + 1] = in.mins[t][r][1];
+  }
+  pack_k_scales(sc, mn, b.scales);
+  for (int t = 0; t < kSteps; ++t) {
+    std::memcpy(b.qs + 32 * (t / 8) + 4 * (t % 8), &in.qs[t][4 * r], 4);
+  }
+}
+
+void pack_q4_k(const BlockQ4_K* const* rows, BlockQ4_Kx8& out) {
+  for (int r = 0; r < kRows; ++r) pack_k_common(*rows[r], r, out);
+}
+
 void unpack_q4_k(const BlockQ4_Kx8& in, BlockQ4_K* const* rows) {
+  for (int r = 0; r < kRows; ++r) unpack_k_common(in, r, *rows[r]);
+}
+
+// Q5_K's qh byte l holds the 5th bit of element 64j + l in bit 2j and of 64j + 32 + l in bit
+// 2j + 1, i.e. bit s for sub-block s: bytes 4k..4k+3 go with packed steps k, 8 + k, 16 + k, 24 + k.
+void pack_q5_k(const BlockQ5_K* const* rows, BlockQ5_Kx8& out) {
   for (int r = 0; r < kRows; ++r) {
-    BlockQ4_K& b = *rows[r];
-    b.d = in.d[r];
-    b.dmin = in.dmin[r];
-    uint8_t sc[8], mn[8];
-    for (int s = 0; s < 8; ++s) sc[s] = in.scales[s][r];
-    for (int t = 0; t < 4; ++t) {
-      mn[2 * t] = in.mins[t][r][0];
-      mn[2 * t + 1] = in.mins[t][r][1];
-    }
-    pack_k_scales(sc, mn, b.scales);
-    for (int t = 0; t < kSteps; ++t) {
-      std::memcpy(b.qs + 32 * (t / 8) + 4 * (t % 8), &in.qs[t][4 * r], 4);
-    }
+    pack_k_common(*rows[r], r, out);
+    for (int k = 0; k < 8; ++k) std::memcpy(&out.qh[k][4 * r], rows[r]->qh + 4 * k, 4);
+  }
+}
+
+void unpack_q5_k(const BlockQ5_Kx8& in, BlockQ5_K* const* rows) {
+  for (int r = 0; r < kRows; ++r) {
+    unpack_k_common(in, r, *rows[r]);
+    for (int k = 0; k < 8; ++k) std::memcpy(rows[r]->qh + 4 * k, &in.qh[k][4 * r], 4);
   }
 }
 
@@ -171,6 +194,20 @@ void unpack_q5_0(const BlockQ5_0x8& in, BlockQ5_0* const* rows) {
   }
 }
 
+void pack_q4_0(const BlockQ4_0* const* rows, BlockQ4_0x8& out) {
+  for (int r = 0; r < kRows; ++r) {
+    out.d[r] = rows[r]->d;
+    for (int j = 0; j < 4; ++j) std::memcpy(&out.qs[j][4 * r], rows[r]->qs + 4 * j, 4);
+  }
+}
+
+void unpack_q4_0(const BlockQ4_0x8& in, BlockQ4_0* const* rows) {
+  for (int r = 0; r < kRows; ++r) {
+    rows[r]->d = in.d[r];
+    for (int j = 0; j < 4; ++j) std::memcpy(rows[r]->qs + 4 * j, &in.qs[j][4 * r], 4);
+  }
+}
+
 // Per packed type: the GGUF block, its 8-row form, and the two conversions.
 template <class Block, class Packed, void (*Pack)(const Block* const*, Packed&),
           void (*Unpack)(const Packed&, Block* const*)>
@@ -218,6 +255,11 @@ const Rows8Codec kRows8Q8_0 =
     rows8_codec<Packing<BlockQ8_0, BlockQ8_0x8, pack_q8_0, unpack_q8_0>, BlockQ8_0x8>();
 const Rows8Codec kRows8Q5_0 =
     rows8_codec<Packing<BlockQ5_0, BlockQ5_0x8, pack_q5_0, unpack_q5_0>, BlockQ5_0x8>();
+
+const Rows8Codec kRows8Q4_0 =
+    rows8_codec<Packing<BlockQ4_0, BlockQ4_0x8, pack_q4_0, unpack_q4_0>, BlockQ4_0x8>();
+const Rows8Codec kRows8Q5_K =
+    rows8_codec<Packing<BlockQ5_K, BlockQ5_Kx8, pack_q5_k, unpack_q5_k>, BlockQ5_Kx8>();
 
 bool has_rows8_layout(DType type) { return packed_type_of(type) != nullptr; }
 

@@ -1,5 +1,5 @@
 // One-time repack of weights (the types whose row in kernels/weight_types.h has a Rows8Codec:
-// Q4_K, Q6_K, Q8_0, Q5_0) into row-interleaved groups of 8 rows, the
+// Q4_K, Q5_K, Q6_K, Q8_0, Q5_0, Q4_0) into row-interleaved groups of 8 rows, the
 // layout the SIMD matmul kernels read fastest: one 32-byte load carries 4 bytes of each of 8 weight
 // rows (one row per 32-bit lane), so a kernel computes 8 outputs at once with no horizontal sums
 // and decodes each super-block's scales once for 8 rows. The values are those of the GGUF blocks,
@@ -28,6 +28,15 @@ struct BlockQ4_Kx8 {      // 8 rows x 256 elements of Q4_K
   uint8_t mins[4][8][2];  // [pair t][row][sub-block 2t, 2t+1], 6-bit
   uint8_t qs[32][32];     // [step][4 * row + p]: lo element in the low nibble
 };
+struct BlockQ5_Kx8 {  // 8 rows x 256 elements of Q5_K: the Q4_K x8 fields plus the 5th bits
+  uint16_t d[8];
+  uint16_t dmin[8];
+  uint8_t scales[8][8];
+  uint8_t mins[4][8][2];
+  uint8_t qh[8][32];  // [k][4 * row + p]: the row's qh[4k + p]; bit s = 5th bit of element
+                      // 4k + p of sub-block s (whose value is in step 8 * (s / 2) + k)
+  uint8_t qs[32][32];
+};
 struct BlockQ6_Kx8 {       // 8 rows x 256 elements of Q6_K
   uint16_t d[8];           // fp16 super-block scale of each row
   int8_t scales[8][8][2];  // [pair t][row][sub-block of 16: 2t, 2t+1]
@@ -47,7 +56,14 @@ struct BlockQ5_0x8 {  // 8 rows x 32 elements of Q5_0
   uint8_t qh[32];     // [4 * row + p]: bit j = 5th bit of element 4j + p, bit 4 + j =
                       // of element 16 + 4j + p
 };
+struct BlockQ4_0x8 {  // 8 rows x 32 elements of Q4_0
+  uint16_t d[8];      // fp16 block scale of each row
+  uint8_t qs[4][32];  // [step j][4 * row + p]: the row's qs[4j + p] (element 4j + p in the low
+                      // nibble, 16 + 4j + p in the high one)
+};
 #pragma pack(pop)
+static_assert(sizeof(BlockQ4_0x8) == 8 * 18, "Q4_0 x8: exactly 8 blocks");
+static_assert(sizeof(BlockQ5_Kx8) == 8 * 176 + 32, "Q5_K x8: 8 blocks plus unpacked scales");
 static_assert(sizeof(BlockQ5_0x8) == 8 * 22, "Q5_0 x8: exactly 8 blocks");
 static_assert(sizeof(BlockQ8_0x8) == 8 * 34, "Q8_0 x8: exactly 8 blocks");
 static_assert(sizeof(BlockQ4_Kx8) == 8 * 144 + 32, "Q4_K x8: 8 blocks plus unpacked scales");

@@ -38,6 +38,8 @@ extern const Rows8Codec kRows8Q4_K;
 extern const Rows8Codec kRows8Q6_K;
 extern const Rows8Codec kRows8Q8_0;
 extern const Rows8Codec kRows8Q5_0;
+extern const Rows8Codec kRows8Q4_0;
+extern const Rows8Codec kRows8Q5_K;
 
 struct WeightTypeRow {
   tensor::DType type;
@@ -50,12 +52,12 @@ inline constexpr WeightTypeRow kWeightTypes[] = {
     {tensor::DType::kF16, ActFormat::kF16, nullptr},
     {tensor::DType::kBF16, ActFormat::kBF16, nullptr},
     {tensor::DType::kQ8_0, ActFormat::kQ8_0, &kRows8Q8_0},
-    {tensor::DType::kQ4_0, ActFormat::kQ8_0, nullptr},
+    {tensor::DType::kQ4_0, ActFormat::kQ8_0, &kRows8Q4_0},
     {tensor::DType::kQ4_1, ActFormat::kQ8_1, nullptr},
     {tensor::DType::kQ5_0, ActFormat::kQ8_0, &kRows8Q5_0},
     {tensor::DType::kQ5_1, ActFormat::kQ8_1, nullptr},
     {tensor::DType::kQ4_K, ActFormat::kQ8_K, &kRows8Q4_K},
-    {tensor::DType::kQ5_K, ActFormat::kQ8_K, nullptr},
+    {tensor::DType::kQ5_K, ActFormat::kQ8_K, &kRows8Q5_K},
     {tensor::DType::kQ6_K, ActFormat::kQ8_K, &kRows8Q6_K},
 };
 

@@ -61,9 +61,14 @@ TEST_P(WeightPackTest, MatmulOnPackedRowsEqualsTheOriginalLayout) {
     int64_t n_in, n_out, n_rows;
   };
   // Activation row counts 1-9 and 33: every remainder of the micro-kernels' row blocks.
-  const Case cases[] = {{256, 8, 1},    {256, 40, 3},  {768, 56, 4}, {768, 16, 5}, {512, 24, 8},
-                        {2048, 264, 1}, {2048, 64, 9}, {256, 8, 33}, {256, 96, 7}, {512, 256, 7},
-                        {256, 512, 7},  {256, 64, 7},  {512, 16, 2}, {256, 24, 6}};
+  std::vector<Case> cases = {{256, 8, 1},  {256, 40, 3},   {768, 56, 4},  {768, 16, 5},
+                             {512, 24, 8}, {2048, 264, 1}, {2048, 64, 9}, {256, 8, 33},
+                             {256, 96, 7}, {512, 256, 7},  {256, 64, 7},  {512, 16, 2},
+                             {256, 24, 6}, {256, 512, 7}};
+  // 32-element block types: rows of 1 and of 3 blocks (an odd count for the 512-bit kernels).
+  if (tensor::dtype_info(type).block_size == 32) {
+    cases.insert(cases.end(), {{32, 8, 3}, {96, 16, 5}, {96, 8, 1}});
+  }
   int index = 0;
   for (const Case& c : cases) {
     const bool random_bits = (index++ % 2) == 1;
@@ -126,8 +131,11 @@ TEST(WeightPack, OnlyRowMajorPackableTypesWithWholeGroups) {
   EXPECT_FALSE(packable_rows8(WeightView{DType::kQ4_K, buf.data(), 256, 12, 0}));
   EXPECT_TRUE(packable_rows8(WeightView{DType::kQ8_0, buf.data(), 96, 16, 0}));
   EXPECT_TRUE(packable_rows8(WeightView{DType::kQ5_0, buf.data(), 64, 8, 0}));
-  EXPECT_FALSE(packable_rows8(WeightView{DType::kQ4_0, buf.data(), 256, 16, 0}));
-  EXPECT_FALSE(packable_rows8(WeightView{DType::kQ5_K, buf.data(), 256, 16, 0}));
+  EXPECT_TRUE(packable_rows8(WeightView{DType::kQ4_0, buf.data(), 32, 8, 0}));
+  EXPECT_FALSE(packable_rows8(WeightView{DType::kQ4_0, buf.data(), 48, 8, 0}));
+  EXPECT_TRUE(packable_rows8(WeightView{DType::kQ5_K, buf.data(), 256, 16, 0}));
+  EXPECT_FALSE(packable_rows8(WeightView{DType::kQ5_K, buf.data(), 256, 4, 0}));
+  EXPECT_FALSE(packable_rows8(WeightView{DType::kQ4_1, buf.data(), 256, 16, 0}));
   EXPECT_FALSE(packable_rows8(WeightView{DType::kQ6_K, nullptr, 256, 16, 0}));
   EXPECT_THROW(pack_rows8(WeightView{DType::kQ4_K, buf.data(), 256, 12, 0}, ctx), Error);
   const PackedWeight p = pack_rows8(WeightView{DType::kQ4_K, buf.data(), 256, 16, 0}, ctx);
@@ -139,7 +147,7 @@ TEST(WeightPack, MatmulRejectsAPackedViewOfAnotherType) {
   kernels::ExecContext ctx(pool);
   std::vector<uint8_t> w(4096);
   std::vector<float> x(256), y(16);
-  WeightView v{DType::kQ4_0, w.data(), 256, 8, 0};
+  WeightView v{DType::kQ4_1, w.data(), 256, 8, 0};
   v.layout = WeightLayout::kRows8;
   EXPECT_THROW(matmul(v, x.data(), 256, 1, y.data(), 8, ctx), Error);
 }
