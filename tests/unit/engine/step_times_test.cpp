@@ -13,20 +13,20 @@ namespace {
 
 TEST(StepTimes, BoundsAreInclusiveAndTheLastBucketTakesTheRest) {
   StepTimes t;
-  t.add(0.0);                                   // first bucket
-  t.add(StepTimes::kBounds[0]);                 // exactly 1 ms: first bucket
-  t.add(StepTimes::kBounds[3]);                 // exactly the 4th bound: 4th bucket
-  t.add(StepTimes::kBounds[3] + 1e-9);          // just above: 5th
-  t.add(StepTimes::kBounds.back() + 1.0);       // above every bound
+  t.add(0.0);                              // first bucket
+  t.add(StepTimes::kBounds[0]);            // exactly 1 ms: first bucket
+  t.add(StepTimes::kBounds[3]);            // exactly the 4th bound: 4th bucket
+  t.add(StepTimes::kBounds[3] + 1e-9);     // just above: 5th
+  t.add(StepTimes::kBounds.back() + 1.0);  // above every bound
   EXPECT_EQ(t.counts[0], 2);
   EXPECT_EQ(t.counts[3], 1);
   EXPECT_EQ(t.counts[4], 1);
   EXPECT_EQ(t.counts.back(), 1);
   EXPECT_EQ(t.total(), 5);
-  EXPECT_NEAR(t.sum_seconds,
-              2 * StepTimes::kBounds[3] + 1e-9 + StepTimes::kBounds[0] +
-                  StepTimes::kBounds.back() + 1.0,
-              1e-12);
+  EXPECT_NEAR(
+      t.sum_seconds,
+      2 * StepTimes::kBounds[3] + 1e-9 + StepTimes::kBounds[0] + StepTimes::kBounds.back() + 1.0,
+      1e-12);
 }
 
 TEST(StepTimes, EngineCountsEachStepOnceAsPrefillOrDecode) {
