@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <string>
@@ -14,13 +13,13 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "base/thread_pool.h"
 #include "gguf/gguf_file.h"
 #include "kernels/exec_context.h"
 #include "model/deepseek2_model.h"
 #include "model/model.h"
 #include "support/batch_check.h"
 #include "support/fixtures.h"
+#include "support/golden_models.h"
 #include "support/logits_compare.h"
 
 namespace dsinfer {
@@ -37,57 +36,30 @@ using model::Logits;
 constexpr int64_t kBlockSize = 16;
 constexpr int64_t kCtx = 512;
 
-struct Loaded {
-  std::unique_ptr<model::Model> model;
-  int32_t next_block = 0;
-  std::vector<int32_t> take_blocks(int64_t n_positions) {
-    const int64_t need = (n_positions + kBlockSize - 1) / kBlockSize;
-    if (next_block + need > model->kv_block_count()) next_block = 0;
-    std::vector<int32_t> bt;
-    for (int64_t i = 0; i < need; ++i) bt.push_back(next_block++);
-    return bt;
-  }
-};
-
 class Deepseek2Golden : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    pool_ = std::make_unique<ThreadPool>(2);
-    ctx_ = std::make_unique<kernels::ExecContext>(*pool_);
-  }
-  static void TearDownTestSuite() {
-    models_.clear();
-    ctx_.reset();
-    pool_.reset();
-  }
-  static Loaded& load(const std::string& path) {
-    auto it = models_.find(path);
-    if (it != models_.end()) return it->second;
+  static void SetUpTestSuite() { models_ = std::make_unique<test::SuiteModels>(); }
+  static void TearDownTestSuite() { models_.reset(); }
+  static test::TestModel& load(const std::string& path) {
     model::ModelOptions opt;
     opt.kv_block_size = kBlockSize;
     opt.ctx_size = kCtx;
     opt.kv_blocks = 8 * kCtx / kBlockSize;
-    Loaded l;
-    l.model = model::load_model(gguf::GgufFile::open(path), opt, *ctx_);
-    return models_.emplace(path, std::move(l)).first->second;
+    return models_->get(path, test::cpu_model(opt));
   }
+  static bool is_deepseek2(const nlohmann::json& c) { return c.at("arch") == "deepseek2"; }
   static std::vector<nlohmann::json> cases(const std::string& fixtures) {
-    std::ifstream in(fixtures + "/golden/manifest.json");
-    const auto manifest = nlohmann::json::parse(in);
+    const nlohmann::json manifest = test::load_golden_manifest(fixtures);
     std::vector<nlohmann::json> out;
     for (const auto& c : manifest.at("cases")) {
-      if (c.at("arch") == "deepseek2") out.push_back(c);
+      if (is_deepseek2(c)) out.push_back(c);
     }
     return out;
   }
-  static std::unique_ptr<ThreadPool> pool_;
-  static std::unique_ptr<kernels::ExecContext> ctx_;
-  static std::map<std::string, Loaded> models_;
+  static std::unique_ptr<test::SuiteModels> models_;
 };
 
-std::unique_ptr<ThreadPool> Deepseek2Golden::pool_;
-std::unique_ptr<kernels::ExecContext> Deepseek2Golden::ctx_;
-std::map<std::string, Loaded> Deepseek2Golden::models_;
+std::unique_ptr<test::SuiteModels> Deepseek2Golden::models_;
 
 TEST_F(Deepseek2Golden, EveryDeepseek2CasePasses) {
   DSINFER_REQUIRE_FIXTURES(fixtures);
@@ -97,7 +69,7 @@ TEST_F(Deepseek2Golden, EveryDeepseek2CasePasses) {
   for (const auto& c : all) {
     const std::string id = c.at("id");
     SCOPED_TRACE(id);
-    Loaded& m = load(fixtures + "/golden/" + c.at("model_file").get<std::string>());
+    test::TestModel& m = load(fixtures + "/golden/" + c.at("model_file").get<std::string>());
     const int64_t n_vocab = c.at("n_vocab");
     ASSERT_EQ(m.model->info().n_vocab, n_vocab);
     const double tol = c.at("recommended_tolerance_max_abs");
@@ -173,16 +145,12 @@ TEST_F(Deepseek2Golden, EveryDeepseek2CasePasses) {
 // Several prompts in one batch (prefill together, then decode steps together) equal each alone.
 TEST_F(Deepseek2Golden, BatchOfSequencesEqualsEachAlone) {
   DSINFER_REQUIRE_FIXTURES(fixtures);
-  std::map<std::string, std::vector<std::vector<int32_t>>> prompts;
-  for (const auto& c : cases(fixtures)) {
-    if (c.at("n_tokens").get<int64_t>() > 100) continue;
-    auto& list = prompts[c.at("model_file")];
-    if (list.size() < 3) list.push_back(c.at("prompt_tokens"));
-  }
+  const auto prompts =
+      test::short_prompts_per_model(test::load_golden_manifest(fixtures), is_deepseek2, 3, 100);
   ASSERT_FALSE(prompts.empty());
   for (const auto& [file, list] : prompts) {
     SCOPED_TRACE(file);
-    Loaded& m = load(fixtures + "/golden/" + file);
+    test::TestModel& m = load(fixtures + "/golden/" + file);
     test::expect_batch_equals_each_alone(*m.model, list, 3, 1e-4,
                                          [&](int64_t n) { return m.take_blocks(n); });
   }
@@ -197,7 +165,7 @@ TEST_F(Deepseek2Golden, KvBytesPerTokenAreLatentPlusRopeKey) {
     if (seen[file]) continue;
     seen[file] = true;
     SCOPED_TRACE(file);
-    Loaded& m = load(fixtures + "/golden/" + file);
+    test::TestModel& m = load(fixtures + "/golden/" + file);
     const auto* ds = dynamic_cast<const model::Deepseek2Model*>(m.model.get());
     ASSERT_NE(ds, nullptr);
     const auto& hp = ds->hparams();

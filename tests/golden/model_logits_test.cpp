@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <string>
@@ -14,13 +13,13 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "base/thread_pool.h"
 #include "gguf/gguf_file.h"
 #include "kernels/exec_context.h"
 #include "kernels/isa.h"
 #include "model/model.h"
 #include "support/batch_check.h"
 #include "support/fixtures.h"
+#include "support/golden_models.h"
 #include "support/logits_compare.h"
 
 namespace dsinfer {
@@ -35,67 +34,26 @@ using model::BatchSequence;
 using model::Logits;
 using model::Model;
 
-nlohmann::json load_manifest(const std::string& fixtures) {
-  std::ifstream in(fixtures + "/golden/manifest.json");
-  return nlohmann::json::parse(in);
-}
-
-bool is_dense_case(const nlohmann::json& c) {
-  const std::string arch = c.at("arch");
-  return arch == "llama" || arch == "qwen2";
-}
-
 constexpr int64_t kBlockSize = 16;
 constexpr int64_t kCtx = 1024;
 
-// A loaded model plus a trivial block allocator for the tests (blocks handed out in order).
-struct Loaded {
-  std::shared_ptr<gguf::GgufFile> file;
-  std::unique_ptr<Model> model;
-  int32_t next_block = 0;
-
-  std::vector<int32_t> take_blocks(int64_t n_positions) {
-    std::vector<int32_t> bt;
-    const int64_t need = (n_positions + kBlockSize - 1) / kBlockSize;
-    if (next_block + need > model->kv_block_count()) next_block = 0;
-    for (int64_t i = 0; i < need; ++i) bt.push_back(next_block++);
-    return bt;
-  }
-};
-
 class ModelLogitsGolden : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    pool_ = std::make_unique<ThreadPool>(2);
-    ctx_ = std::make_unique<kernels::ExecContext>(*pool_);
-  }
-  static void TearDownTestSuite() {
-    models_.clear();
-    ctx_.reset();
-    pool_.reset();
-  }
+  static void SetUpTestSuite() { models_ = std::make_unique<test::SuiteModels>(); }
+  static void TearDownTestSuite() { models_.reset(); }
 
-  static Loaded& load(const std::string& path) {
-    auto it = models_.find(path);
-    if (it != models_.end()) return it->second;
-    Loaded l;
-    l.file = gguf::GgufFile::open(path);
+  static test::TestModel& load(const std::string& path) {
     model::ModelOptions opt;
     opt.kv_block_size = kBlockSize;
     opt.ctx_size = kCtx;
     opt.kv_blocks = 8 * kCtx / kBlockSize;
-    l.model = model::load_model(l.file, opt, *ctx_);
-    return models_.emplace(path, std::move(l)).first->second;
+    return models_->get(path, test::cpu_model(opt));
   }
 
-  static std::unique_ptr<ThreadPool> pool_;
-  static std::unique_ptr<kernels::ExecContext> ctx_;
-  static std::map<std::string, Loaded> models_;
+  static std::unique_ptr<test::SuiteModels> models_;
 };
 
-std::unique_ptr<ThreadPool> ModelLogitsGolden::pool_;
-std::unique_ptr<kernels::ExecContext> ModelLogitsGolden::ctx_;
-std::map<std::string, Loaded> ModelLogitsGolden::models_;
+std::unique_ptr<test::SuiteModels> ModelLogitsGolden::models_;
 
 TEST_F(ModelLogitsGolden, EveryLlamaAndQwen2CasePasses) {
   DSINFER_REQUIRE_FIXTURES(fixtures);
@@ -103,15 +61,15 @@ TEST_F(ModelLogitsGolden, EveryLlamaAndQwen2CasePasses) {
   std::printf("golden model logits: kernels ISA = %s (available: %s)\n", isa,
               kernels::available_isas_text().c_str());
   RecordProperty("isa", isa);
-  const auto manifest = load_manifest(fixtures);
+  const auto manifest = test::load_golden_manifest(fixtures);
   int expected = 0;
   int ran = 0;
   for (const auto& c : manifest.at("cases")) {
-    if (!is_dense_case(c)) continue;
+    if (!test::is_dense_case(c)) continue;
     ++expected;
     const std::string id = c.at("id");
     SCOPED_TRACE(id);
-    Loaded& m = load(fixtures + "/golden/" + c.at("model_file").get<std::string>());
+    test::TestModel& m = load(fixtures + "/golden/" + c.at("model_file").get<std::string>());
     const int64_t n_vocab = c.at("n_vocab");
     ASSERT_EQ(m.model->info().n_vocab, n_vocab);
     const double tol = c.at("recommended_tolerance_max_abs");
@@ -175,18 +133,13 @@ TEST_F(ModelLogitsGolden, EveryLlamaAndQwen2CasePasses) {
 // the results are in fact expected to be identical).
 TEST_F(ModelLogitsGolden, BatchOfSequencesEqualsEachAlone) {
   DSINFER_REQUIRE_FIXTURES(fixtures);
-  const auto manifest = load_manifest(fixtures);
-  std::map<std::string, std::vector<std::vector<int32_t>>> prompts;  // model -> prompts
-  for (const auto& c : manifest.at("cases")) {
-    // Short prompts only (keeps the suite fast under the scalar ISA too).
-    if (!is_dense_case(c) || c.at("n_tokens").get<int64_t>() > 100) continue;
-    auto& list = prompts[c.at("model_file")];
-    if (list.size() < 3) list.push_back(c.at("prompt_tokens"));
-  }
+  const auto manifest = test::load_golden_manifest(fixtures);
+  // Short prompts only (keeps the suite fast under the scalar ISA too).
+  const auto prompts = test::short_prompts_per_model(manifest, test::is_dense_case, 3, 100);
   int models_checked = 0;
   for (const auto& [file, list] : prompts) {
     SCOPED_TRACE(file);
-    Loaded& m = load(fixtures + "/golden/" + file);
+    test::TestModel& m = load(fixtures + "/golden/" + file);
     test::expect_batch_equals_each_alone(*m.model, list, 3, 1e-4,
                                          [&](int64_t n) { return m.take_blocks(n); });
     ++models_checked;
@@ -198,10 +151,10 @@ TEST_F(ModelLogitsGolden, BatchOfSequencesEqualsEachAlone) {
 // same per-position logits as the whole prompt in one step. Bound: 1e-4 absolute.
 TEST_F(ModelLogitsGolden, ChunkedPrefillEqualsWhole) {
   DSINFER_REQUIRE_FIXTURES(fixtures);
-  const auto manifest = load_manifest(fixtures);
+  const auto manifest = test::load_golden_manifest(fixtures);
   std::map<std::string, std::vector<int32_t>> longest;  // per model: its longest short prompt
   for (const auto& c : manifest.at("cases")) {
-    if (!is_dense_case(c)) continue;
+    if (!test::is_dense_case(c)) continue;
     auto p = c.at("prompt_tokens").get<std::vector<int32_t>>();
     if (p.size() > 100) continue;  // keeps the suite fast
     auto& cur = longest[c.at("model_file")];
@@ -209,7 +162,7 @@ TEST_F(ModelLogitsGolden, ChunkedPrefillEqualsWhole) {
   }
   for (const auto& [file, prompt] : longest) {
     SCOPED_TRACE(file);
-    Loaded& m = load(fixtures + "/golden/" + file);
+    test::TestModel& m = load(fixtures + "/golden/" + file);
     const int64_t n_vocab = m.model->info().n_vocab;
     const auto n = static_cast<int64_t>(prompt.size());
     BatchSequence s;

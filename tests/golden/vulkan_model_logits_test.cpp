@@ -21,7 +21,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <functional>
 #include <map>
 #include <memory>
@@ -32,7 +31,6 @@
 #include <nlohmann/json.hpp>
 
 #include "base/error.h"
-#include "base/thread_pool.h"
 #include "engine/device_select.h"
 #include "gguf/gguf_file.h"
 #include "kernels/exec_context.h"
@@ -40,6 +38,7 @@
 #include "model/model.h"
 #include "support/batch_check.h"
 #include "support/fixtures.h"
+#include "support/golden_models.h"
 #include "support/logits_compare.h"
 #include "vulkan/device_list.h"
 #include "vulkan/device_model.h"
@@ -64,29 +63,10 @@ int device_index() {
   return pick ? std::atoi(pick) : 0;
 }
 
-struct Loaded {
-  std::unique_ptr<model::Model> model;
-  int32_t next_block = 0;
-  std::vector<int32_t> take_blocks(int64_t n_positions) {
-    std::vector<int32_t> bt;
-    const int64_t need = (n_positions + kBlockSize - 1) / kBlockSize;
-    if (next_block + need > model->kv_block_count()) next_block = 0;
-    for (int64_t i = 0; i < need; ++i) bt.push_back(next_block++);
-    return bt;
-  }
-};
-
 class VulkanModelGolden : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    pool_ = std::make_unique<ThreadPool>(2);
-    ctx_ = std::make_unique<kernels::ExecContext>(*pool_);
-  }
-  static void TearDownTestSuite() {
-    models_.clear();
-    ctx_.reset();
-    pool_.reset();
-  }
+  static void SetUpTestSuite() { models_ = std::make_unique<test::SuiteModels>(); }
+  static void TearDownTestSuite() { models_.reset(); }
 
   void SetUp() override {
     const vulkan::VulkanDeviceList list = vulkan::list_vulkan_devices();
@@ -111,34 +91,19 @@ class VulkanModelGolden : public ::testing::Test {
     vulkan::DeviceModelOptions dev;
     dev.device_indices = {device_index()};
     dev.validation = true;
-    return vulkan::load_device_model(gguf::GgufFile::open(path), opt, *ctx_, dev);
+    return vulkan::load_device_model(gguf::GgufFile::open(path), opt, models_->ctx(), dev);
   }
 
-  static Loaded& load(const std::string& path) {
-    auto it = models_.find(path);
-    if (it != models_.end()) return it->second;
-    Loaded l;
-    l.model = load_on_device(path, options());
-    return models_.emplace(path, std::move(l)).first->second;
+  static test::TestModel& load(const std::string& path) {
+    return models_->get(path, [](const std::string& file, kernels::ExecContext&) {
+      return load_on_device(file, options());
+    });
   }
 
-  static nlohmann::json manifest(const std::string& fixtures) {
-    std::ifstream in(fixtures + "/golden/manifest.json");
-    return nlohmann::json::parse(in);
-  }
-  static bool is_dense(const nlohmann::json& c) {
-    const std::string arch = c.at("arch");
-    return arch == "llama" || arch == "qwen2";
-  }
-
-  static std::unique_ptr<ThreadPool> pool_;
-  static std::unique_ptr<kernels::ExecContext> ctx_;
-  static std::map<std::string, Loaded> models_;
+  static std::unique_ptr<test::SuiteModels> models_;
 };
 
-std::unique_ptr<ThreadPool> VulkanModelGolden::pool_;
-std::unique_ptr<kernels::ExecContext> VulkanModelGolden::ctx_;
-std::map<std::string, Loaded> VulkanModelGolden::models_;
+std::unique_ptr<test::SuiteModels> VulkanModelGolden::models_;
 
 // Greedy steps of case `c` compared within the first kGreedySteps (up to the first near-tie).
 size_t comparable_steps(const nlohmann::json& c) {
@@ -172,12 +137,12 @@ std::vector<nlohmann::json> one_case_per_model(const nlohmann::json& manifest,
 // Runs each case's prompt and greedy steps on the device and judges them by the manifest's
 // compare rule; returns the greedy steps compared (all cases).
 size_t run_golden_cases(const std::string& fixtures, const std::vector<nlohmann::json>& cases,
-                        const std::function<Loaded&(const std::string&)>& load) {
+                        const std::function<test::TestModel&(const std::string&)>& load) {
   size_t total_compared = 0;
   for (const auto& c : cases) {
     const std::string id = c.at("id");
     SCOPED_TRACE(id);
-    Loaded& m = load(fixtures + "/golden/" + c.at("model_file").get<std::string>());
+    test::TestModel& m = load(fixtures + "/golden/" + c.at("model_file").get<std::string>());
     const int64_t n_vocab = c.at("n_vocab");
     EXPECT_EQ(m.model->info().n_vocab, n_vocab);
     if (m.model->info().n_vocab != n_vocab) continue;
@@ -255,7 +220,7 @@ size_t run_golden_cases(const std::string& fixtures, const std::vector<nlohmann:
 
 TEST_F(VulkanModelGolden, EveryDenseWeightTypeMatchesGolden) {
   DSINFER_REQUIRE_FIXTURES(fixtures);
-  const auto cases = one_case_per_model(manifest(fixtures), {"llama", "qwen2"});
+  const auto cases = one_case_per_model(test::load_golden_manifest(fixtures), {"llama", "qwen2"});
   ASSERT_GE(cases.size(), 8u) << "every llama/qwen2 model file of the fixtures";
   const size_t compared = run_golden_cases(fixtures, cases, load);
   EXPECT_GE(compared, cases.size()) << "greedy decode on the device must be exercised";
@@ -265,7 +230,7 @@ TEST_F(VulkanModelGolden, EveryDenseWeightTypeMatchesGolden) {
 // gating with bias, group-limited routing), each of its weight types.
 TEST_F(VulkanModelGolden, EveryDeepseek2FileMatchesGolden) {
   DSINFER_REQUIRE_FIXTURES(fixtures);
-  const auto cases = one_case_per_model(manifest(fixtures), {"deepseek2"});
+  const auto cases = one_case_per_model(test::load_golden_manifest(fixtures), {"deepseek2"});
   ASSERT_GE(cases.size(), 6u) << "every deepseek2 model file of the fixtures";
   bool v2 = false;
   bool v3 = false;
@@ -294,7 +259,7 @@ const char* const kBatchModels[] = {"models/tiny-dsllm-llama-Q4_K_M.gguf",
 
 TEST_F(VulkanModelGolden, BatchOfSequencesEqualsEachAlone) {
   DSINFER_REQUIRE_FIXTURES(fixtures);
-  const auto m_json = manifest(fixtures);
+  const auto m_json = test::load_golden_manifest(fixtures);
   for (const char* file : kBatchModels) {
     SCOPED_TRACE(file);
     std::vector<std::vector<int32_t>> prompts;
@@ -305,7 +270,7 @@ TEST_F(VulkanModelGolden, BatchOfSequencesEqualsEachAlone) {
       }
     }
     ASSERT_EQ(prompts.size(), 3u);
-    Loaded& m = load(fixtures + "/golden/" + file);
+    test::TestModel& m = load(fixtures + "/golden/" + file);
     test::expect_batch_equals_each_alone(*m.model, prompts, 2, kBatchBound,
                                          [&](int64_t n) { return m.take_blocks(n); });
   }
@@ -313,18 +278,12 @@ TEST_F(VulkanModelGolden, BatchOfSequencesEqualsEachAlone) {
 
 TEST_F(VulkanModelGolden, ChunkedPrefillEqualsWhole) {
   DSINFER_REQUIRE_FIXTURES(fixtures);
-  const auto m_json = manifest(fixtures);
+  const auto m_json = test::load_golden_manifest(fixtures);
   for (const char* file : kBatchModels) {
     SCOPED_TRACE(file);
-    std::vector<int32_t> prompt;
-    for (const auto& c : m_json.at("cases")) {
-      if (c.at("model_file") == file) {
-        prompt = c.at("prompt_tokens").get<std::vector<int32_t>>();
-        break;
-      }
-    }
+    const std::vector<int32_t> prompt = test::first_prompt_of(m_json, file);
     ASSERT_FALSE(prompt.empty());
-    Loaded& m = load(fixtures + "/golden/" + file);
+    test::TestModel& m = load(fixtures + "/golden/" + file);
     const int64_t n_vocab = m.model->info().n_vocab;
     const auto n = static_cast<int64_t>(prompt.size());
     BatchSequence s;
@@ -360,25 +319,20 @@ TEST_F(VulkanModelGolden, ChunkedPrefillEqualsWhole) {
 // and every shader runs the same rows. Prompt logits at every position, then decode steps.
 TEST_F(VulkanModelGolden, LayerSplitOverTwoDevicesEqualsUnsplit) {
   DSINFER_REQUIRE_FIXTURES(fixtures);
-  const auto m_json = manifest(fixtures);
+  const auto m_json = test::load_golden_manifest(fixtures);
   for (const char* file :
        {"models/tiny-dsv3-deepseek2-Q4_K_M.gguf", "models/tiny-r1qwen-qwen2-Q8_0.gguf"}) {
     SCOPED_TRACE(file);
     const std::string path = fixtures + "/golden/" + file;
-    std::vector<int32_t> prompt;
-    for (const auto& c : m_json.at("cases")) {
-      if (c.at("model_file") == file) {
-        prompt = c.at("prompt_tokens").get<std::vector<int32_t>>();
-        break;
-      }
-    }
+    const std::vector<int32_t> prompt = test::first_prompt_of(m_json, file);
     ASSERT_FALSE(prompt.empty());
-    Loaded& one = load(path);
+    test::TestModel& one = load(path);
     vulkan::DeviceModelOptions dev;
     dev.device_indices = {device_index(), device_index()};
     dev.validation = true;
-    Loaded two;
-    two.model = vulkan::load_device_model(gguf::GgufFile::open(path), options(), *ctx_, dev);
+    test::TestModel two;
+    two.model =
+        vulkan::load_device_model(gguf::GgufFile::open(path), options(), models_->ctx(), dev);
     const model::DeviceStatus st = two.model->device_status();
     EXPECT_NE(st.name.find(" + "), std::string::npos) << st.name;
     EXPECT_GT(st.memory_used_bytes, one.model->device_status().memory_used_bytes);
@@ -421,7 +375,7 @@ TEST_F(VulkanModelGolden, LayerSplitOverTwoDevicesEqualsUnsplit) {
   try {
     vulkan::load_device_model(
         gguf::GgufFile::open(fixtures + "/golden/models/tiny-dsllm-llama-Q8_0.gguf"), options(),
-        *ctx_, three);
+        models_->ctx(), three);
     ADD_FAILURE() << "a 2-layer model split over 3 devices loaded";
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::kInvalidInput) << e.what();
@@ -462,7 +416,7 @@ TEST_F(VulkanModelGolden, RefusesAtLoadWithTheReason) {
 
   const engine::DeviceSpec missing = engine::parse_device("vulkan:99");
   try {
-    engine::load_model_on(missing, gguf::GgufFile::open(llama), options(), *ctx_);
+    engine::load_model_on(missing, gguf::GgufFile::open(llama), options(), models_->ctx());
     ADD_FAILURE() << "device 99 loaded";
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::kInvalidInput) << e.what();
