@@ -1,10 +1,15 @@
 // Image flavour, device and KV-cache budget of each pool's pods (called by validate_rendered.mjs).
 // A CPU pool (resources.gpu 0) runs the CPU image (<version>, or its colour's digest), no device
 // setting, no NVIDIA env, and model + KV + overhead fit its memory limit. A GPU pool runs the
-// image.gpu flavour (<version>-<flavour>, or its colour's gpuDigest) with DSINFER_DEVICE set to
-// it, NVIDIA_DRIVER_CAPABILITIES with graphics (NVIDIA's Vulkan driver is mounted only then),
-// one GPU, and model + KV + GPU overhead fit resources.gpuMemory; its host memory holds the
-// overhead. The init container runs the pod's image.
+// image.gpu flavour (<version>-<flavour>, or its colour's gpuDigest) with NVIDIA_DRIVER_CAPABILITIES
+// with graphics (NVIDIA's Vulkan driver is mounted only then), and DSINFER_DEVICE = the flavour for
+// one GPU, "<flavour>:0,...,N-1" for N (at most 8, at most the model's layers: the engine's layer
+// split). Its KV cache (the whole pool, over all its GPUs) fits the GPU that holds the most: the
+// engine gives device p of N the layers [floor(p*L/N), floor((p+1)*L/N)) and each device its
+// layers' share of the weights and of every KV block, so the budget is the largest run c of L:
+// c/L of the model + c/L of the KV + GPU overhead within resources.gpuMemory; "auto" is exactly
+// floor((gpuMemory - ceil(model*c/L) - GPU overhead) * L/c); "N%" is of the N GPUs' memory summed.
+// Its host memory holds the overhead. The init container runs the pod's image.
 import fs from "node:fs";
 import path from "node:path";
 import { parse } from "yaml";
@@ -54,18 +59,31 @@ export function checkDevice(values, workloads, chartDir, problem, settings) {
       continue;
     }
     if (values.image.gpu === "none") problem(w, "GPU requested without a GPU flavour (image.gpu none)");
-    if (gpu !== 1) problem(w, `${gpu} GPUs per pod: the backend uses one`);
-    if (env.DSINFER_DEVICE !== values.image.gpu) problem(w, `GPU pool with DSINFER_DEVICE=${env.DSINFER_DEVICE}, expected ${values.image.gpu}`);
+    if (!(gpu >= 1 && gpu <= 8 && Number.isInteger(gpu))) problem(w, `${gpu} GPUs per pod: the engine splits over 1 to 8 devices`);
+    for (const kind of ["requests", "limits"]) {
+      if (String(main.resources?.[kind]?.["nvidia.com/gpu"]) !== String(gpu)) problem(w, `${kind} nvidia.com/gpu ${main.resources?.[kind]?.["nvidia.com/gpu"]}, expected ${gpu}`);
+    }
+    const layers = gpu > 1 ? Number(model.layers ?? 0) : 1;
+    if (gpu > 1 && !(Number.isInteger(layers) && layers >= gpu)) problem(w, `${gpu} GPUs per pod need model.layers >= ${gpu}, got ${model.layers}`);
+    const wantDevice = gpu === 1 ? values.image.gpu : `${values.image.gpu}:${Array.from({ length: gpu }, (_, i) => i).join(",")}`;
+    if (env.DSINFER_DEVICE !== wantDevice) problem(w, `GPU pool with DSINFER_DEVICE=${env.DSINFER_DEVICE}, expected ${wantDevice}`);
     if (!/(^|,)graphics(,|$)/.test(env.NVIDIA_DRIVER_CAPABILITIES ?? "")) problem(w, "GPU pod without NVIDIA_DRIVER_CAPABILITIES graphics (Vulkan)");
     if (overhead + tmpfsCopy > limit) problem(w, `host memory limit ${limit} < overhead ${overhead} + tmpfs copy ${tmpfsCopy}`);
+    // The largest run of layers the engine puts on one device (c of L; the whole model on one GPU).
+    let c = 0;
+    for (let p = 0; p < gpu && layers >= gpu; ++p) c = Math.max(c, Math.floor((p + 1) * layers / gpu) - Math.floor(p * layers / gpu));
+    if (!(c >= 1)) continue;
+    const B = BigInt, L = B(layers), C = B(c);
+    const share = (x) => (B(x) * C + L - 1n) / L;  // ceil(x * c/L), exact
     const gpuMem = resources.gpuMemory ? bytes(resources.gpuMemory) : 0;
     const gpuOverhead = bytes(server.gpuMemoryOverhead);
     if (String(server.kvCacheMemory) === "auto") {
+      const want = (B(gpuMem) - share(model_) - B(gpuOverhead)) * L / C;
       if (!gpuMem) problem(w, "GPU pool with kvCacheMemory auto and no gpuMemory");
-      else if (Number(kvText) !== gpuMem - model_ - gpuOverhead) problem(w, `DSINFER_KV_CACHE_MEM ${kvText} != gpuMemory ${gpuMem} - model ${model_} - GPU overhead ${gpuOverhead}`);
+      else if (kvText !== String(want)) problem(w, `DSINFER_KV_CACHE_MEM ${kvText} != (gpuMemory ${gpuMem} - ${c}/${layers} of model ${model_} - GPU overhead ${gpuOverhead}) * ${layers}/${c} = ${want}`);
     }
-    const kv = pct ? Math.floor(gpuMem * Number(pct[1]) / 100) : Number(kvText);
-    if (gpuMem && (!(kv >= minKv) || model_ + kv + gpuOverhead > gpuMem))
-      problem(w, `GPU memory ${gpuMem} < model ${model_} + KV ${kv} + GPU overhead ${gpuOverhead} (or KV < ${minKv})`);
+    const kv = pct ? Math.floor(gpuMem * gpu * Number(pct[1]) / 100) : Number(kvText);
+    if (gpuMem && (!(kv >= minKv) || share(model_) + share(kv) + B(gpuOverhead) > B(gpuMem)))
+      problem(w, `GPU memory ${gpuMem} < ${c}/${layers} of model ${model_} + ${c}/${layers} of KV ${kv} + GPU overhead ${gpuOverhead} (or KV < ${minKv})`);
   }
 }

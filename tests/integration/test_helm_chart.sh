@@ -305,7 +305,7 @@ node "$src/deploy/tests/validate_rendered.mjs" --mutants "$chart" --values "$cha
 
 # GPU profile (image.gpu: vulkan): GPU pools run the <version>-vulkan flavour on the device with
 # their KV cache in GPU memory, CPU pools of the same release keep <version> and the CPU; a colour
-# pinned by digest needs the GPU flavour's digest too. Flavour tags, two GPUs per pod, a KV cache
+# pinned by digest needs the GPU flavour's digest too. Flavour tags, a KV cache
 # that does not fit the GPU (or no GPU size to size it from) are refused; broken renderings caught.
 sha_cpu=sha256:cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc
 sha_gpu=sha256:dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd
@@ -353,7 +353,6 @@ gpu_pool() {  # RESOURCES-FLOW-MAP -> values file of one GPU pool (image.gpu: vu
 refuse_with 'names the vulkan flavour' -f "$chart/ci/gpu-values.yaml" --set image.tag=0.1.0-vulkan
 refuse_with 'names the vulkan flavour' --set colors.blue.image.tag=0.3.0-vulkan
 refuse_with 'gpuDigest' -f "$chart/ci/gpu-values.yaml" --set colors.blue.image.digest=$sha_cpu
-refuse_with 'runs a model on one device' -f "$(gpu_pool '{cpu: 8, memory: 16Gi, gpu: 2, gpuMemory: 80Gi}')"
 refuse_with 'needs pools\[\].resources.gpuMemory' -f "$(gpu_pool '{cpu: 8, memory: 16Gi, gpu: 1}')"
 refuse_with 'GPU memory 6Gi' -f "$(gpu_pool '{cpu: 8, memory: 16Gi, gpu: 1, gpuMemory: 6Gi}')"
 refuse_with 'GPU memory 40960Mi' -f "$chart/ci/gpu-values.yaml" --set server.kvCacheMemory=60%
@@ -380,7 +379,79 @@ for i in "${!gpu_mutations[@]}"; do
   mutants+=("$tmp/gpu-mutant-$i.yaml")
 done
 node "$src/deploy/tests/validate_rendered.mjs" --mutants "$chart" --values "$tmp/mixed-values.yaml" "${mutants[@]}"
-echo "GPU profile: GPU pools run -vulkan (or gpuDigest) on the device, CPU pools keep the CPU image; 11 refusals, ${#gpu_mutations[@]} mutations caught"
+echo "GPU profile: GPU pools run -vulkan (or gpuDigest) on the device, CPU pools keep the CPU image; 10 refusals, ${#gpu_mutations[@]} mutations caught"
+
+# Several GPUs per pod: the engine's layer split (DSINFER_DEVICE=vulkan:0,...,N-1). The KV cache
+# (the whole pool) is sized on the last GPU, which runs c = ceil(L/N) of the L layers (model.layers)
+# and c/L of every KV block: auto = (gpuMemory - ceil(model * c/L) - gpuMemoryOverhead) * L/c.
+# Blue: 19.9Gi, 64 layers; green (its own model): 9.6Gi, 27 layers (split 13+14, 6+7+7+7).
+cat > "$tmp/split-values.yaml" <<VALUES
+image: {tag: "0.2.0", gpu: vulkan}
+model: {sizeBytes: 19.9Gi, layers: 64}
+colors:
+  green: {enabled: true, model: {file: green.gguf, sizeBytes: 9.6Gi, layers: 27}}
+pools:
+  - {name: core, enabled: true, autoscaling: {minReplicas: 1, maxReplicas: 4}, keda: {minReplicaCount: 1, activationQuery: "", activationThreshold: "1"},
+     resources: {cpu: 8, memory: 32Gi, gpu: 2, gpuMemory: 80Gi}, topologySpread: {enabled: false, maxSkew: 1}}
+  - {name: edge, enabled: true, spot: true, autoscaling: {minReplicas: 1, maxReplicas: 4}, keda: {minReplicaCount: 0, activationQuery: "", activationThreshold: "1"},
+     resources: {cpu: 8, memory: 32Gi, gpu: 4, gpuMemory: 24Gi}, topologySpread: {enabled: false, maxSkew: 1}}
+VALUES
+"$HELM" template split "$chart" -f "$tmp/split-values.yaml" "${crds[@]}" > "$tmp/split.yaml" 2> >(quiet >&2)
+node "$src/deploy/tests/validate_rendered.mjs" "$tmp/split.yaml" "$chart" "$tmp/split-values.yaml" > /dev/null \
+  || { node "$src/deploy/tests/validate_rendered.mjs" "$tmp/split.yaml" "$chart" "$tmp/split-values.yaml"; echo "FAIL: GPU split release"; exit 1; }
+expect_split() {  # POOL COLOUR DEVICE GPUS KV
+  local d; d=$(awk -v p="$1" -v c="$2" 'BEGIN { RS = "\n---\n" } /\nkind: Deployment\n/ && index($0, "dsinfer.io/pool: " p "\n") && index($0, "dsinfer.io/color: " c "\n")' "$tmp/split.yaml")
+  grep -q "name: DSINFER_DEVICE, value: \"$3\"" <<< "$d" && grep -q "name: DSINFER_KV_CACHE_MEM, value: \"$5\"" <<< "$d" \
+    && [ "$(grep -c "nvidia.com/gpu: \"$4\"" <<< "$d")" = 2 ] && grep -q "image: ghcr.io/dsinfer/dsinfer:0.2.0-vulkan" <<< "$d" \
+    || { echo "FAIL: $1-$2: expected device $3, $4 GPUs (request = limit), KV $5"; grep -E 'DSINFER_DEVICE|KV_CACHE|nvidia.com' <<< "$d"; exit 1; }
+}
+expect_split core blue "vulkan:0,1" 2 146136262246         # (80Gi - ceil(19.9Gi * 32/64) - 2Gi) * 64/32
+expect_split edge blue "vulkan:0,1,2,3" 4 73121818212      # (24Gi - ceil(19.9Gi * 16/64) - 2Gi) * 64/16
+expect_split core green "vulkan:0,1" 2 151213527156        # (80Gi - ceil(9.6Gi * 14/27) - 2Gi) * 27/14
+expect_split edge green "vulkan:0,1,2,3" 4 80806741837     # (24Gi - ceil(9.6Gi * 7/27) - 2Gi) * 27/7
+# The engine's own --device parser takes each rendered list: with a missing model file the server
+# fails at load on the file (exit 1), not on the device text (exit 2).
+if [ -x "$bin" ]; then
+  for dev in $(sed -n 's/.*name: DSINFER_DEVICE, value: "\(vulkan:[0-9,]*\)".*/\1/p' "$tmp/split.yaml" | sort -u); do
+    rc=0; DSINFER_DEVICE=$dev "$bin" serve --model "$tmp/absent.gguf" --port 0 --drain-delay 0 > "$tmp/dev.log" 2>&1 || rc=$?
+    [ "$rc" = 1 ] && grep -q 'absent.gguf: cannot open' "$tmp/dev.log" || { cat "$tmp/dev.log"; echo "FAIL: dsinfer refuses DSINFER_DEVICE=$dev (exit $rc)"; exit 1; }
+  done
+fi
+# A share is of the pod's GPUs summed (the engine's base for a split), rendered as given; a size
+# is the whole pool: 100Gi fits two 80Gi GPUs (50Gi each) where one GPU refuses it.
+"$HELM" template t "$chart" -f "$tmp/split-values.yaml" --set server.kvCacheMemory=30% --show-only templates/deployment.yaml > "$tmp/split-pct.yaml" 2> >(quiet >&2)
+[ "$(grep -c 'name: DSINFER_KV_CACHE_MEM, value: "30%"' "$tmp/split-pct.yaml")" = 4 ] || { echo "FAIL: kvCacheMemory 30% on split pools"; exit 1; }
+big=$("$HELM" template t "$chart" -f "$(gpu_pool '{cpu: 8, memory: 16Gi, gpu: 2, gpuMemory: 80Gi}')" --set model.layers=64 --set server.kvCacheMemory=100Gi --show-only templates/deployment.yaml 2>/dev/null)
+grep -q 'name: DSINFER_KV_CACHE_MEM, value: "107374182400"' <<< "$big" || { echo "FAIL: 100Gi KV over two 80Gi GPUs"; exit 1; }
+refuse_with 'GPU memory 80Gi' -f "$(gpu_pool '{cpu: 8, memory: 16Gi, gpu: 1, gpuMemory: 80Gi}')" --set server.kvCacheMemory=100Gi
+# Refused: a split without a GPU image, past the engine's 8 devices (schema, pools and colours),
+# without the layer count, over more GPUs than layers (colour green's own model too), a model
+# that does not fit even split, a KV cache (size or share) too large for the last GPU's part.
+refuse_with 'image.gpu is "none"' -f "$(one_pool '{cpu: 8, memory: 16Gi, gpu: 2, gpuMemory: 80Gi}')" --set model.layers=64
+refuse_with 'less than or equal to 8' -f "$(gpu_pool '{cpu: 8, memory: 16Gi, gpu: 9, gpuMemory: 80Gi}')" --set model.layers=64
+refuse_with 'less than or equal to 8' -f "$tmp/split-values.yaml" --set colors.green.resources.edge.gpu=16
+refuse_with 'set model.layers' -f "$(gpu_pool '{cpu: 8, memory: 16Gi, gpu: 2, gpuMemory: 80Gi}')"
+refuse_with 'refuses more devices than layers' -f "$(gpu_pool '{cpu: 8, memory: 16Gi, gpu: 4, gpuMemory: 80Gi}')" --set model.layers=3
+refuse_with 'layers (colour green' -f "$tmp/split-values.yaml" --set colors.green.model.layers=3
+refuse_with 'does not fit even split over 2 GPUs' -f "$tmp/split-values.yaml" --set model.sizeBytes=400Gi --set model.layers=61
+refuse_with 'the last of its 2 GPUs runs 32' -f "$tmp/split-values.yaml" --set server.kvCacheMemory=200Gi
+refuse_with 'the last of its 4 GPUs runs 16' -f "$tmp/split-values.yaml" --set server.kvCacheMemory=80%
+split_mutations=(
+  's#name: DSINFER_DEVICE, value: "vulkan:0,1"#name: DSINFER_DEVICE, value: "vulkan"#'
+  's#name: DSINFER_DEVICE, value: "vulkan:0,1"#name: DSINFER_DEVICE, value: "vulkan:0,0"#'
+  's#name: DSINFER_DEVICE, value: "vulkan:0,1,2,3"#name: DSINFER_DEVICE, value: "vulkan:0,1,2"#'
+  's#nvidia.com/gpu: "4"#nvidia.com/gpu: "2"#'
+  's#name: DSINFER_KV_CACHE_MEM, value: "146136262246"#name: DSINFER_KV_CACHE_MEM, value: "146136262247"#'
+  's#name: DSINFER_KV_CACHE_MEM, value: "80806741837"#name: DSINFER_KV_CACHE_MEM, value: "73121818212"#'
+)
+mutants=()
+for i in "${!split_mutations[@]}"; do
+  sed "${split_mutations[$i]}" "$tmp/split.yaml" > "$tmp/split-mutant-$i.yaml"
+  if cmp -s "$tmp/split.yaml" "$tmp/split-mutant-$i.yaml"; then echo "FAIL: mutation ${split_mutations[$i]} changed nothing"; exit 1; fi
+  mutants+=("$tmp/split-mutant-$i.yaml")
+done
+node "$src/deploy/tests/validate_rendered.mjs" --mutants "$chart" --values "$tmp/split-values.yaml" "${mutants[@]}"
+echo "GPU split: 2 and 4 GPUs per pod run vulkan:0,..,N-1 with the KV cache sized on the last GPU's share; 11 refusals, ${#split_mutations[@]} mutations caught"
 
 # Storage: no class named by default (cluster default); the opt-in Ceph class keeps the models.
 if grep -q 'storageClassName:' <(awk 'BEGIN { RS = "\n---\n" } /kind: PersistentVolumeClaim/' "$tmp/default.yaml"); then
@@ -522,4 +593,4 @@ run_bg deploy --tag 0.4.0
 echo "bluegreen.sh: model update deploy/switch/rollback/finish in order; a values file cannot undo a switch; switch-back on stale endpoints; not-ready and bad input refused; CPU + GPU digests"
 unset HELM KUBECTL REAL_HELM
 
-echo "PASS test_helm_chart (${#cases[@]} values files, $(( ${#mutations[@]} + ${#ro_mutations[@]} + ${#gw_mutations[@]} + ${#gl_mutations[@]} + ${#gpu_mutations[@]} )) mutations) in $(( $(date +%s) - start ))s"
+echo "PASS test_helm_chart (${#cases[@]} values files, $(( ${#mutations[@]} + ${#ro_mutations[@]} + ${#gw_mutations[@]} + ${#gl_mutations[@]} + ${#gpu_mutations[@]} + ${#split_mutations[@]} )) mutations) in $(( $(date +%s) - start ))s"

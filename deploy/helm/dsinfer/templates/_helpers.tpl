@@ -245,18 +245,59 @@ avg((histogram_quantile({{ $l.quantile }}, sum by (pod, le) (rate({{ $l.histogra
 {{- end -}}
 {{- end -}}
 
-{{/* Fails unless a pool's GPU request is backed by a GPU image, and one GPU per pod (the Vulkan
-     backend runs a model on one device). Call with dict "root" $ "pool" $pool. */}}
+{{/* Fails unless a pool's GPU request is backed by a GPU image, within the engine's 8 devices per
+     model (engine/device_select.cpp parse_device), and, for a split over N > 1 GPUs, the model's
+     layer count is known (model.layers) and at least N (the engine gives every device a
+     contiguous run of at least one layer and refuses more devices than layers at load).
+     Call with the pod context. */}}
 {{- define "dsinfer.checkGpu" -}}
 {{- $gpu := include "dsinfer.poolGpus" . | int -}}
 {{- if and (gt $gpu 0) (eq .root.Values.image.gpu "none") -}}
 {{- fail (printf "pool %s requests %d GPU(s) per pod (pools[].resources.gpu) but image.gpu is \"none\": the image has no GPU backend, so every pod would hold a GPU it never uses. Use a GPU build and set image.gpu (docs/deploy.md, \"GPU profile\"), or set resources.gpu: 0." .pool.name $gpu) -}}
 {{- end -}}
+{{- if gt $gpu 8 -}}
+{{- fail (printf "pool %s requests %d GPUs per pod: the engine splits a model over at most 8 devices (--device vulkan:0,...,7). Use at most 8 GPUs per pod and more replicas." .pool.name $gpu) -}}
+{{- end -}}
 {{- if gt $gpu 1 -}}
-{{- fail (printf "pool %s requests %d GPUs per pod: the chart runs a model on one device per pod, so %d of them would stay idle (the engine can split a model's layers over several, --device vulkan:0,1, docs/vulkan.md, but the chart does not wire it yet). Use resources.gpu: 1 and more replicas." .pool.name $gpu (sub $gpu 1)) -}}
+{{- $layers := int64 (default 0 .model.layers) -}}
+{{- if not $layers -}}
+{{- fail (printf "pool %s splits the model over %d GPUs per pod: set model.layers (or colors.%s.model.layers) to the model's layer count (`dsinfer inspect MODEL.gguf`, row \"layers\"); the chart sizes each GPU's share of the weights and KV cache from it" .pool.name $gpu .color) -}}
+{{- end -}}
+{{- if gt (int64 $gpu) $layers -}}
+{{- fail (printf "pool %s requests %d GPUs per pod for a model of %d layers (colour %s, model.layers): the engine runs at least one whole layer per device and refuses more devices than layers. Use at most %d GPUs per pod." .pool.name $gpu $layers .color $layers) -}}
+{{- end -}}
 {{- end -}}
 {{- if and (gt $gpu 0) (hasKey .pool.resources "gpuMemory") (not .pool.resources.gpuMemory) -}}
 {{- fail (printf "pool %s: resources.gpuMemory is empty; give the GPU's memory (e.g. 81559Mi) or leave the key out" .pool.name) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* DSINFER_DEVICE of a GPU pool's pods: image.gpu ("vulkan" = device 0) for one GPU; for N GPUs
+     "vulkan:0,1,...,N-1", the engine's layer split over the pod's N GPUs, which the NVIDIA
+     device plugin makes the only devices the container sees (Vulkan indices 0..N-1, in the
+     driver's order; docs/deploy.md "GPU profile"). Call with the pod context. */}}
+{{- define "dsinfer.device" -}}
+{{- $gpu := include "dsinfer.poolGpus" . | int -}}
+{{- if gt $gpu 1 -}}
+{{- $ids := list -}}
+{{- range $i := until $gpu }}{{ $ids = append $ids (toString $i) }}{{ end -}}
+{{- printf "%s:%s" .root.Values.image.gpu (join "," $ids) -}}
+{{- else -}}
+{{- .root.Values.image.gpu -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The largest share of a GPU pool's model on one of its GPUs, as JSON {"num": c, "den": L}:
+     the engine (vulkan/device_decoder.cpp) gives device p of N the layers
+     [p*L/N, (p+1)*L/N), so the last device holds the most, ceil(L/N) of the L layers, and also
+     the output norm and head; with one GPU the whole model (1/1). Call with the pod context. */}}
+{{- define "dsinfer.gpuShare" -}}
+{{- $gpu := include "dsinfer.poolGpus" . | int64 -}}
+{{- if gt $gpu 1 -}}
+{{- $layers := int64 .model.layers -}}
+{{- dict "num" (div (add $layers $gpu -1) $gpu) "den" $layers | toJson -}}
+{{- else -}}
+{{- dict "num" 1 "den" 1 | toJson -}}
 {{- end -}}
 {{- end -}}
 
@@ -327,16 +368,26 @@ avg((histogram_quantile({{ $l.quantile }}, sum by (pod, le) (rate({{ $l.histogra
 {{- if gt $pct 0.0 }}{{ $s.kvCacheMemory }}{{ else }}{{ $kv }}{{ end -}}
 {{- end -}}
 
-{{/* KV cache of one GPU pool's pods, in the GPU's memory (where the Vulkan backend keeps the
-     weights, the KV pool and the activations): "auto" = resources.gpuMemory - model.sizeBytes -
-     server.gpuMemoryOverhead (needs gpuMemory); "N%" = a share of the device's memory, rendered
-     as given (the server reads the device's size); a size as given. With gpuMemory every form is
-     checked to fit; the server checks again at load against the real device. The host keeps
+{{/* KV cache of one GPU pool's pods, in GPU memory (where the Vulkan backend keeps the weights, the
+     KV pool and the activations). --kv-cache-mem is the whole pool, over all of a pod's GPUs: the
+     engine sizes its blocks from it (engine/engine_loader.cpp) and each device of a split holds
+     its layers' rows of every block (vulkan/device_decoder.cpp), so the last device, with
+     c = ceil(L/N) of the L layers (dsinfer.gpuShare), holds c/L of the weights' layers and of the
+     KV pool plus its own activations. The chart budgets that device: W = ceil(model.sizeBytes *
+     c/L), and "auto" = floor((resources.gpuMemory - W - server.gpuMemoryOverhead) * L/c), which
+     for one GPU is gpuMemory - model.sizeBytes - gpuMemoryOverhead (needs gpuMemory); "N%" = a
+     share of the pod's GPUs' memory summed (the engine's base for a split), rendered as given; a
+     size as given. With gpuMemory every form is checked: W + ceil(KV * c/L) + gpuMemoryOverhead
+     within one GPU; the server checks every device again at load. The host keeps
      server.memoryOverhead (+ a tmpfs model copy) within the memory limit. Call like kvCacheBytes. */}}
 {{- define "dsinfer.gpuKvCache" -}}
 {{- $v := .root.Values -}}
 {{- $s := .server -}}
 {{- $r := .pool.resources -}}
+{{- $gpus := include "dsinfer.poolGpus" . | int64 -}}
+{{- $share := include "dsinfer.gpuShare" . | fromJson -}}
+{{- $c := int64 $share.num -}}
+{{- $layers := int64 $share.den -}}
 {{- $limit := include "dsinfer.bytes" (dict "value" $r.memory "what" (printf "pools[%s].resources.memory" .pool.name)) | int64 -}}
 {{- $model := include "dsinfer.bytes" (dict "value" .model.sizeBytes "what" "model.sizeBytes") | int64 -}}
 {{- $overhead := include "dsinfer.bytes" (dict "value" $s.memoryOverhead "what" "server.memoryOverhead") | int64 -}}
@@ -353,6 +404,11 @@ avg((histogram_quantile({{ $l.quantile }}, sum by (pod, le) (rate({{ $l.histogra
 {{- if $r.gpuMemory -}}
 {{- $gpuMem = include "dsinfer.bytes" (dict "value" $r.gpuMemory "what" (printf "pools[%s].resources.gpuMemory" .pool.name)) | int64 -}}
 {{- end -}}
+{{- /* The last device's weights: ceil(model * c/L) (the whole model for one GPU). */ -}}
+{{- $weights := div (add (mul $model $c) $layers -1) $layers -}}
+{{- if and $gpuMem (gt $gpus 1) (gt (add $weights $gpuOverhead) $gpuMem) -}}
+{{- fail (printf "pool %s: the model does not fit even split over %d GPUs: the last GPU runs %d of its %d layers (colour %s, model.layers) and the output head; its share of model.sizeBytes %d, %d/%d = %d bytes, with server.gpuMemoryOverhead %d exceeds its memory %s (%d bytes, resources.gpuMemory) before any KV cache. Use more or larger GPUs, or a smaller model." .pool.name $gpus $c $layers .color $model $c $layers $weights $gpuOverhead (toString $r.gpuMemory) $gpuMem) -}}
+{{- end -}}
 {{- $pct := include "dsinfer.kvPercent" $s.kvCacheMemory | float64 -}}
 {{- $kv := 0 -}}
 {{- $out := "" -}}
@@ -360,17 +416,22 @@ avg((histogram_quantile({{ $l.quantile }}, sum by (pod, le) (rate({{ $l.histogra
 {{- if not $gpuMem -}}
 {{- fail (printf "pool %s runs on a GPU: server.kvCacheMemory \"auto\" needs pools[].resources.gpuMemory, the GPU's memory as its driver reports it (nvidia-smi --query-gpu=memory.total --format=csv, e.g. 81559Mi for an H100 80GB), or set server.kvCacheMemory to a share of the GPU's memory (e.g. 40%%) or a size" .pool.name) -}}
 {{- end -}}
-{{- $kv = sub (sub $gpuMem $model) $gpuOverhead -}}
+{{- $kv = div (mul (sub (sub $gpuMem $weights) $gpuOverhead) $layers) $c -}}
 {{- $out = toString $kv -}}
 {{- else if gt $pct 0.0 -}}
-{{- $kv = mulf $gpuMem (divf $pct 100.0) | int64 -}}
+{{- $kv = mulf (mul $gpuMem $gpus) (divf $pct 100.0) | int64 -}}
 {{- $out = toString $s.kvCacheMemory -}}
 {{- else -}}
 {{- $kv = include "dsinfer.bytes" (dict "value" $s.kvCacheMemory "what" "server.kvCacheMemory") | int64 -}}
 {{- $out = toString $kv -}}
 {{- end -}}
-{{- if and $gpuMem (or (lt $kv $minKv) (gt (add $model $kv $gpuOverhead) $gpuMem)) -}}
+{{- $kvLast := div (add (mul $kv $c) $layers -1) $layers -}}
+{{- if and $gpuMem (or (lt $kv $minKv) (gt (add $weights $kvLast $gpuOverhead) $gpuMem)) -}}
+{{- if gt $gpus 1 -}}
+{{- fail (printf "pool %s: the last of its %d GPUs runs %d of the model's %d layers (colour %s, model.layers) and the output head: GPU memory %s (%d bytes, resources.gpuMemory) cannot hold %d/%d of model.sizeBytes %d (%d) + %d/%d of the KV cache %d (%d; server.kvCacheMemory=%v, at least server.minKvCacheMemory %d in all) + server.gpuMemoryOverhead %d. Use more or larger GPUs, a smaller model or a smaller KV cache." .pool.name $gpus $c $layers .color (toString $r.gpuMemory) $gpuMem $c $layers $model $weights $c $layers $kv $kvLast $s.kvCacheMemory $minKv $gpuOverhead) -}}
+{{- else -}}
 {{- fail (printf "pool %s: GPU memory %s (%d bytes, resources.gpuMemory) cannot hold model.sizeBytes %d + KV cache %d (server.kvCacheMemory=%v, at least server.minKvCacheMemory %d) + server.gpuMemoryOverhead %d. Use a GPU with more memory, a smaller model or a smaller KV cache." .pool.name (toString $r.gpuMemory) $gpuMem $model $kv $s.kvCacheMemory $minKv $gpuOverhead) -}}
+{{- end -}}
 {{- end -}}
 {{- if and (not $gpuMem) (le $pct 0.0) (lt $kv $minKv) -}}
 {{- fail (printf "pool %s: server.kvCacheMemory %v is below server.minKvCacheMemory %d" .pool.name $s.kvCacheMemory $minKv) -}}

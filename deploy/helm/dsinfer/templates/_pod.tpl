@@ -135,9 +135,11 @@ spec:
         # utilisation and the engine's parallelism measure the same cores.
         - {name: DSINFER_THREADS, value: {{ $p.resources.cpu | int | quote }}}
         {{- if gt (include "dsinfer.poolGpus" $ctx | int) 0 }}
+        {{- /* Several GPUs: the layers split over them (dsinfer.device), KV sized on each GPU's
+               share (dsinfer.gpuKvCache). The rendered comment stays as it was for one GPU. */}}
         # The model and its KV pool on the pod's GPU (image.gpu flavour); KV = GPU memory - model
         # - GPU overhead (or server.kvCacheMemory), checked at render time and by the server at load.
-        - {name: DSINFER_DEVICE, value: {{ $root.Values.image.gpu | quote }}}
+        - {name: DSINFER_DEVICE, value: {{ include "dsinfer.device" $ctx | quote }}}
         - {name: DSINFER_KV_CACHE_MEM, value: {{ include "dsinfer.kvCacheMem" $ctx | quote }}}
         {{- else }}
         # Memory limit - model - overhead (or server.kvCacheMemory), checked at render time.
