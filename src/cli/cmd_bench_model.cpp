@@ -275,7 +275,7 @@ void run_bench_model(const BenchModelArgs& args) {
   }
   std::printf("model %s (%s, %s) on %s, %d threads, ISA %s, batch %lld\n", info.name.c_str(),
               info.weight_type.c_str(), args.model.c_str(), args.device.c_str(), threads,
-              kernels::isa_name(kernels::selected_isa()), static_cast<long long>(args.batch));
+              kernels::selected_isa_text().c_str(), static_cast<long long>(args.batch));
   std::printf("prefill pp%lld: %.2f tok/s   decode tg%lld: %.2f tok/s (median of %d)\n",
               static_cast<long long>(args.prompt_len), median(prefill_runs),
               static_cast<long long>(args.gen_len), median(decode_runs), args.reps);

@@ -20,8 +20,7 @@ std::string version_text() {
   const auto& b = dsinfer::build_info();
   return fmt::format("dsinfer {} (commit {}, {} build)\nISAs: {} (selected: {})\n{}", b.version,
                      b.commit, b.build_type, dsinfer::kernels::available_isas_text(),
-                     dsinfer::kernels::isa_name(dsinfer::kernels::selected_isa()),
-                     dsinfer::vulkan::vulkan_devices_text());
+                     dsinfer::kernels::selected_isa_text(), dsinfer::vulkan::vulkan_devices_text());
 }
 
 int exit_code_for(dsinfer::ErrorKind kind) {

@@ -52,6 +52,7 @@ bool cpuid_bit(unsigned leaf, unsigned subleaf, int reg, unsigned bit) {
 constexpr int kEax = 0, kEcx = 2;
 bool has_f16c() { return cpuid_bit(1, 0, kEcx, 29); }
 bool has_avx_vnni() { return cpuid_bit(7, 1, kEax, 4); }
+bool has_avx512_bf16() { return cpuid_bit(7, 1, kEax, 5); }
 
 }  // namespace
 
@@ -107,6 +108,18 @@ Isa selected_isa() {
     return chosen;
   }();
   return isa;
+}
+
+bool bf16_dot_available() {
+  static const bool available = isa_available(Isa::kAvx512Vnni) && has_avx512_bf16();
+  return available;
+}
+
+std::string selected_isa_text() {
+  const Isa isa = selected_isa();
+  std::string s = isa_name(isa);
+  if (isa == Isa::kAvx512Vnni && bf16_dot_available()) s += "+bf16";
+  return s;
 }
 
 }  // namespace dsinfer::kernels

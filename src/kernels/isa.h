@@ -26,6 +26,14 @@ std::vector<Isa> available_isas();
 std::string available_isas_text();
 bool isa_available(Isa isa);
 
+// True when the CPU has AVX512_BF16 and this binary was built with the avx512vnni variant: that
+// variant then computes BF16 weights with vdpbf16ps (kernels/matmul_x86_bf16.inc). Read once.
+bool bf16_dot_available();
+
+// "avx512vnni" or, when it computes BF16 weights with vdpbf16ps, "avx512vnni+bf16": the selected
+// variant as `dsinfer --version` and bench-model name it.
+std::string selected_isa_text();
+
 // The variant in use: the best available one, or DSINFER_CPU_ISA when set (an unavailable forced
 // ISA is an error). Decided once on first call; thread-safe.
 Isa selected_isa();

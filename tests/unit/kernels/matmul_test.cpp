@@ -212,6 +212,43 @@ TEST(Matmul, SelectedIsaIsTheBestAvailableUnlessForced) {
   }
 }
 
+// BF16 weights with vdpbf16ps (the avx512vnni variant where the CPU has AVX512_BF16): against
+// the scalar reference on every tail length of a 32-element step (n_in 1..64), every activation
+// and weight row remainder, and against the FMA kernel (avx512) on a model-sized row.
+TEST(Matmul, Bf16DotProductsEqualTheScalarReference) {
+  if (!bf16_dot_available()) {
+    GTEST_SKIP() << "BF16 dot products (vdpbf16ps) not available: this CPU lacks AVX512_BF16 or "
+                    "AVX-512 VNNI (available: "
+                 << available_isas_text() << ")";
+  }
+  ThreadPool pool(2);
+  kernels::ExecContext ctx(pool);
+  std::mt19937 rng(99);
+  std::vector<Case> cases;
+  for (int64_t n_in = 1; n_in <= 64; ++n_in) cases.push_back({n_in, 1 + n_in % 9, 1 + n_in % 6});
+  cases.push_back({1536, 13, 9});
+  for (const Case& c : cases) {
+    const auto wdata = make_weights(DType::kBF16, c.n_in, c.n_out, false, rng);
+    const WeightView w{DType::kBF16, wdata.data(), c.n_in, c.n_out, 0};
+    const auto x = random_floats(static_cast<size_t>(c.n_rows * c.n_in), rng);
+    std::vector<float> y_ref(static_cast<size_t>(c.n_rows * c.n_out), -1.0f);
+    std::vector<float> y(y_ref.size(), -2.0f), y_fma(y_ref.size(), -3.0f);
+    matmul_with_isa(Isa::kScalar, w, x.data(), c.n_in, c.n_rows, y_ref.data(), c.n_out, ctx);
+    matmul_with_isa(Isa::kAvx512Vnni, w, x.data(), c.n_in, c.n_rows, y.data(), c.n_out, ctx);
+    matmul_with_isa(Isa::kAvx512, w, x.data(), c.n_in, c.n_rows, y_fma.data(), c.n_out, ctx);
+    float max_ref = 0.0f;
+    for (float v : y_ref) max_ref = std::max(max_ref, std::fabs(v));
+    const float tol = 2e-5f * max_ref * std::sqrt(static_cast<float>(c.n_in) / 32.0f) + 1e-6f;
+    for (size_t i = 0; i < y.size(); ++i) {
+      ASSERT_NEAR(y[i], y_ref[i], tol)
+          << "n_in " << c.n_in << " n_out " << c.n_out << " n_rows " << c.n_rows << " at " << i;
+      ASSERT_NEAR(y[i], y_fma[i], tol) << "vs FMA, n_in " << c.n_in << " at " << i;
+    }
+  }
+  EXPECT_EQ(selected_isa_text(),
+            selected_isa() == Isa::kAvx512Vnni ? "avx512vnni+bf16" : isa_name(selected_isa()));
+}
+
 // matmul_multi: several weights (mixed types and layouts) on one x equal one matmul() each, bit
 // for bit, whatever the thread count; every target is counted once.
 TEST(Matmul, MultiEqualsOneCallPerTarget) {
