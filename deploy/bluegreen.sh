@@ -17,6 +17,8 @@ commands:
       --model FILE       GGUF path in the model repository
       --sha256 HEX       the model's sha256 (required with --model)
       --size SIZE        the model's size (e.g. 8.4Gi; sizes the KV cache)
+      --layers N         the model's layer count (`dsinfer inspect`, row "layers"); required
+                         with --model when a pool splits the model over several GPUs
       --glossaries NAME  a ConfigMap of glossary files made beforehand (kubectl create
                          configmap NAME --from-file=DIR), for the idle colour only
   switch                 point the Service at the idle colour (must be Ready), then verify;
@@ -123,7 +125,7 @@ verify() {
 # deploy_filter OPTIONS...: jq filter that copies the active colour's settings to the idle one,
 # applies OPTIONS and enables it.
 deploy_filter() {
-  local active=$1 idle=$2 tag="" digest="" gpu_digest="" model="" sha="" size="" glossaries=""
+  local active=$1 idle=$2 tag="" digest="" gpu_digest="" model="" sha="" size="" layers="" glossaries=""
   shift 2
   while [ $# -gt 0 ]; do
     [ $# -ge 2 ] || die "$1 needs a value"
@@ -138,6 +140,7 @@ deploy_filter() {
       --sha256) [[ $2 =~ ^[a-f0-9]{64}$ ]] || die "--sha256 must be 64 hex digits"; sha=$2 ;;
       --glossaries) [[ $2 =~ ^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$ ]] || die "--glossaries: not a ConfigMap name: $2"; glossaries=$2 ;;
       --size) [[ $2 =~ ^[0-9]+(\.[0-9]+)?(k|K|M|G|T|Ki|Mi|Gi|Ti)?$ ]] || die "--size: not a size (8.4Gi, 9019431321): $2"; size=$2 ;;
+      --layers) [[ $2 =~ ^[1-9][0-9]{0,3}$ ]] || die "--layers: not a layer count (1-9999): $2"; layers=$2 ;;
       *) die "unknown deploy option $1" ;;
     esac
     shift 2
@@ -145,10 +148,17 @@ deploy_filter() {
   [ -n "$tag$digest$model$glossaries" ] || die "deploy needs --tag, --digest, --model and/or --glossaries"
   if [ -n "$model" ] && [ -z "$sha" ]; then die "--model needs --sha256 (the init container verifies it)"; fi
   if [ -n "$gpu_digest" ] && [ -z "$digest" ]; then die "--gpu-digest goes with --digest (the CPU flavour's)"; fi
+  if [ -n "$layers" ] && [ -z "$model" ]; then die "--layers goes with --model (the new model's layer count)"; fi
+  # A pool split over several GPUs sizes each GPU's share from the model's layer count: a new
+  # model must bring its own, or the chart would size it with the old model's.
+  if [ -n "$model" ] && [ -z "$layers" ] \
+    && all_values | jq -e '[(.pools[]? | select(.enabled) | .resources.gpu // 0), (.colors[]?.resources[]?.gpu // 0)] | any(. > 1)' > /dev/null; then
+    die "a pool runs on several GPUs per pod (the layer split): give --layers N, the new model's layer count (dsinfer inspect MODEL.gguf, row \"layers\")"
+  fi
   local f=".colors.$idle = (.colors.$active // {}) | .colors.$idle.enabled = true"
   [ -n "$tag" ] && f+=" | .colors.$idle.image = {tag: \"$tag\", digest: \"\", gpuDigest: \"\"}"
   [ -n "$digest" ] && f+=" | .colors.$idle.image = {tag: \"\", digest: \"$digest\", gpuDigest: \"$gpu_digest\"}"
-  [ -n "$model" ] && f+=" | .colors.$idle.model = {file: \"$model\", sha256: \"$sha\", sizeBytes: \"$size\"}"
+  [ -n "$model" ] && f+=" | .colors.$idle.model = {file: \"$model\", sha256: \"$sha\", sizeBytes: \"$size\", layers: ${layers:-\"\"}}"
   # files: null replaces any files the colour had (a map would merge), so only the ConfigMap counts.
   [ -n "$glossaries" ] && f+=" | .colors.$idle.glossaries = {files: null, existingConfigMap: \"$glossaries\"}"
   echo "$f"

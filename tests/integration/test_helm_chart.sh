@@ -579,7 +579,7 @@ run_bg deploy --glossaries team-glossaries-v2
   || { echo "FAIL: deploy --glossaries: $(jq -c '[.colors.blue.glossaries, .colors.green.glossaries]' "$STUB_STATE.all")"; exit 1; }
 : > "$STUB_LOG"
 for bad in "--model x.gguf" "--tag a\"b" "--model ../etc/passwd --sha256 $sha_a" "--digest sha256:xyz" "--sha256 $sha_a" "--size lots --tag 1" "--glossaries Bad_Name" \
-  "--tag 0.4.0-vulkan" "--gpu-digest sha256:$sha_b"; do
+  "--tag 0.4.0-vulkan" "--gpu-digest sha256:$sha_b" "--layers 0 --model x.gguf --sha256 $sha_a" "--layers 48 --tag 1"; do
   # shellcheck disable=SC2086
   if run_bg deploy $bad; then echo "FAIL: deploy accepted $bad"; exit 1; fi
 done
@@ -590,7 +590,15 @@ run_bg deploy --digest "sha256:$sha_a" --gpu-digest "sha256:$sha_b"
   || { echo "FAIL: deploy --digest --gpu-digest: $(jq -c .colors.blue.image "$STUB_STATE.all")"; exit 1; }
 run_bg deploy --tag 0.4.0
 [ "$(jq -c .colors.blue.image "$STUB_STATE.all")" = '{"tag":"0.4.0","digest":"","gpuDigest":""}' ] || { echo "FAIL: deploy --tag after digests"; exit 1; }
-echo "bluegreen.sh: model update deploy/switch/rollback/finish in order; a values file cannot undo a switch; switch-back on stale endpoints; not-ready and bad input refused; CPU + GPU digests"
+# A release whose pools split the model over several GPUs: a new model must bring its layer count
+# (the chart sizes each GPU's share from it), which lands in the idle colour's model.
+"$HELM" upgrade dsinfer "$chart" -f "$tmp/split-values.yaml"
+if run_bg deploy --model m70.gguf --sha256 "$sha_b" --size 12Gi; then echo "FAIL: deploy --model on a split release without --layers"; exit 1; fi
+grep -q 'give --layers N' "$tmp/bg.err" || { echo "FAIL: deploy --model without --layers: no reason given"; exit 1; }
+run_bg deploy --model m70.gguf --sha256 "$sha_b" --size 12Gi --layers 48
+[ "$(jq -c .colors.green.model "$STUB_STATE.all")" = "{\"file\":\"m70.gguf\",\"sha256\":\"$sha_b\",\"sizeBytes\":\"12Gi\",\"layers\":48}" ] \
+  || { echo "FAIL: deploy --layers: $(jq -c .colors.green.model "$STUB_STATE.all")"; exit 1; }
+echo "bluegreen.sh: model update deploy/switch/rollback/finish in order; a values file cannot undo a switch; switch-back on stale endpoints; not-ready and bad input refused; CPU + GPU digests; --layers for split pools"
 unset HELM KUBECTL REAL_HELM
 
 echo "PASS test_helm_chart (${#cases[@]} values files, $(( ${#mutations[@]} + ${#ro_mutations[@]} + ${#gw_mutations[@]} + ${#gl_mutations[@]} + ${#gpu_mutations[@]} + ${#split_mutations[@]} )) mutations) in $(( $(date +%s) - start ))s"
