@@ -117,6 +117,37 @@ bool Scheduler::try_admit(Sequence* seq, StepPlan& plan, int64_t& budget) {
   return true;
 }
 
+// NOTE: sequences that share a prompt prefix (a translation instruction, a repeated request)
+// often arrive together. Admitted in the same step, each computes the shared blocks itself (a
+// block reaches the prefix cache only after the step that computed it); held back until the
+// first one's blocks are registered, the others find them cached: the step loses nothing (its
+// budget goes to other chunks or it is shorter) and the prefix is computed once. The wait ends:
+// the running sequence's prefill goes before any admission, and a preempted one is no longer
+// running.
+bool Scheduler::prefix_in_flight(Sequence* seq) {
+  if (!allocator_.prefix_cache_enabled()) return false;
+  const int64_t bs = allocator_.block_size();
+  const int64_t max_cached_blocks = (seq->num_tokens() - 1) / bs;  // as in try_admit
+  if (max_cached_blocks <= 0) return false;
+  const auto& hashes = seq->block_hashes_upto(max_cached_blocks, bs, allocator_.hasher());
+  const auto cached = static_cast<int64_t>(
+      allocator_
+          .match_prefix(std::span(hashes).first(static_cast<size_t>(max_cached_blocks)),
+                        seq->tokens)
+          .size());
+  if (cached >= max_cached_blocks) return false;
+  // Block `cached` is the first one missing; a running sequence that has not registered it yet
+  // and has the same tokens through it will.
+  const auto through = static_cast<ptrdiff_t>((cached + 1) * bs);
+  for (const Sequence* r : running_) {
+    if (r->num_registered > cached || r->num_tokens() < (cached + 1) * bs) continue;
+    if (std::equal(seq->tokens.begin(), seq->tokens.begin() + through, r->tokens.begin())) {
+      return true;
+    }
+  }
+  return false;
+}
+
 StepPlan Scheduler::schedule() {
   StepPlan plan;
   int64_t budget = config_.max_batched_tokens;
@@ -149,10 +180,16 @@ StepPlan Scheduler::schedule() {
   }
 
   // Admission of waiting sequences in (priority, arrival) order; stop at the first that does not
-  // fit (no overtaking), and admit nothing in a step that had to preempt.
-  while (plan.preempted == 0 && budget > 0 && !waiting_.empty() &&
-         running_count() < config_.max_running) {
-    if (!try_admit(*waiting_.begin(), plan, budget)) break;
+  // fit (no overtaking but by those held back for a prefix in flight), and admit nothing in a
+  // step that had to preempt.
+  for (auto it = waiting_.begin(); plan.preempted == 0 && budget > 0 && it != waiting_.end() &&
+                                   running_count() < config_.max_running;) {
+    Sequence* seq = *it++;  // try_admit takes seq out of waiting_: step past it first
+    if (prefix_in_flight(seq)) {
+      ++plan.deferred;
+      continue;
+    }
+    if (!try_admit(seq, plan, budget)) break;
   }
   return plan;
 }

@@ -30,6 +30,7 @@ struct StepPlan {
   int64_t preempted = 0;    // sequences preempted while planning this step
   int64_t cache_query = 0;  // prompt tokens looked up in the prefix cache this step
   int64_t cache_hit = 0;    // of which found cached
+  int64_t deferred = 0;     // waiting sequences held back because their prefix is being computed
   bool empty() const { return chunks.empty(); }
 };
 
@@ -46,7 +47,10 @@ class Scheduler {
   void remove(Sequence* seq);
 
   // Plans one step: allocates the blocks the planned chunks need, admits waiting sequences (with
-  // their cached prefix), preempts the newest running sequences when blocks run out.
+  // their cached prefix), preempts the newest running sequences when blocks run out. A waiting
+  // sequence whose next uncached prompt block a running sequence is computing (same tokens up to
+  // there) waits a step for it to reach the prefix cache (StepPlan::deferred); the sequences
+  // behind it may be admitted meanwhile.
   StepPlan schedule();
   // After the forward pass of `plan`: advances num_computed and offers newly full blocks to the
   // prefix cache.
@@ -66,6 +70,7 @@ class Scheduler {
   void preempt(Sequence* seq, StepPlan& plan, int64_t& budget);
   Sequence* newest_running() const;
   bool try_admit(Sequence* seq, StepPlan& plan, int64_t& budget);
+  bool prefix_in_flight(Sequence* seq);
 
   SchedulerConfig config_;
   KvBlockAllocator& allocator_;
