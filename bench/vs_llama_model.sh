@@ -21,7 +21,7 @@ done
 
 # One run each: "prefill_tok_s decode_tok_s". llama-bench prints one JSON line per test
 # (pp<prompt_len> with n_gen 0, tg<gen_len> with n_prompt 0) after its own warm-up run;
-# bench-model warms up once (pages the weights in), then runs --reps 1.
+# bench-model warms up once with the whole prompt (as llama-bench does), then runs --reps 1.
 run_llama() {
   "$llama_bench" -m "$model" -t "$threads" -p "$prompt_len" -n "$gen_len" -r 1 -o jsonl 2>/dev/null |
     jq -rs '[(.[] | select(.n_gen == 0) | .avg_ts), (.[] | select(.n_prompt == 0) | .avg_ts)] | "\(.[0]) \(.[1])"'
