@@ -13,6 +13,25 @@ command -v promtool >/dev/null || skip_or_fail "promtool missing (Debian package
 chart="$src/deploy/helm/dsinfer"
 tmp=$(mktemp -d "${DSINFER_TEST_TMP:-/tmp}/helm_chart.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
+
+# Writes each sed mutation (the arguments after --) of the rendered file $1 to $tmp/$2-mutant-N.yaml,
+# fails if one changes nothing, then expects validate_rendered.mjs (with the arguments between
+# $2 and --, e.g. --values F) to refuse every mutant.
+refuses_mutants() {
+  local good=$1 prefix=$2 i=0
+  shift 2
+  local args=() mutants=()
+  while [[ $1 != -- ]]; do args+=("$1"); shift; done
+  shift
+  for m in "$@"; do
+    sed "$m" "$good" > "$tmp/$prefix-mutant-$i.yaml"
+    if cmp -s "$good" "$tmp/$prefix-mutant-$i.yaml"; then echo "FAIL: mutation $m changed nothing"; exit 1; fi
+    mutants+=("$tmp/$prefix-mutant-$i.yaml")
+    i=$((i + 1))
+  done
+  node "$src/deploy/tests/validate_rendered.mjs" --mutants "$chart" "${args[@]}" "${mutants[@]}"
+}
+
 start=$(date +%s)
 "$HELM" version --short
 # Helm warns on stderr that files/monitoring is a link to deploy/monitoring (intended).
@@ -235,13 +254,7 @@ mutations=(
   '/^      priorityClassName: /d'
   's#globalDefault: false#globalDefault: true#'
 )
-mutants=()
-for i in "${!mutations[@]}"; do
-  sed "${mutations[$i]}" "$good" > "$tmp/mutant-$i.yaml"
-  if cmp -s "$good" "$tmp/mutant-$i.yaml"; then echo "FAIL: mutation ${mutations[$i]} changed nothing"; exit 1; fi
-  mutants+=("$tmp/mutant-$i.yaml")
-done
-node "$src/deploy/tests/validate_rendered.mjs" --mutants "$chart" "${mutants[@]}"
+refuses_mutants "$good" base -- "${mutations[@]}"
 
 # Argo Rollouts rendering (ci/rollouts-values.yaml, validated above against
 # @kubernetes-models/argo-rollouts): no Deployment beside the Rollouts, KEDA scales the Rollouts
@@ -266,13 +279,7 @@ ro_mutations=(
   's#previewService: dsinfer-rollouts-core-preview#previewService: dsinfer-rollouts-core-active#'
   's#kind: Rollout$#kind: Deployment#'
 )
-mutants=()
-for i in "${!ro_mutations[@]}"; do
-  sed "${ro_mutations[$i]}" "$tmp/rollouts.yaml" > "$tmp/ro-mutant-$i.yaml"
-  if cmp -s "$tmp/rollouts.yaml" "$tmp/ro-mutant-$i.yaml"; then echo "FAIL: mutation ${ro_mutations[$i]} changed nothing"; exit 1; fi
-  mutants+=("$tmp/ro-mutant-$i.yaml")
-done
-node "$src/deploy/tests/validate_rendered.mjs" --mutants "$chart" --values "$ro" "${mutants[@]}"
+refuses_mutants "$tmp/rollouts.yaml" ro --values "$ro" -- "${ro_mutations[@]}"
 
 # Inference gateway (ci/gateway-values.yaml, InferencePool and HTTPRoute validated above against the
 # published CRD schemas in deploy/tests/crd_schemas/): refused beside Argo Rollouts, and broken
@@ -295,13 +302,7 @@ gw_mutations=(
   's#- translate.example.com#- Translate_Example#'
   's#defaultEngine: dsinfer#defaultEngine: vllm#'
 )
-mutants=()
-for i in "${!gw_mutations[@]}"; do
-  sed "${gw_mutations[$i]}" "$tmp/gateway.yaml" > "$tmp/gw-mutant-$i.yaml"
-  if cmp -s "$tmp/gateway.yaml" "$tmp/gw-mutant-$i.yaml"; then echo "FAIL: mutation ${gw_mutations[$i]} changed nothing"; exit 1; fi
-  mutants+=("$tmp/gw-mutant-$i.yaml")
-done
-node "$src/deploy/tests/validate_rendered.mjs" --mutants "$chart" --values "$chart/ci/gateway-values.yaml" "${mutants[@]}"
+refuses_mutants "$tmp/gateway.yaml" gw --values "$chart/ci/gateway-values.yaml" -- "${gw_mutations[@]}"
 
 # GPU profile (image.gpu: vulkan): GPU pools run the <version>-vulkan flavour on the device with
 # their KV cache in GPU memory, CPU pools of the same release keep <version> and the CPU; a colour
@@ -372,13 +373,7 @@ gpu_mutations=(
   's#name: DSINFER_KV_CACHE_MEM, value: "18575733556"#name: DSINFER_KV_CACHE_MEM, value: "22000000000"#'
   's#nvidia.com/gpu: "1"#nvidia.com/gpu: "2"#'
 )
-mutants=()
-for i in "${!gpu_mutations[@]}"; do
-  sed "${gpu_mutations[$i]}" "$tmp/mixed.yaml" > "$tmp/gpu-mutant-$i.yaml"
-  if cmp -s "$tmp/mixed.yaml" "$tmp/gpu-mutant-$i.yaml"; then echo "FAIL: mutation ${gpu_mutations[$i]} changed nothing"; exit 1; fi
-  mutants+=("$tmp/gpu-mutant-$i.yaml")
-done
-node "$src/deploy/tests/validate_rendered.mjs" --mutants "$chart" --values "$tmp/mixed-values.yaml" "${mutants[@]}"
+refuses_mutants "$tmp/mixed.yaml" gpu --values "$tmp/mixed-values.yaml" -- "${gpu_mutations[@]}"
 echo "GPU profile: GPU pools run -vulkan (or gpuDigest) on the device, CPU pools keep the CPU image; 10 refusals, ${#gpu_mutations[@]} mutations caught"
 
 # Several GPUs per pod: the engine's layer split (DSINFER_DEVICE=vulkan:0,...,N-1). The KV cache
@@ -444,13 +439,7 @@ split_mutations=(
   's#name: DSINFER_KV_CACHE_MEM, value: "146136262246"#name: DSINFER_KV_CACHE_MEM, value: "146136262247"#'
   's#name: DSINFER_KV_CACHE_MEM, value: "80806741837"#name: DSINFER_KV_CACHE_MEM, value: "73121818212"#'
 )
-mutants=()
-for i in "${!split_mutations[@]}"; do
-  sed "${split_mutations[$i]}" "$tmp/split.yaml" > "$tmp/split-mutant-$i.yaml"
-  if cmp -s "$tmp/split.yaml" "$tmp/split-mutant-$i.yaml"; then echo "FAIL: mutation ${split_mutations[$i]} changed nothing"; exit 1; fi
-  mutants+=("$tmp/split-mutant-$i.yaml")
-done
-node "$src/deploy/tests/validate_rendered.mjs" --mutants "$chart" --values "$tmp/split-values.yaml" "${mutants[@]}"
+refuses_mutants "$tmp/split.yaml" split --values "$tmp/split-values.yaml" -- "${split_mutations[@]}"
 echo "GPU split: 2 and 4 GPUs per pod run vulkan:0,..,N-1 with the KV cache sized on the last GPU's share; 11 refusals, ${#split_mutations[@]} mutations caught"
 
 # Storage: no class named by default (cluster default); the opt-in Ceph class keeps the models.
@@ -525,13 +514,7 @@ gl_mutations=(
   's#^  acme.en-fr.csv: |#  acme.fr.csv: |#'
   's#widget,machin#widget,bidule#'
 )
-mutants=()
-for i in "${!gl_mutations[@]}"; do
-  sed "${gl_mutations[$i]}" "$tmp/green-active.yaml" > "$tmp/gl-mutant-$i.yaml"
-  if cmp -s "$tmp/green-active.yaml" "$tmp/gl-mutant-$i.yaml"; then echo "FAIL: mutation ${gl_mutations[$i]} changed nothing"; exit 1; fi
-  mutants+=("$tmp/gl-mutant-$i.yaml")
-done
-node "$src/deploy/tests/validate_rendered.mjs" --mutants "$chart" --values "$ga" "${mutants[@]}"
+refuses_mutants "$tmp/green-active.yaml" gl --values "$ga" -- "${gl_mutations[@]}"
 echo "glossaries: per-colour ConfigMaps (green's change leaves blue byte-identical, rolls green), existingConfigMap, 4 refusals, ${#gl_mutations[@]} mutations caught"
 
 # deploy/bluegreen.sh against stand-ins of helm and kubectl that record every call: a model
