@@ -49,8 +49,9 @@ struct AttentionTask {
 // before q.k (the reference converts the activation to the cache type), scores are scaled and
 // soft-maxed in float (sum in double), and the probabilities are rounded to F16 before the
 // weighted sum of V (accumulated in float).
-// Runs every (task, token, head) over `ctx`'s threads (dynamic scheduling: causal rows differ in
-// cost).
+// Runs every (task, token, head) over `ctx`'s threads, in tiles of query rows (tokens x heads of a
+// KV group; dynamic scheduling: causal tiles differ in cost). Uses each thread's scratch arena
+// (ExecContext::scratch of its one-thread view). `isa` must be available on this CPU.
 void attention_paged(const AttentionDims& dims, const PagedKv& kv, const AttentionTask* tasks,
                      size_t n_tasks, ExecContext& ctx, Isa isa);
 inline void attention_paged(const AttentionDims& dims, const PagedKv& kv,

@@ -32,17 +32,23 @@ struct PoolSetup {
   }
 };
 
-PoolSetup make_setup(uint32_t seed) {
+// A pool of n_blocks blocks with random K/V; head_dim 40 by default (not a multiple of 16: it
+// exercises the tails).
+PoolSetup make_setup(uint32_t seed, int64_t n_head = 8, int64_t n_head_kv = 2,
+                     int64_t head_dim_k = 40, int64_t head_dim_v = 40, int64_t block_size = 4,
+                     int64_t n_blocks = 40) {
   PoolSetup s;
-  s.dims.n_head = 8;
-  s.dims.n_head_kv = 2;
-  s.dims.head_dim_k = 40;  // not a multiple of 16: exercises the tails
-  s.dims.head_dim_v = 40;
-  s.dims.scale = 1.0f / std::sqrt(40.0f);
+  s.dims.n_head = n_head;
+  s.dims.n_head_kv = n_head_kv;
+  s.dims.head_dim_k = head_dim_k;
+  s.dims.head_dim_v = head_dim_v;
+  s.dims.scale = 1.0f / std::sqrt(static_cast<float>(head_dim_k));
+  s.block_size = block_size;
+  s.n_blocks = n_blocks;
   std::mt19937 rng(seed);
   std::normal_distribution<float> dist(0.0f, 1.0f);
-  s.k.resize(s.n_blocks * s.block_size * 2 * 40);
-  s.v.resize(s.k.size());
+  s.k.resize(n_blocks * block_size * n_head_kv * head_dim_k);
+  s.v.resize(n_blocks * block_size * n_head_kv * head_dim_v);
   for (auto& h : s.k) h = tensor::float_to_fp16(dist(rng));
   for (auto& h : s.v) h = tensor::float_to_fp16(dist(rng));
   return s;
@@ -82,15 +88,18 @@ struct Seq {
   std::vector<float> q, out;
 };
 
-std::vector<Seq> make_seqs(const PoolSetup& s, uint32_t seed) {
+// Sequences (start_pos, n_tokens); by default four short ones.
+std::vector<Seq> make_seqs(const PoolSetup& s, uint32_t seed,
+                           const std::vector<std::pair<int64_t, int64_t>>& shape = {
+                               {0, 13}, {21, 1}, {9, 6}, {0, 1}}) {
   std::mt19937 rng(seed);
   std::normal_distribution<float> dist(0.0f, 1.0f);
   // Block ids scrambled across the pool and interleaved between sequences.
   std::vector<int32_t> ids(s.n_blocks);
   std::iota(ids.begin(), ids.end(), 0);
   std::shuffle(ids.begin(), ids.end(), rng);
-  std::vector<Seq> seqs = {
-      {0, 13, {}, {}, {}}, {21, 1, {}, {}, {}}, {9, 6, {}, {}, {}}, {0, 1, {}, {}, {}}};
+  std::vector<Seq> seqs;
+  for (const auto& [start, n] : shape) seqs.push_back({start, n, {}, {}, {}});
   size_t next = 0;
   for (auto& q : seqs) {
     const int64_t blocks = (q.start_pos + q.n_tokens + s.block_size - 1) / s.block_size;
@@ -118,7 +127,15 @@ std::vector<AttentionTask> tasks_for(std::vector<Seq>& seqs, const AttentionDims
   return tasks;
 }
 
-class AttentionIsa : public ::testing::TestWithParam<Isa> {};
+class AttentionIsa : public ::testing::TestWithParam<Isa> {
+ protected:
+  void SetUp() override {
+    if (!isa_available(GetParam())) {
+      GTEST_SKIP() << "ISA " << isa_name(GetParam())
+                   << " not available on this CPU (available: " << available_isas_text() << ")";
+    }
+  }
+};
 
 // Bound: q and the probabilities are rounded to F16 (relative 2^-11) as in the reference, so the
 // outputs (|out| <~ 1) differ from the exact float64 result by a few 1e-3 at most.
@@ -150,9 +167,11 @@ TEST_P(AttentionIsa, MatchesNaiveFloat64) {
 
 // Runs the same sequences (make_seqs(s, seed)) through the scalar reference and `isa`; every
 // output within `tol`.
-void expect_matches_scalar(const PoolSetup& s, uint32_t seed, Isa isa, double tol) {
-  auto a = make_seqs(s, seed);
-  auto b = make_seqs(s, seed);
+void expect_matches_scalar(const PoolSetup& s, uint32_t seed, Isa isa, double tol,
+                           const std::vector<std::pair<int64_t, int64_t>>& shape = {
+                               {0, 13}, {21, 1}, {9, 6}, {0, 1}}) {
+  auto a = make_seqs(s, seed, shape);
+  auto b = make_seqs(s, seed, shape);
   ThreadPool pool(2);
   kernels::ExecContext ctx(pool);
   auto ta = tasks_for(a, s.dims);
@@ -161,7 +180,10 @@ void expect_matches_scalar(const PoolSetup& s, uint32_t seed, Isa isa, double to
   attention_paged(s.dims, s.view(), tb.data(), tb.size(), ctx, isa);
   for (size_t i = 0; i < a.size(); ++i) {
     for (size_t j = 0; j < a[i].out.size(); ++j) {
-      ASSERT_NEAR(a[i].out[j], b[i].out[j], tol) << "heads " << s.dims.n_head << " seq " << i;
+      ASSERT_NEAR(a[i].out[j], b[i].out[j], tol)
+          << "heads " << s.dims.n_head << "/" << s.dims.n_head_kv << " dims " << s.dims.head_dim_k
+          << "/" << s.dims.head_dim_v << " seq " << i << " (start " << a[i].start_pos << ", "
+          << a[i].n_tokens << " tokens) element " << j;
     }
   }
 }
@@ -182,30 +204,74 @@ TEST_P(AttentionIsa, AnyHeadsPerKvGroupEqualsScalarReference) {
   }
 }
 
-// A sequence computed in one call equals the same sequence split into chunks over calls.
-TEST_P(AttentionIsa, ChunkedEqualsWhole) {
-  const PoolSetup s = make_setup(5);
-  auto whole = make_seqs(s, 6);
+// The tiled variants block query rows (tokens x heads of a KV group, up to 64 rows), positions
+// (panels of 96, register blocks of 6-24) and output columns (vectors of 8 or 16): shapes that
+// leave remainders everywhere, the head sizes of the supported models (64, 128, 192 with 128,
+// MLA's 576 with 512), one token, many heads per KV group (80 heads: more than one tile of rows),
+// against the scalar reference. Bound 2e-4 as above.
+TEST_P(AttentionIsa, AwkwardShapesEqualScalarReference) {
+  struct Shape {
+    int64_t n_head, n_head_kv, dk, dv, block_size;
+    std::vector<std::pair<int64_t, int64_t>> seqs;  // (start_pos, n_tokens)
+  };
+  const std::vector<Shape> shapes = {
+      {16, 1, 576, 512, 16, {{0, 37}, {95, 2}, {190, 1}}},   // MLA: one KV head of 576 + 512
+      {16, 1, 576, 512, 16, {{200, 1}}},                     // MLA decode
+      {12, 2, 128, 128, 16, {{0, 23}, {97, 11}, {150, 1}}},  // 1.5B: 6 heads per KV head
+      {8, 8, 64, 64, 4, {{0, 9}, {100, 3}}},                 // no grouping
+      {4, 2, 192, 128, 8, {{5, 30}, {0, 1}}},                // K wider than V
+      {80, 1, 64, 40, 8, {{0, 5}, {33, 1}}},                 // heads per KV group > a tile
+      {6, 3, 24, 8, 4, {{0, 7}, {2, 1}}},                    // dims below one vector
+  };
+  uint32_t seed = 11;
+  for (const Shape& sh : shapes) {
+    int64_t blocks = 0;
+    for (const auto& [start, n] : sh.seqs)
+      blocks += (start + n + sh.block_size - 1) / sh.block_size;
+    const PoolSetup s =
+        make_setup(seed++, sh.n_head, sh.n_head_kv, sh.dk, sh.dv, sh.block_size, blocks);
+    expect_matches_scalar(s, seed++, GetParam(), 2e-4, sh.seqs);
+  }
+}
+
+// A sequence computed in one call equals the same sequence split into chunks of `chunk` tokens
+// over calls (exactly: the tiled variants sum every row in the same order whatever its tile).
+void expect_chunked_equals_whole(const PoolSetup& s, uint32_t seed, Isa isa, int64_t chunk,
+                                 const std::vector<std::pair<int64_t, int64_t>>& shape = {
+                                     {0, 13}, {21, 1}, {9, 6}, {0, 1}}) {
+  auto whole = make_seqs(s, seed, shape);
   ThreadPool pool(2);
   kernels::ExecContext ctx(pool);
   auto tw = tasks_for(whole, s.dims);
-  attention_paged(s.dims, s.view(), tw.data(), 1, ctx, GetParam());
+  attention_paged(s.dims, s.view(), tw.data(), 1, ctx, isa);
   Seq& w = whole[0];
   const int64_t row_q = s.dims.n_head * s.dims.head_dim_k;
   const int64_t row_o = s.dims.n_head * s.dims.head_dim_v;
   std::vector<float> chunked(w.out.size());
-  for (int64_t start = 0; start < w.n_tokens; start += 5) {
+  for (int64_t start = 0; start < w.n_tokens; start += chunk) {
     AttentionTask t = tw[0];
-    t.start_pos = start;
-    t.n_tokens = std::min<int64_t>(5, w.n_tokens - start);
+    t.start_pos = w.start_pos + start;
+    t.n_tokens = std::min<int64_t>(chunk, w.n_tokens - start);
     t.q = w.q.data() + start * row_q;
     t.out = chunked.data() + start * row_o;
-    attention_paged(s.dims, s.view(), &t, 1, ctx, GetParam());
+    attention_paged(s.dims, s.view(), &t, 1, ctx, isa);
   }
   EXPECT_EQ(chunked, w.out);
 }
 
-INSTANTIATE_TEST_SUITE_P(AllIsas, AttentionIsa, ::testing::ValuesIn(available_isas()),
+TEST_P(AttentionIsa, ChunkedEqualsWhole) {
+  expect_chunked_equals_whole(make_setup(5), 6, GetParam(), 5);
+}
+
+// The same with MLA's shape: 16 heads on one KV head of 576 (K) and 512 (V), 100 tokens in one
+// call (tiles of 4 tokens) against chunks of 7 and of 1 (decode: tiles of 8 heads).
+TEST_P(AttentionIsa, MlaChunkedEqualsWhole) {
+  const PoolSetup s = make_setup(13, 16, 1, 576, 512, 16, 8);
+  expect_chunked_equals_whole(s, 14, GetParam(), 7, {{3, 100}});
+  expect_chunked_equals_whole(s, 14, GetParam(), 1, {{3, 100}});
+}
+
+INSTANTIATE_TEST_SUITE_P(AllIsas, AttentionIsa, ::testing::ValuesIn(all_isas()),
                          [](const auto& info) { return std::string(isa_name(info.param)); });
 
 TEST(AttentionIsaSelection, ReportsSelected) {
