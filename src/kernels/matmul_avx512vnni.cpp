@@ -24,6 +24,7 @@
 
 #include "kernels/matmul_internal.h"
 #include "kernels/weight_pack.h"
+#include "tensor/fp16.h"
 #include "tensor/quant_blocks.h"
 
 #define DSINFER_MATMUL_X86_NS avx512vnni_impl
