@@ -91,24 +91,22 @@ void attention_paged(const AttentionDims& dims, const PagedKv& kv, const Attenti
       std::max<int64_t>(1, std::min(attention_detail::kTileRows, (int64_t{1} << 20) / max_kv));
   int64_t heads_per_tile = std::min(group, tile_rows);
   const int64_t tokens_per_tile = std::max<int64_t>(1, tile_rows / heads_per_tile);
-  auto count_units = [&](int64_t hpt) {
-    int64_t n = 0;
-    for (size_t t = 0; t < n_tasks; ++t) {
-      n += (tasks[t].n_tokens + tokens_per_tile - 1) / tokens_per_tile;
-    }
-    return n * dims.n_head_kv * ((group + hpt - 1) / hpt);
-  };
+  // first_block[t]: the first block of tokens_per_tile tokens of task t, over all tasks.
+  std::vector<int64_t> first_block(n_tasks + 1, 0);
+  for (size_t t = 0; t < n_tasks; ++t) {
+    first_block[t + 1] =
+        first_block[t] + (tasks[t].n_tokens + tokens_per_tile - 1) / tokens_per_tile;
+  }
+  const auto chunks_of = [&](int64_t hpt) { return (group + hpt - 1) / hpt; };
   constexpr int64_t kMinHeadsPerTile = 8;  // a vector of rows (8 lanes)
-  while (heads_per_tile > kMinHeadsPerTile && count_units(heads_per_tile) < 2 * ctx.threads()) {
+  while (heads_per_tile > kMinHeadsPerTile &&
+         first_block[n_tasks] * dims.n_head_kv * chunks_of(heads_per_tile) < 2 * ctx.threads()) {
     heads_per_tile = (heads_per_tile + 1) / 2;
   }
-  const int64_t head_chunks = (group + heads_per_tile - 1) / heads_per_tile;
+  const int64_t head_chunks = chunks_of(heads_per_tile);
   const int64_t units_per_block = dims.n_head_kv * head_chunks;  // per block of tokens
   std::vector<int64_t> first_unit(n_tasks + 1, 0);
-  for (size_t t = 0; t < n_tasks; ++t) {
-    const int64_t blocks = (tasks[t].n_tokens + tokens_per_tile - 1) / tokens_per_tile;
-    first_unit[t + 1] = first_unit[t] + blocks * units_per_block;
-  }
+  for (size_t t = 0; t <= n_tasks; ++t) first_unit[t] = first_block[t] * units_per_block;
   const int64_t n_units = first_unit[n_tasks];
   if (n_units == 0) return;
   std::atomic<int64_t> next{0};
