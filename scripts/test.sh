@@ -17,6 +17,12 @@ times_file=$(mktemp)
 sanitizer_build=
 # a failed suite must not leave the background sanitizer build (its own process group) running
 trap 'rm -f "$times_file"; [ -z "$sanitizer_build" ] || kill -- -"$sanitizer_build" 2>/dev/null || true' EXIT
+# ctest_in DIR ARGS...: CTest on a build tree; on a failure, each failed test's last output lines
+# are printed again after the summary (a truncated CI log keeps its tail), then the run fails.
+ctest_in() {
+  local dir=$1; shift
+  ctest --test-dir "$dir" --output-on-failure -j 2 "$@" || { bash scripts/ctest_failures.sh "$dir"; exit 1; }
+}
 phase() {  # phase NAME: reports the time since the previous phase ended
   local now cpu
   now=$(date +%s)
@@ -26,6 +32,13 @@ phase() {  # phase NAME: reports the time since the previous phase ended
   phase_start=$now; phase_cpu=$cpu
 }
 bash scripts/deps.sh test
+# The JavaScript clients and deploy tools of the tests (pinned npm packages), installed once here
+# rather than by tests running in parallel.
+js_dirs=(deploy/tests tests/integration/server tests/integration/chat_template tests/integration/translation_apis)
+if ! bash scripts/npm_ci.sh "${js_dirs[@]}"; then
+  [ "${CI:-}" != true ] || { echo "FAIL: npm ci of the test tools"; exit 1; }
+  echo "WARNING: npm ci of the test tools failed; the tests that need them will say so"
+fi
 bash scripts/check_layers.sh
 bash scripts/check_format.sh
 phase setup
@@ -56,7 +69,7 @@ if [ $sanitizers = 1 ]; then
   sanitizer_build=$!
 fi
 # shellcheck disable=SC2086
-ctest --test-dir build/release --output-on-failure -j 2 --timeout 900 ${DSINFER_CTEST_ARGS:-}
+ctest_in build/release --timeout 900 ${DSINFER_CTEST_ARGS:-}
 phase "release tests"
 
 # The golden logits again with every other kernel variant forced (the run above used the best
@@ -67,7 +80,7 @@ for isa in scalar avx2 avxvnni avx512 avx512vnni; do
   if [[ ",$available," != *",$isa,"* ]]; then
     echo "SKIPPED: golden logits with DSINFER_CPU_ISA=$isa: this CPU lacks it (has $available)"
   elif [ "$isa" != "$best" ]; then
-    DSINFER_CPU_ISA=$isa ctest --test-dir build/release --output-on-failure -j 2 -L golden \
+    DSINFER_CPU_ISA=$isa ctest_in build/release -L golden \
       -R 'golden\.(ModelLogitsGolden|Deepseek2Golden)'
   fi
 done
@@ -87,11 +100,11 @@ if [ $sanitizers = 1 ]; then
     DSINFER_BIN=$1 DSINFER_TEST_FILTER='grace period expiry|SIGTERM with 32 streams' \
       bash tests/integration/test_server.sh
   }
-  ctest --test-dir build/asan --output-on-failure -j 2 \
+  ctest_in build/asan \
     -R '^(base|tensor|gguf|tokenizer)\.|^fuzz\.corpus_(gguf|tokenizer|chat_template|markup)'
   ASAN_OPTIONS="halt_on_error=1 detect_leaks=1 ${ASAN_OPTIONS:-}" shutdown_tests build/asan/src/cli/dsinfer
   phase "asan tests"
-  ctest --test-dir build/tsan --output-on-failure -j 2 -R '^(engine|server|translate\.Translator)\.'
+  ctest_in build/tsan -R '^(engine|server|translate\.Translator)\.'
   TSAN_OPTIONS="halt_on_error=1 exitcode=66 ${TSAN_OPTIONS:-}" shutdown_tests build/tsan/src/cli/dsinfer
   phase "tsan tests"
 fi

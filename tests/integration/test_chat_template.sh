@@ -74,7 +74,7 @@ command -v node >/dev/null || skip_or_fail "node is not installed; cannot compar
 command -v npm >/dev/null || skip_or_fail "npm is not installed; cannot install @huggingface/jinja"
 
 # The lockfile pins the reference; --prefer-offline uses npm's cache when it has the package.
-(cd "$here/chat_template" && npm ci --prefer-offline --no-audit --no-fund --silent)
+bash "$here/../../scripts/npm_ci.sh" "$here/chat_template"
 
 models=("$fixtures"/golden/models/*.gguf "$fixtures"/tokenizer/*.gguf)
 node "$here/chat_template/render.mjs" "$tmp" "$here/chat_template/conversations.json" "${models[@]}"

@@ -132,11 +132,12 @@ if [ -x "$bin" ] && grep -q -- '--print-config' <<< "$serve_help"; then
     "$bin" serve --model "$tmp/demo.gguf" --host 127.0.0.1 --port 0 --warmup-requests 0 --drain-delay 0 --grace-period 0 \
       --glossary-dir "$tmp/gl-$color" > "$tmp/gl-serve.log" 2>&1 &
     pid=$!; port=""
-    for _ in $(seq 100); do
+    for _ in $(seq 600); do  # up to 60 s: a loaded CI host
       port=$(sed -n 's/.*"event":"listening","host":"[^"]*","port":\([0-9]*\).*/\1/p' "$tmp/gl-serve.log")
       [ -n "$port" ] || ! kill -0 "$pid" 2> /dev/null && break; sleep 0.1
     done
-    listed=$(curl -fsS "127.0.0.1:$port/v2/glossaries" | jq -r '[.glossaries[] | "\(.glossary_id).\(if .name == "acme" then "csv" else "tsv" end)|\(.entry_count)"] | join(" ")' || true)
+    [ -n "$port" ] || { kill "$pid" 2> /dev/null; cat "$tmp/gl-serve.log"; echo "FAIL: glossaries of $color: the server did not listen within 60 s"; exit 1; }
+    listed=$(curl -fsS --max-time 30 "127.0.0.1:$port/v2/glossaries" | jq -r '[.glossaries[] | "\(.glossary_id).\(if .name == "acme" then "csv" else "tsv" end)|\(.entry_count)"] | join(" ")' || true)
     kill "$pid" 2> /dev/null; wait "$pid" 2> /dev/null || true
     want=$([ $color = blue ] && echo 'acme.en-fr.csv|2 legal.en-de.tsv|2' || echo 'legal.en-de.tsv|3')
     [ "$listed" = "$want" ] && [ "$files" = "$(sed 's/|[0-9]*//g' <<< "$want")" ] \

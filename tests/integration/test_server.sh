@@ -7,7 +7,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 tmp=${DSINFER_TEST_TMP:-$(mktemp -d)}
 mkdir -p "$tmp"
 ulimit -n 8192 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-(cd "$here/server" && npm ci --no-audit --no-fund --prefer-offline >/dev/null)
+bash "$here/../../scripts/npm_ci.sh" "$here/server"
 model="$tmp/server-test-demo.gguf"
 [ -f "$model" ] || "$DSINFER_BIN" make-model --preset demo --type q8_0 --out "$model" 2>/dev/null
 node "$here/server/server_test.mjs" "$model"

@@ -6,7 +6,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 : "${DSINFER_BIN:?DSINFER_BIN must point at the dsinfer binary}"
 tmp=${DSINFER_TEST_TMP:-$(mktemp -d)}
 mkdir -p "$tmp"
-(cd "$here/translation_apis" && npm ci --no-audit --no-fund --prefer-offline >/dev/null)
+bash "$here/../../scripts/npm_ci.sh" "$here/translation_apis"
 model="$tmp/translation-apis-demo.gguf"
 [ -f "$model" ] || "$DSINFER_BIN" make-model --preset demo --type q8_0 --out "$model" 2>/dev/null
 node "$here/translation_apis/translation_apis_test.mjs" "$model"
