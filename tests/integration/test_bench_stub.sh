@@ -29,10 +29,11 @@ start_stub() {
   local name=$1; shift
   node "$stub" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
   stub_pids+=($!)
-  for _ in $(seq 100); do
+  for _ in $(seq 1200); do  # up to 60 s: node starts slowly on a loaded CI host
     if [ -s "$tmp/$name.out" ]; then break; fi
     sleep 0.05
   done
+  [ -s "$tmp/$name.out" ] || { cat "$tmp/$name.err"; echo "FAIL: stub $name did not start within 60 s"; exit 1; }
   port=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["port"])' "$tmp/$name.out")
 }
 bench() { "$DSINFER_BIN" bench "$@"; }
