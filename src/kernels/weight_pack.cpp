@@ -2,6 +2,8 @@
 // weight_pack.h) and back.
 #include "kernels/weight_pack.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <cstring>
 #include <new>
@@ -269,8 +271,15 @@ bool packable_rows8(const WeightView& w) {
          w.n_out % kRows == 0 && w.data != nullptr;
 }
 
+// NOTE: packed weights are 2 MiB-aligned and asked for transparent huge pages (MADV_HUGEPAGE)
+// before the packing touches them: decode streams every weight once per step, and with 4 KiB
+// pages each page costs a TLB miss (a two-level walk in a VM) and restarts the hardware
+// prefetcher's stream. Best effort: where the kernel offers no huge pages (THP "never", no free
+// 2 MiB frames) they are plain pages. The alignment of a small tensor costs address space only.
+constexpr size_t kHugePage = size_t{1} << 21;
+
 void PackedWeight::Free::operator()(uint8_t* p) const {
-  ::operator delete[](p, std::align_val_t{64});
+  ::operator delete[](p, std::align_val_t{kHugePage});
 }
 
 size_t packed_group_bytes(const WeightView& packed) {
@@ -294,7 +303,10 @@ PackedWeight pack_rows8(const WeightView& w, ExecContext& ctx, bool release_sour
   const size_t group_bytes = packed_group_bytes(out.view_);
   const int64_t n_groups = w.n_out / kRows;
   out.bytes_ = group_bytes * static_cast<size_t>(n_groups);
-  out.data_.reset(static_cast<uint8_t*>(::operator new[](out.bytes_, std::align_val_t{64})));
+  out.data_.reset(static_cast<uint8_t*>(::operator new[](out.bytes_, std::align_val_t{kHugePage})));
+  if (out.bytes_ >= kHugePage) {
+    ::madvise(out.data_.get(), out.bytes_ & ~(kHugePage - 1), MADV_HUGEPAGE);
+  }
   out.view_.data = out.data_.get();
   const auto* src = static_cast<const uint8_t*>(w.data);
   uint8_t* dst = out.data_.get();
