@@ -2,8 +2,6 @@
 // weight_pack.h) and back.
 #include "kernels/weight_pack.h"
 
-#include <sys/mman.h>
-
 #include <algorithm>
 #include <cstring>
 #include <new>
@@ -271,45 +269,43 @@ bool packable_rows8(const WeightView& w) {
          w.n_out % kRows == 0 && w.data != nullptr;
 }
 
-// NOTE: packed weights are 2 MiB-aligned and asked for transparent huge pages (MADV_HUGEPAGE)
-// before the packing touches them: decode streams every weight once per step, and with 4 KiB
-// pages each page costs a TLB miss (a two-level walk in a VM) and restarts the hardware
-// prefetcher's stream. Best effort: where the kernel offers no huge pages (THP "never", no free
-// 2 MiB frames) they are plain pages. The alignment of a small tensor costs address space only.
-constexpr size_t kHugePage = size_t{1} << 21;
-
-void PackedWeight::Free::operator()(uint8_t* p) const {
-  ::operator delete[](p, std::align_val_t{kHugePage});
-}
-
 size_t packed_group_bytes(const WeightView& packed) {
   return packed_type_of(packed.type)->block_bytes * static_cast<size_t>(blocks_per_row(packed));
 }
 
-PackedWeight pack_rows8(const WeightView& w, ExecContext& ctx, bool release_source) {
+namespace {
+
+void require_packable(const WeightView& w) {
   if (!packable_rows8(w)) {
     fail(ErrorKind::kInvalidInput,
          "pack_rows8: needs a row-major weight of a type with an 8-row layout ({}) with whole "
          "blocks and a multiple of 8 rows (got {} [{}, {}])",
          rows8_types_text(), tensor::dtype_name(w.type), w.n_in, w.n_out);
   }
+}
+
+}  // namespace
+
+size_t packed_rows8_bytes(const WeightView& w) {
+  require_packable(w);
+  WeightView packed = w;
+  packed.layout = WeightLayout::kRows8;
+  return packed_group_bytes(packed) * static_cast<size_t>(w.n_out / kRows);
+}
+
+WeightView pack_rows8_into(const WeightView& w, uint8_t* dst, ExecContext& ctx,
+                           bool release_source) {
+  require_packable(w);
   const size_t row_bytes = tensor::row_bytes(tensor::dtype_info(w.type), w.n_in);
   const size_t stride = w.row_stride != 0 ? w.row_stride : row_bytes;
   const int64_t nb = blocks_per_row(w);
-  PackedWeight out;
-  out.view_ = w;
-  out.view_.layout = WeightLayout::kRows8;
-  out.view_.row_stride = row_bytes;
-  const size_t group_bytes = packed_group_bytes(out.view_);
+  WeightView out = w;
+  out.layout = WeightLayout::kRows8;
+  out.row_stride = row_bytes;
+  out.data = dst;
+  const size_t group_bytes = packed_group_bytes(out);
   const int64_t n_groups = w.n_out / kRows;
-  out.bytes_ = group_bytes * static_cast<size_t>(n_groups);
-  out.data_.reset(static_cast<uint8_t*>(::operator new[](out.bytes_, std::align_val_t{kHugePage})));
-  if (out.bytes_ >= kHugePage) {
-    ::madvise(out.data_.get(), out.bytes_ & ~(kHugePage - 1), MADV_HUGEPAGE);
-  }
-  out.view_.data = out.data_.get();
   const auto* src = static_cast<const uint8_t*>(w.data);
-  uint8_t* dst = out.data_.get();
   const auto pack_group = packed_type_of(w.type)->pack;
   // Stretches of ~16 MiB of source rows: packed in parallel, then (release_source) dropped.
   const int64_t stretch =
@@ -326,6 +322,14 @@ PackedWeight pack_rows8(const WeightView& w, ExecContext& ctx, bool release_sour
                            static_cast<size_t>(s1 - s0) * kRows * stride);
     }
   }
+  return out;
+}
+
+PackedWeight pack_rows8(const WeightView& w, ExecContext& ctx, bool release_source) {
+  PackedWeight out;
+  out.bytes_ = packed_rows8_bytes(w);
+  out.data_ = allocate_huge_backed(out.bytes_);
+  out.view_ = pack_rows8_into(w, out.data_.get(), ctx, release_source);
   return out;
 }
 

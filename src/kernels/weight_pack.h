@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "base/huge_pages.h"
 #include "kernels/exec_context.h"
 #include "kernels/matmul.h"
 #include "kernels/weight_types.h"
@@ -76,7 +77,19 @@ bool has_rows8_layout(tensor::DType type);
 // of 8.
 bool packable_rows8(const WeightView& w);
 
-// Owns the packed bytes of one weight; view() is what matmul takes.
+// Bytes of the packed copy of `w` (packable_rows8 must hold).
+size_t packed_rows8_bytes(const WeightView& w);
+
+// Packs `w` (packable_rows8 must hold; Error(kInvalidInput) otherwise) into `dst`
+// (packed_rows8_bytes(w) bytes, 64-byte aligned) and returns its view: layout kRows8 and the same
+// type, n_in, n_out and row_stride (the stored-type row size) as `w`.
+// release_source: `w` is in a read-only file mapping, and its pages are dropped as soon as a
+// stretch of rows is packed (base/mapped_file.h), so the peak resident memory stays ~ one copy.
+WeightView pack_rows8_into(const WeightView& w, uint8_t* dst, ExecContext& ctx,
+                           bool release_source = false);
+
+// Owns the packed bytes of one weight (on huge pages: base/huge_pages.h); view() is what matmul
+// takes.
 class PackedWeight {
  public:
   PackedWeight() = default;
@@ -85,18 +98,12 @@ class PackedWeight {
 
  private:
   friend PackedWeight pack_rows8(const WeightView& w, ExecContext& ctx, bool release_source);
-  struct Free {
-    void operator()(uint8_t* p) const;
-  };
-  std::unique_ptr<uint8_t[], Free> data_;
+  HugeBuffer data_;
   size_t bytes_ = 0;
   WeightView view_;
 };
 
-// Packs `w` (packable_rows8 must hold; Error(kInvalidInput) otherwise). The result's view has
-// layout kRows8 and the same type, n_in, n_out and row_stride (the stored-type row size) as `w`.
-// release_source: `w` is in a read-only file mapping, and its pages are dropped as soon as a
-// stretch of rows is packed (base/mapped_file.h), so the peak resident memory stays ~ one copy.
+// pack_rows8_into a buffer of its own.
 PackedWeight pack_rows8(const WeightView& w, ExecContext& ctx, bool release_source = false);
 
 // Bytes of one packed group of 8 rows (all super-blocks of a row).

@@ -3,8 +3,10 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
+#include "base/huge_pages.h"
 #include "kernels/exec_context.h"
 #include "kernels/weight_pack.h"
 
@@ -24,13 +26,22 @@ class WeightRepacker {
   void repack(kernels::WeightView& w);
 
   size_t packed_bytes() const { return bytes_; }
-  size_t packed_count() const { return packed_.size(); }
+  size_t packed_count() const { return count_; }
 
  private:
+  // NOTE: the packed copies are carved one after the other out of chunks of >= 256 MiB on huge
+  // pages (base/huge_pages.h), not allocated one by one: most are smaller than a huge page (a
+  // DeepSeek-V2-Lite expert's gate is 1.6 MiB) and would get none. A chunk's unused tail is never
+  // touched, so it costs address space, not resident memory.
+  uint8_t* take(size_t bytes);
+
   bool enabled_;
   bool release_pages_;
   kernels::ExecContext& ctx_;
-  std::vector<kernels::PackedWeight> packed_;
+  std::vector<HugeBuffer> chunks_;
+  size_t chunk_used_ = 0;
+  size_t chunk_size_ = 0;
+  size_t count_ = 0;
   size_t bytes_ = 0;
 };
 
