@@ -31,8 +31,8 @@ class WeightRepacker {
  private:
   // NOTE: the packed copies are carved one after the other out of chunks of >= 256 MiB on huge
   // pages (base/huge_pages.h), not allocated one by one: most are smaller than a huge page (a
-  // DeepSeek-V2-Lite expert's gate is 1.6 MiB) and would get none. A chunk's unused tail is never
-  // touched, so it costs address space, not resident memory.
+  // DeepSeek-V2-Lite expert's gate is 1.6 MiB) and would get none. A chunk's unused tail costs
+  // address space only, but for the huge page its last copy ends in (at most 2 MiB resident).
   uint8_t* take(size_t bytes);
 
   bool enabled_;
